@@ -1,0 +1,140 @@
+"""Stage 4: what the evidence says — ACH matrices, contradictions, the timeline.
+
+Everything here is computed from the published corpus only, so nothing
+withheld can move a score. The ACH rules are those of the contract:
+weight w = R x K, inconsistency counts 1 per I and 2 per II, hypotheses rank
+by weighted inconsistency (lowest first), then inconsistency, then id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import vocab
+from .corpus import Corpus
+from .models import Analysis, Claim
+
+_PENALTY = {"I": 1, "II": 2}
+
+
+@dataclass
+class Row:
+    """One piece of evidence in a question's matrix."""
+
+    id: str
+    kind: str  # claim or analysis
+    brief: str
+    text: str
+    reliability: str
+    credibility: int
+    weight: float
+    ratings: dict[str, str]  # hypothesis id -> rating, NA where the author left it out
+    gaps: list[str]  # hypotheses the row does not rate
+    diagnosticity: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.reliability}{self.credibility}"
+
+
+@dataclass
+class Score:
+    id: str
+    statement: str
+    inconsistency: int
+    weighted: float
+    rank: int = 0
+    gaps: int = 0
+
+
+@dataclass
+class Matrix:
+    question: str
+    hypotheses: list[str]  # as authored
+    rows: list[Row]
+    ranking: list[Score]  # best first
+
+    @property
+    def gaps(self) -> int:
+        return sum(len(r.gaps) for r in self.rows)
+
+    @property
+    def diagnostic_rows(self) -> int:
+        return sum(1 for r in self.rows if r.diagnosticity > 0)
+
+    def score(self, hypothesis: str) -> Score:
+        return next(s for s in self.ranking if s.id == hypothesis)
+
+
+@dataclass
+class Findings:
+    """Everything stage 4 produces, for the renderer."""
+
+    matrices: dict[str, Matrix] = field(default_factory=dict)
+    contradictions: list[tuple[str, str]] = field(default_factory=list)
+    by_occurred: list[str] = field(default_factory=list)  # claim ids, event date order
+    by_reported: list[str] = field(default_factory=list)  # claim ids, reported date order
+    admiralty_grid: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # reliability -> credibility -> claim ids
+
+
+def weight(reliability: str, credibility: int) -> float:
+    return vocab.RELIABILITY[reliability].weight * vocab.CREDIBILITY[str(credibility)].weight
+
+
+def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -> Matrix:
+    hyps = [h.id for h in corpus.questions[question_id].hypotheses]
+    rows = []
+    for item in evidence:
+        rated = {h: item.assessments[h] for h in hyps if h in item.assessments}
+        values = [vocab.RATING[r].weight for r in rated.values() if r != "NA"]
+        reliability = corpus.reliability_of(item)
+        rows.append(Row(
+            id=item.id,
+            kind="claim" if isinstance(item, Claim) else "analysis",
+            brief=corpus.brief_of[item.id],
+            text=item.statement if isinstance(item, Claim) else item.title,
+            reliability=reliability,
+            credibility=item.credibility,
+            weight=weight(reliability, item.credibility),
+            ratings={h: rated.get(h, "NA") for h in hyps},
+            gaps=[h for h in hyps if h not in rated],
+            diagnosticity=int(max(values) - min(values)) if values else 0,
+        ))
+    scores = []
+    for h in corpus.questions[question_id].hypotheses:
+        inc = sum(_PENALTY.get(r.ratings[h.id], 0) for r in rows)
+        weighted = sum(_PENALTY.get(r.ratings[h.id], 0) * r.weight for r in rows)
+        scores.append(Score(h.id, h.statement, inc, round(weighted, 9), gaps=sum(h.id in r.gaps for r in rows)))
+    scores.sort(key=lambda s: (s.weighted, s.inconsistency, s.id))
+    for rank, s in enumerate(scores, 1):
+        s.rank = rank
+    return Matrix(question_id, hyps, rows, scores)
+
+
+def date_key(date: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in date.split("-")]
+    return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
+
+
+def analyse(corpus: Corpus) -> Findings:
+    result = Findings()
+    evidence: dict[str, list] = {q: [] for q in corpus.questions}
+    for item in [*corpus.claims.values(), *corpus.analyses.values()]:
+        for q in dict.fromkeys(corpus.question_of[h] for h in item.assessments):
+            evidence[q].append(item)
+    for q in sorted(corpus.questions):
+        result.matrices[q] = matrix(corpus, q, evidence[q])
+
+    result.contradictions = sorted({tuple(sorted((a, b))) for a, others in corpus.contradictions.items() for b in others})
+
+    claims = corpus.claims
+    result.by_reported = sorted(claims, key=lambda c: (date_key(claims[c].reported), c))
+    result.by_occurred = sorted(
+        (c for c in claims if claims[c].occurred), key=lambda c: (date_key(claims[c].occurred), date_key(claims[c].reported), c)
+    )
+    grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
+    for claim_id in sorted(claims):
+        claim = claims[claim_id]
+        grid[corpus.sources[claim.source].reliability][claim.credibility].append(claim_id)
+    result.admiralty_grid = grid
+    return result

@@ -1,0 +1,215 @@
+"""The `briefgen` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+import jinja2
+
+from . import __version__, pipeline, schema as schemas, skeleton, vocab
+from .config import Project
+from .errors import ContentError, Problem
+from .load import SLUG
+
+TLP_CHOICE = click.Choice(list(vocab.TLP), case_sensitive=False)
+
+
+def _report(problems: list[Problem]) -> None:
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for p in problems:
+        click.echo(str(p), err=True)
+        if github:
+            click.echo(p.github())
+    errors = sum(p.level == "error" for p in problems)
+    warnings = len(problems) - errors
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] + ([f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else [])
+    click.echo(", ".join(parts), err=True)
+
+
+def _project(ctx: click.Context) -> Project:
+    project = ctx.obj
+    missing = project.missing()
+    if missing:
+        raise click.UsageError(
+            f"{project.root} is not a briefgen project: no {', '.join(missing)} there. "
+            "Run briefgen in the folder holding mkdocs.yml, or point at it with -C DIR."
+        )
+    return project
+
+
+def _run(action):
+    """Run a stage; content errors become positioned lines and exit code 1."""
+    try:
+        return action()
+    except ContentError as e:
+        _report(e.problems)
+        sys.exit(1)
+    except jinja2.TemplateError as e:
+        name = getattr(e, "filename", None) or getattr(e, "name", None) or "templates"
+        line = getattr(e, "lineno", None) or 1
+        _report([Problem(str(name), line, 1, f"template: {e.message or e}")])
+        sys.exit(1)
+
+
+def _policy(project: Project, max_tlp: str | None, drafts: bool | None):
+    settings = _run(project.settings)
+    return settings, pipeline.policy_for(settings, max_tlp and max_tlp.lower(), drafts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefgen")
+@click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              help="Project folder (holding mkdocs.yml, briefs/, templates/, site_config/). Default: the current folder.")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path):
+    """briefgen: intelligence briefs in YAML, published as a static site.
+
+    Validates the briefs under briefs/, renders them with the Jinja2
+    templates under templates/ into Markdown, and builds a searchable
+    mkdocs-material site. Exit codes: 0 success, 1 content errors, 2 usage
+    errors.
+    """
+    ctx.obj = Project(project_dir.resolve())
+
+
+_max_tlp = click.option("--max-tlp", type=TLP_CHOICE, default=None,
+                        help="Publish items up to this TLP (clear, green, amber, amber+strict, red). Default: max_tlp in site_config/site.yml, else clear.")
+_drafts = click.option("--drafts/--no-drafts", default=None,
+                       help="Include briefs with status: draft. Default: drafts in site_config/site.yml, else no.")
+
+
+@cli.command()
+@_max_tlp
+@_drafts
+@click.pass_context
+def validate(ctx, max_tlp, drafts):
+    """Check the whole corpus and print every problem.
+
+    Each problem is one line, path:line:col: error: message. With
+    GITHUB_ACTIONS=true each is also printed as a workflow annotation.
+    Exit 1 if there is any error.
+    """
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    result = _run(lambda: pipeline.validate(project, policy))
+    c = result.corpus
+    click.echo(
+        f"ok: {len(c.briefs)} briefs, {len(c.claims)} claims, {len(c.analyses)} analyses, {len(c.judgments)} judgments, "
+        f"{len(c.actors)} actors, {len(c.sources)} sources, {len(c.questions)} questions published at TLP:{policy.max_tlp.upper()}"
+        + (f"; {len(c.withheld)} withheld" if c.withheld else "")
+    )
+
+
+@cli.command()
+@_max_tlp
+@_drafts
+@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the site. Default: site/ in the project folder.")
+@click.pass_context
+def build(ctx, max_tlp, drafts, site_dir):
+    """Validate, render the pages and build the site with mkdocs.
+
+    The site is built in a temporary folder and replaces the previous one
+    only if the build and the leak check pass: a failed build leaves the old
+    site untouched.
+    """
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    target = site_dir if site_dir is not None else project.root / "site"
+    started = time.perf_counter()
+    result = _run(lambda: pipeline.build(project, settings, policy, target))
+    r = result.rendered
+    click.echo(
+        f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
+        f"{' with drafts' if policy.drafts else ''}; {len(r.written)} pages written, {r.unchanged} unchanged, {len(r.removed)} removed"
+    )
+
+
+@cli.command()
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@_max_tlp
+@_drafts
+@click.pass_context
+def serve(ctx, dev_addr, max_tlp, drafts):
+    """Live preview: serve the site and rebuild on every change.
+
+    Edits to briefs/, templates/ or site_config/ regenerate the pages; the
+    browser reloads by itself. Problems are printed and the last good pages
+    stay up.
+    """
+    from .serve import serve as run_serve
+
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    _run(lambda: pipeline.generate(project, settings, policy))
+    run_serve(project, dev_addr, max_tlp and max_tlp.lower(), drafts)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["brief", "actor", "source", "question"]))
+@click.argument("item_id", metavar="ID")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_context
+def new(ctx, kind, item_id, force):
+    """Write a valid skeleton for a new brief, actor, source or question.
+
+    ID is the file name without .yaml: lower-case letters, digits and
+    hyphens. A new brief starts as a draft.
+    """
+    project = _project(ctx)
+    if not SLUG.match(item_id) or len(item_id) > 80:
+        raise click.BadParameter(f"'{item_id}' is not a valid id: use lower-case letters, digits and single hyphens", param_hint="ID")
+    path = skeleton.target(project.briefs, kind, item_id)
+    if path.exists() and not force:
+        raise click.UsageError(f"{path.relative_to(project.root)} exists already (use --force to overwrite)")
+    settings = _run(project.settings)
+    base = (settings.url.rstrip("/") + "/schema") if settings.url else os.path.relpath(project.root / "schema", path.parent)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(skeleton.skeleton(kind, item_id, f"{base}/{kind}.schema.json"), "utf-8")
+    click.echo(f"wrote {path.relative_to(project.root)}")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(schemas.KINDS), default="brief")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+def schema(kind, output):
+    """Print the JSON Schema of a file kind (default: brief).
+
+    Point your editor at it for completion and checks as you type.
+    """
+    text = schemas.schema_json(kind)
+    if output:
+        output.write_text(text, "utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["json"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@_max_tlp
+@_drafts
+@click.pass_context
+def export(ctx, fmt, output, max_tlp, drafts):
+    """Write a data export of the published corpus.
+
+    json: the same document as /data/corpus.json on the site.
+    """
+    from .render import corpus_json
+
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    result = _run(lambda: pipeline.validate(project, policy))
+    text = corpus_json(result.corpus, result.findings)
+    if output:
+        output.write_text(text, "utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    cli(prog_name="briefgen")

@@ -1,0 +1,93 @@
+"""Where a project's parts live, and the site's own settings from `site_config/site.yml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ContentError, Problem, did_you_mean
+from .models import Tlp
+
+SETTINGS_FILE = "site.yml"
+
+
+class Settings(BaseModel):
+    """`site_config/site.yml`: the site's title, address and publishing policy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = "Briefs"
+    description: str = ""
+    url: Optional[str] = None
+    language: str = "en"
+    copyright: Optional[str] = None
+    max_tlp: Tlp = "clear"
+    drafts: bool = False
+    latest: int = 10  # briefs listed on the home page
+
+
+@dataclass(frozen=True)
+class Project:
+    """A briefgen project folder: mkdocs.yml, briefs/, templates/, site_config/."""
+
+    root: Path
+
+    @property
+    def briefs(self) -> Path:
+        return self.root / "briefs"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def site_config(self) -> Path:
+        return self.root / "site_config"
+
+    @property
+    def mkdocs_yml(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    @property
+    def docs(self) -> Path:
+        """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
+        try:
+            data = yaml.load(self.mkdocs_yml.read_text("utf-8"), Loader=_LenientLoader) or {}
+        except (OSError, yaml.YAMLError):
+            data = {}
+        return self.root / str(data.get("docs_dir", "build/docs"))
+
+    def missing(self) -> list[str]:
+        parts = [self.mkdocs_yml, self.briefs, self.templates, self.site_config]
+        return [p.name for p in parts if not p.exists()]
+
+    def settings(self) -> Settings:
+        path = self.site_config / SETTINGS_FILE
+        shown = path.relative_to(self.root).as_posix()
+        if not path.exists():
+            return Settings()
+        try:
+            data = yaml.safe_load(path.read_text("utf-8")) or {}
+            return Settings.model_validate(data)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark
+            raise ContentError([Problem(shown, mark.line + 1, mark.column + 1, f"YAML syntax: {e.problem}")])
+        except ValidationError as e:
+            problems = []
+            for err in e.errors(include_url=False):
+                field = ".".join(str(p) for p in err["loc"])
+                hint = did_you_mean(field, Settings.model_fields) if err["type"] == "extra_forbidden" else ""
+                msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+                problems.append(Problem(shown, 1, 1, f"{field}: {msg}{hint}"))
+            raise ContentError(problems)
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, ignoring the `!!python/...` and `!ENV` tags mkdocs allows."""
+
+
+_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)

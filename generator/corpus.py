@@ -1,0 +1,316 @@
+"""Stage 3: the corpus, with ids resolved, backlinks built and the publish filter applied.
+
+`build_corpus` validates every document, checks that ids are unique and every
+reference resolves, then keeps only what this build may publish (TLP at or
+below `max_tlp`, no drafts unless asked). Later stages see only the published
+view; what was withheld is kept apart, for the leak check and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from . import vocab
+from .errors import ContentError, Problem, did_you_mean
+from .load import Document
+from .models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source, validate_document
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a build publishes."""
+
+    max_tlp: str = "clear"
+    drafts: bool = False
+
+    def allows(self, tlp: str, status: str = "published") -> bool:
+        return vocab.tlp_rank(tlp) <= vocab.tlp_rank(self.max_tlp) and (status == "published" or self.drafts)
+
+
+@dataclass
+class Withheld:
+    """An item left out of this build, with why."""
+
+    kind: str
+    id: str
+    reason: str
+    texts: list[str]  # what must not appear in any output
+
+
+@dataclass
+class Corpus:
+    """The published view of the corpus; every reference in it resolves inside it."""
+
+    policy: Policy
+    actors: dict[str, Actor] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    briefs: dict[str, Brief] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    analyses: dict[str, Analysis] = field(default_factory=dict)
+    judgments: dict[str, Judgment] = field(default_factory=dict)
+    hypotheses: dict[str, Hypothesis] = field(default_factory=dict)
+    # where each item lives
+    brief_of: dict[str, str] = field(default_factory=dict)  # claim/analysis/judgment id -> brief id
+    question_of: dict[str, str] = field(default_factory=dict)  # hypothesis id -> question id
+    # backlinks (each list in corpus order)
+    claims_by_actor: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    analyses_by_actor: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    claims_by_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    relayed_by_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    analyses_by_source: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    sources_by_actor: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    judgments_by_item: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    judgments_by_hypothesis: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    relations_in: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))  # target -> (holder, index)
+    contradictions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
+    corroborations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
+    withheld: list[Withheld] = field(default_factory=list)
+
+    def item(self, item_id: str) -> Claim | Analysis | Judgment:
+        return self.claims.get(item_id) or self.analyses.get(item_id) or self.judgments[item_id]
+
+    def admiralty(self, claim: Claim) -> str:
+        return f"{self.sources[claim.source].reliability}{claim.credibility}"
+
+    def reliability_of(self, item: Claim | Analysis) -> str:
+        return self.sources[item.source if isinstance(item, Claim) else item.analyst].reliability
+
+    def tlp_of(self, kind: str, item_id: str) -> str:
+        if kind in ("claim", "analysis", "judgment"):
+            return self.briefs[self.brief_of[item_id]].tlp
+        return getattr(self, {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}[kind])[item_id].tlp
+
+    def highest_tlp(self) -> str:
+        tlps = [x.tlp for table in (self.actors, self.sources, self.questions, self.briefs) for x in table.values()]
+        return max(tlps, key=vocab.tlp_rank, default="clear")
+
+
+# --- building ---------------------------------------------------------------
+
+_TABLE = {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}
+_ITEMS = (("claim", "claims"), ("analysis", "analyses"), ("judgment", "judgments"))
+
+
+class _Builder:
+    def __init__(self, docs: list[Document], policy: Policy):
+        self.docs = docs
+        self.policy = policy
+        self.problems: list[Problem] = []
+        # full (unfiltered) registries: id -> (model, document, loc)
+        self.full: dict[str, dict[str, tuple]] = {k: {} for k in ("actor", "source", "question", "brief", "item", "hypothesis")}
+        self.item_kind: dict[str, str] = {}
+        self.brief_of: dict[str, str] = {}
+        self.question_of: dict[str, str] = {}
+
+    # -- registration and uniqueness
+    def register(self, namespace: str, item_id: str, model, doc: Document, loc: tuple, label: str):
+        table = self.full[namespace]
+        if item_id in table:
+            _, first_doc, first_loc = table[item_id]
+            line, col = first_doc.position(first_loc)
+            self.problems.append(doc.problem(loc, f"duplicate {label} id '{item_id}': already used at {first_doc.path}:{line}:{col}"))
+            return False
+        table[item_id] = (model, doc, loc)
+        return True
+
+    def collect(self):
+        for doc in self.docs:
+            model, problems = validate_document(doc)
+            self.problems.extend(problems)
+            # An invalid file still registers the ids it declares, so that its
+            # one mistake is not reported again at every reference to it.
+            if not self.register(doc.kind, doc.id, model, doc, (), doc.kind):
+                continue
+            if doc.kind == "question":
+                for i, h in enumerate(_declared(model, doc, "hypotheses")):
+                    if self.register("hypothesis", h, None, doc, ("hypotheses", i, "id"), "hypothesis"):
+                        self.question_of[h] = doc.id
+            elif doc.kind == "brief":
+                for kind, attr in _ITEMS:
+                    for i, item_id in enumerate(_declared(model, doc, attr)):
+                        if self.register("item", item_id, None, doc, (attr, i, "id"), "claim/analysis/judgment"):
+                            self.item_kind[item_id] = kind
+                            self.brief_of[item_id] = doc.id
+
+    # -- references
+    def references(self):
+        """Every (holder namespace, holder id, target namespace, target id, doc, loc) reference."""
+        for actor_id, (actor, doc, _) in self.full["actor"].items():
+            if actor is None:
+                continue
+            for i, rel in enumerate(actor.relations):
+                yield "actor", actor_id, "actor", rel.actor, doc, ("relations", i, "actor")
+                if rel.source:
+                    yield "actor", actor_id, "source", rel.source, doc, ("relations", i, "source")
+        for source_id, (source, doc, _) in self.full["source"].items():
+            if source is not None and source.actor:
+                yield "source", source_id, "actor", source.actor, doc, ("actor",)
+        for brief_id, (brief, doc, _) in self.full["brief"].items():
+            if brief is None:
+                continue
+            for kind, attr in _ITEMS:
+                for i, item in enumerate(getattr(brief, attr)):
+                    base = (attr, i)
+                    if kind == "claim":
+                        yield "item", item.id, "source", item.source, doc, base + ("source",)
+                    if kind == "analysis":
+                        yield "item", item.id, "source", item.analyst, doc, base + ("analyst",)
+                    for j, s in enumerate(getattr(item, "via", [])):
+                        yield "item", item.id, "source", s, doc, base + ("via", j)
+                    for j, a in enumerate(getattr(item, "actors", [])):
+                        yield "item", item.id, "actor", a, doc, base + ("actors", j)
+                    for h in getattr(item, "assessments", {}):
+                        yield "item", item.id, "hypothesis", h, doc, base + ("assessments", h)
+                    for rel in ("contradicts", "corroborates"):
+                        for j, c in enumerate(getattr(item, rel, [])):
+                            yield "item", item.id, "claim", c, doc, base + (rel, j)
+                    if kind == "judgment":
+                        for j, b in enumerate(item.basis):
+                            yield "item", item.id, "evidence", b, doc, base + ("basis", j)
+                        if item.hypothesis:
+                            yield "item", item.id, "hypothesis", item.hypothesis, doc, base + ("hypothesis",)
+
+    def target_exists(self, namespace: str, target: str) -> tuple[bool, list[str]]:
+        if namespace == "claim":
+            return self.item_kind.get(target) == "claim", [i for i, k in self.item_kind.items() if k == "claim"]
+        if namespace == "evidence":
+            return self.item_kind.get(target) in ("claim", "analysis"), [i for i, k in self.item_kind.items() if k != "judgment"]
+        return target in self.full[namespace], list(self.full[namespace])
+
+    # -- publishing
+    def tlp_status(self, namespace: str, item_id: str) -> tuple[str, str]:
+        if namespace in ("item", "claim", "evidence"):
+            brief = self.full["brief"][self.brief_of[item_id]][0]
+            return brief.tlp, brief.status
+        if namespace == "hypothesis":
+            return self.full["question"][self.question_of[item_id]][0].tlp, "published"
+        model = self.full[namespace][item_id][0]
+        return model.tlp, getattr(model, "status", "published")
+
+    def broken(self, namespace: str, item_id: str) -> bool:
+        if namespace in ("item", "claim", "evidence"):
+            return self.full["brief"][self.brief_of[item_id]][0] is None
+        if namespace == "hypothesis":
+            return self.full["question"][self.question_of[item_id]][0] is None
+        return self.full[namespace][item_id][0] is None
+
+    def published(self, namespace: str, item_id: str) -> bool:
+        return self.policy.allows(*self.tlp_status(namespace, item_id))
+
+    def describe(self, namespace: str, item_id: str) -> str:
+        kind = {"item": None, "claim": None, "evidence": None}.get(namespace, namespace)
+        kind = kind or self.item_kind.get(item_id, "item")
+        tlp, status = self.tlp_status(namespace, item_id)
+        why = "a draft" if status == "draft" and vocab.tlp_rank(tlp) <= vocab.tlp_rank(self.policy.max_tlp) else vocab.TLP[tlp].label
+        return f"{kind} '{item_id}' ({why})"
+
+    def check_references(self):
+        for holder_ns, holder, ns, target, doc, loc in self.references():
+            exists, choices = self.target_exists(ns, target)
+            if not exists:
+                noun = {"evidence": "claim or analysis", "claim": "claim"}.get(ns, ns)
+                self.problems.append(doc.problem(loc, f"unknown {noun} '{target}'{did_you_mean(target, choices)}", key=ns == "hypothesis"))
+                continue
+            if self.broken(holder_ns, holder) or self.broken(ns, target):
+                continue  # already reported where the file failed
+            if self.published(holder_ns, holder) and not self.published(ns, target):
+                self.problems.append(doc.problem(
+                    loc,
+                    f"published {self.describe(holder_ns, holder)} references {self.describe(ns, target)}, "
+                    f"which this build does not publish (max TLP:{self.policy.max_tlp.upper()}"
+                    f"{', drafts included' if self.policy.drafts else ', no drafts'})",
+                    key=ns == "hypothesis",
+                ))
+
+    # -- the published view
+    def corpus(self) -> Corpus:
+        c = Corpus(policy=self.policy)
+        for namespace, attr in _TABLE.items():
+            table = getattr(c, attr)
+            for item_id, (model, _, _) in self.full[namespace].items():
+                if self.published(namespace, item_id):
+                    table[item_id] = model
+                else:
+                    c.withheld.append(Withheld(namespace, item_id, self.describe(namespace, item_id), list(_texts(model))))
+        for question_id, question in c.questions.items():
+            for h in question.hypotheses:
+                c.hypotheses[h.id] = h
+                c.question_of[h.id] = question_id
+        for brief_id, brief in c.briefs.items():
+            for _, attr in _ITEMS:
+                for item in getattr(brief, attr):
+                    getattr(c, attr)[item.id] = item
+                    c.brief_of[item.id] = brief_id
+        _backlinks(c)
+        return c
+
+
+def _declared(model, doc: Document, attr: str) -> list[str]:
+    """Ids of the items under `attr`, from the model or, if it failed, from the raw data."""
+    if model is not None:
+        return [x.id for x in getattr(model, attr)]
+    raw = doc.data.get(attr) if isinstance(doc.data, dict) else None
+    ids = [x.get("id") for x in raw if isinstance(x, dict)] if isinstance(raw, list) else []
+    return [i for i in ids if isinstance(i, str)]
+
+
+def _texts(model) -> Iterable[str]:
+    """The identifying texts of a withheld model (and of the items it holds)."""
+    for name in ("id", "title", "name", "question", "statement", "quote", "summary"):
+        value = getattr(model, name, None)
+        if isinstance(value, str) and value.strip():
+            yield value
+    for attr in ("claims", "analyses", "judgments", "hypotheses"):
+        for item in getattr(model, attr, []) or []:
+            yield from _texts(item)
+
+
+def _backlinks(c: Corpus) -> None:
+    for source_id, source in c.sources.items():
+        if source.actor:
+            c.sources_by_actor[source.actor].append(source_id)
+    for actor_id, actor in c.actors.items():
+        for i, rel in enumerate(actor.relations):
+            c.relations_in[rel.actor].append((actor_id, i))
+    for claim_id, claim in c.claims.items():
+        c.claims_by_source[claim.source].append(claim_id)
+        for s in claim.via:
+            c.relayed_by_source[s].append(claim_id)
+        for a in claim.actors:
+            c.claims_by_actor[a].append(claim_id)
+        for other in claim.contradicts:
+            _link(c.contradictions, claim_id, other)
+        for other in claim.corroborates:
+            _link(c.corroborations, claim_id, other)
+    for analysis_id, analysis in c.analyses.items():
+        for s in [analysis.analyst, *analysis.via]:
+            if analysis_id not in c.analyses_by_source[s]:
+                c.analyses_by_source[s].append(analysis_id)
+        for a in analysis.actors:
+            c.analyses_by_actor[a].append(analysis_id)
+    for judgment_id, judgment in c.judgments.items():
+        for b in judgment.basis:
+            c.judgments_by_item[b].append(judgment_id)
+        if judgment.hypothesis:
+            c.judgments_by_hypothesis[judgment.hypothesis].append(judgment_id)
+
+
+def _link(table: dict[str, list[str]], a: str, b: str) -> None:
+    if b not in table[a]:
+        table[a].append(b)
+    if a not in table[b]:
+        table[b].append(a)
+
+
+def build_corpus(docs: list[Document], policy: Policy, load_problems: list[Problem] = ()) -> Corpus:
+    """The published corpus; raises ContentError with every problem found."""
+    builder = _Builder(docs, policy)
+    builder.problems.extend(load_problems)
+    builder.collect()
+    builder.check_references()
+    if builder.problems:
+        raise ContentError(builder.problems)
+    return builder.corpus()

@@ -1,0 +1,216 @@
+"""Stage 1: read the YAML files of a corpus, keeping enough to point at any field.
+
+Parsing uses PyYAML's C parser. Values are plain Python data; dates stay the
+strings the author wrote. A file that cannot be read becomes a `Problem` with
+its position, never an exception. Positions of fields are looked up only when
+a later stage reports a problem (`Document.position`), so a clean corpus pays
+nothing for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+try:  # the C parser; the pure-Python one is a fallback for odd installs
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _BaseLoader
+
+MAX_FILE_BYTES = 1_000_000
+MAX_EXPANDED_NODES = 200_000  # bound on a document after YAML aliases expand
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ENTITY_DIRS = {"actors": "actor", "sources": "source", "questions": "question"}
+
+
+class _Loader(_BaseLoader):
+    """Safe loader that keeps timestamps as written and refuses duplicate keys."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[Any, int, int]] = []
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    mark = key_node.start_mark
+                    self.duplicates.append((key_node.value, mark.line + 1, mark.column + 1))
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _keep_string(loader, node):
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _keep_string)
+
+
+@dataclass
+class Document:
+    """One YAML file of the corpus, parsed."""
+
+    file: Path  # on disk
+    path: str  # as shown to the author, relative to the project
+    kind: str  # actor, source, question or brief
+    id: str  # the file stem
+    data: Any = None
+    _nodes: Any = field(default=None, repr=False)
+
+    def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
+        """Line and column (1-based) of the field at `loc`; with `key`, of its key.
+
+        Falls back to the nearest enclosing field that exists.
+        """
+        if self._nodes is None:
+            self._nodes = yaml.compose(self.file.read_text("utf-8"), Loader=_BaseLoader)
+        node = self._nodes
+        mark = node.start_mark if node is not None else None
+        for i, part in enumerate(loc):
+            last = i == len(loc) - 1
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == str(part):
+                        mark = k.start_mark if (last and key) else v.start_mark
+                        node = v
+                        break
+                else:
+                    break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                mark = node.start_mark
+            else:
+                break
+        if mark is None:
+            return 1, 1
+        return mark.line + 1, mark.column + 1
+
+    def problem(self, loc: tuple, message: str, key: bool = False, level: str = "error") -> Problem:
+        line, col = self.position(loc, key=key)
+        return Problem(self.path, line, col, message, level)
+
+
+def kind_of(rel: Path) -> str:
+    """The entity kind a file holds, from its place under `briefs/`."""
+    if len(rel.parts) == 2 and rel.parts[0] in ENTITY_DIRS:
+        return ENTITY_DIRS[rel.parts[0]]
+    return "brief"
+
+
+def corpus_files(briefs_dir: Path) -> list[Path]:
+    """Every YAML file of the corpus, in a stable order; `_x` and `.x` are skipped."""
+    files = []
+    for p in briefs_dir.rglob("*"):
+        rel = p.relative_to(briefs_dir)
+        if p.suffix not in (".yaml", ".yml") or not p.is_file():
+            continue
+        if any(part.startswith(("_", ".")) for part in rel.parts):
+            continue
+        files.append(p)
+    return sorted(files, key=lambda p: p.relative_to(briefs_dir).as_posix())
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """How many nodes `node` stands for once aliases are expanded."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a recursive alias counts once; the bound still applies
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        size = 1
+    memo[key] = size
+    return size
+
+
+def _position_in(text: bytes, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | None, list[Problem]]:
+    """Parse one file; return the document (None if unreadable) and its problems."""
+    rel = file.relative_to(briefs_dir)
+    try:
+        shown = file.relative_to(root).as_posix()
+    except ValueError:
+        shown = file.as_posix()
+    doc = Document(file=file, path=shown, kind=kind_of(rel), id=file.stem)
+
+    def fail(line: int, col: int, message: str):
+        return None, [Problem(shown, line, col, message)]
+
+    raw = file.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        return fail(1, 1, f"file is {len(raw):,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it into several briefs")
+    if b"\0" in raw:
+        return fail(*_position_in(raw, raw.index(b"\0")), "binary file: a brief must be UTF-8 text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return fail(*_position_in(raw, e.start), f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save the file as UTF-8")
+    if not text.strip() or all(l.strip().startswith("#") or not l.strip() for l in text.splitlines()):
+        return fail(1, 1, "file is empty: expected a mapping of fields")
+
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            return fail(1, 1, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values; write the content out instead")
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"YAML syntax: {e.problem or e.context}"
+        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in (e.problem or ""):
+            tag = (e.problem or "").split("the tag", 1)[-1].strip(" '").replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tag not allowed: {tag} (briefs are plain data)"
+        source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if "\t" in source_line[: max(col, 1)] or "'\\t'" in message:
+            message = "tab character: YAML indents with spaces, not tabs"
+        return fail(line, col, message)
+    except yaml.YAMLError as e:  # pragma: no cover - marks are normally present
+        return fail(1, 1, f"YAML: {e}")
+    except RecursionError:
+        return fail(1, 1, "YAML nesting is too deep")
+    finally:
+        loader.dispose()
+
+    problems = [
+        Problem(shown, line, col, f"duplicate key '{key}': an earlier value would be silently replaced")
+        for key, line, col in loader.duplicates
+    ]
+    if not isinstance(data, dict):
+        found = type(data).__name__ if data is not None else "nothing"
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
+        problems.append(Problem(shown, line, col, f"the file must be a mapping of fields, found {found}"))
+        return None, problems
+    if not SLUG.match(doc.id) or len(doc.id) > 80:
+        problems.append(Problem(shown, 1, 1, f"file name '{file.name}': the id '{doc.id}' must be a slug of lower-case letters, digits and single hyphens, at most 80 characters"))
+    doc.data = data
+    return doc, problems
+
+
+def load_corpus(briefs_dir: Path, root: Path) -> tuple[list[Document], list[Problem]]:
+    """Parse every file under `briefs_dir`; problems of all files together."""
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    for file in corpus_files(briefs_dir):
+        doc, found = load_document(file, briefs_dir, root)
+        problems.extend(found)
+        if doc is not None:
+            docs.append(doc)
+    return docs, problems

@@ -1,0 +1,106 @@
+"""Author text to safe output: Markdown fields to HTML, plain fields to escaped text.
+
+Raw HTML written by an author is shown as text, never executed; links may
+only be web, mail or in-site links; images become links (a published page
+must not load anything from an outside host); no attribute syntax is read.
+The HTML produced here is embedded in the generated Markdown pages, so its
+text is also protected against a second pass of Markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as etree
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+SAFE_SCHEMES = {"http", "https", "mailto", ""}
+
+# Characters that a Markdown processor (with the extensions mkdocs-material
+# sites enable) could read as syntax; as numeric entities they are plain text.
+_MD_TABLE = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]|~^=:$"})
+_TEXT_NODES = re.compile(r">([^<]+)<")
+_LINE_START = re.compile(r"^(\s*)([#+\->]|\d+(?=\.))")
+
+
+def safe_url(url: str) -> bool:
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in SAFE_SCHEMES and not url.strip().startswith("//")
+
+
+class _SafeLinks(Treeprocessor):
+    def run(self, root):
+        for parent in root.iter():
+            for i, el in enumerate(list(parent)):
+                if el.tag == "a":
+                    href = el.get("href", "")
+                    if not safe_url(href):
+                        el.attrib.pop("href", None)
+                    elif urlsplit(href).scheme in ("http", "https"):
+                        el.set("rel", "noopener nofollow")
+                elif el.tag == "img":
+                    link = etree.Element("a")
+                    src = el.get("src", "")
+                    if safe_url(src):
+                        link.set("href", src)
+                        link.set("rel", "noopener nofollow")
+                    link.text = el.get("alt") or src
+                    link.tail = el.tail
+                    parent[i] = link
+
+
+class _Extension(markdown.Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "briefgen_safe_links", 0)
+
+
+_md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", _Extension()], output_format="html")
+
+
+def _freeze(fragment: str) -> str:
+    """Entity-escape Markdown syntax in the text between tags."""
+    return _TEXT_NODES.sub(lambda m: ">" + m.group(1).translate(_MD_TABLE) + "<", fragment)
+
+
+def md_block(text: str | None) -> str:
+    """A Markdown field as an HTML block (a `div`) safe to embed in a Markdown page."""
+    if not text:
+        return ""
+    _md.reset()
+    body = _md.convert(text)
+    # blank lines would end the raw HTML block in the page's Markdown
+    body = re.sub(r"\n\s*\n", "\n", body)
+    return f'<div class="bg-md">\n{_freeze(body)}\n</div>'
+
+
+def md_inline(text: str | None) -> str:
+    """A short Markdown field as inline HTML on one line (for lists and table cells)."""
+    if not text:
+        return ""
+    _md.reset()
+    body = _md.convert(text).strip()
+    if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return _freeze(f"<span>{body}</span>").replace("\n", " ")
+
+
+def plain(text: str | None) -> str:
+    """A plain-text field, escaped for HTML and Markdown alike, on one line."""
+    if text is None:
+        return ""
+    escaped = html.escape(str(text), quote=False).translate(_MD_TABLE).replace("\n", " ").replace("\r", " ")
+    # what would start a heading, list or quote at the start of a line
+    return _LINE_START.sub(lambda m: m.group(1) + "".join(f"&#{ord(c)};" for c in m.group(2)), escaped, count=1)
+
+
+def attr(text: str | None) -> str:
+    """Text for an HTML attribute value (e.g. a tooltip)."""
+    return html.escape(str(text or ""), quote=True)

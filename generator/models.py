@@ -1,0 +1,300 @@
+"""Stage 2: the typed models of the brief format (contract v1).
+
+One pydantic model per kind of thing an author writes. Unknown keys are
+refused; controlled values come from `vocab`. `validate_document` turns a
+parsed file into a model, or into positioned problems with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+from typing import Annotated, Any, Literal, Optional, Union
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from . import vocab
+from .errors import Problem, did_you_mean
+from .load import SLUG, Document
+
+# --- field types -----------------------------------------------------------
+
+Slug = Annotated[str, Field(pattern=SLUG.pattern, max_length=80, json_schema_extra={"description": "a slug: lower-case letters, digits and single hyphens"})]
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _date_to_text(value: Any) -> Any:
+    # YAML reads `published: 2023` as a number; a date is text as written.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _check_date(value: str) -> str:
+    m = _DATE.match(value)
+    if not m:
+        raise ValueError(f"'{value}' is not an ISO 8601 date: write 2023, 2023-08 or 2023-08-03")
+    year, month, day = m.groups()
+    if month and not 1 <= int(month) <= 12:
+        raise ValueError(f"'{value}': month {month} does not exist")
+    if day and not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+        raise ValueError(f"'{value}': day {day} does not exist in {year}-{month}")
+    return value
+
+
+PartialDate = Annotated[
+    str,
+    BeforeValidator(_date_to_text),
+    AfterValidator(_check_date),
+    Field(json_schema_extra={"pattern": _DATE.pattern, "description": "ISO 8601 date, reduced precision allowed: 2023, 2023-08, 2023-08-03"}),
+]
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"'{value}' is not a web address: only http:// and https:// links are allowed")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
+Markdown = Annotated[str, Field(json_schema_extra={"description": "Markdown; raw HTML is shown as text"})]
+
+
+def _literal(table: dict) -> Any:
+    return Literal[tuple(table)]
+
+
+Tlp = _literal(vocab.TLP)
+Reliability = _literal(vocab.RELIABILITY)
+Credibility = Literal[1, 2, 3, 4, 5, 6]
+Rating = _literal(vocab.RATING)
+Assessments = dict[Slug, Rating]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, validate_default=False)
+
+
+# --- entities --------------------------------------------------------------
+
+
+class Relation(Model):
+    type: _literal(vocab.RELATION)
+    actor: Slug
+    since: Optional[PartialDate] = None
+    until: Optional[PartialDate] = None
+    note: Optional[Markdown] = None
+    source: Optional[Slug] = None
+
+
+class Actor(Model):
+    """An actor: `briefs/actors/<id>.yaml`."""
+
+    name: str
+    kind: _literal(vocab.ACTOR_KIND)
+    aliases: list[str] = []
+    description: Optional[Markdown] = None
+    relations: list[Relation] = []
+    tags: list[Slug] = []
+    tlp: Tlp = "clear"
+
+
+class Source(Model):
+    """A source: `briefs/sources/<id>.yaml`."""
+
+    name: str
+    kind: _literal(vocab.SOURCE_KIND)
+    reliability: Reliability
+    reliability_note: Optional[Markdown] = None
+    affiliation: Optional[str] = None
+    actor: Optional[Slug] = None
+    url: Optional[Url] = None
+    country: Optional[str] = None
+    language: Optional[str] = None
+    description: Optional[Markdown] = None
+    tlp: Tlp = "clear"
+
+
+class Hypothesis(Model):
+    id: Slug
+    statement: str
+
+
+class Question(Model):
+    """A key question with its competing hypotheses: `briefs/questions/<id>.yaml`."""
+
+    question: str
+    context: Optional[Markdown] = None
+    hypotheses: Annotated[list[Hypothesis], Field(min_length=2)]
+    tlp: Tlp = "clear"
+
+
+class Claim(Model):
+    """What a source asserts."""
+
+    id: Slug
+    statement: str
+    source: Slug
+    via: list[Slug] = []
+    reported: PartialDate
+    occurred: Optional[PartialDate] = None
+    credibility: Credibility
+    actors: list[Slug] = []
+    location: Optional[str] = None
+    quote: Optional[str] = None
+    url: Optional[Url] = None
+    assessments: Assessments = {}
+    contradicts: list[Slug] = []
+    corroborates: list[Slug] = []
+    tags: list[Slug] = []
+
+
+class Analysis(Model):
+    """An expert's assessment."""
+
+    id: Slug
+    analyst: Slug
+    via: list[Slug] = []
+    date: Optional[PartialDate] = None
+    title: str
+    summary: Markdown
+    points: list[Markdown] = []
+    actors: list[Slug] = []
+    credibility: Credibility = 6
+    assessments: Assessments = {}
+    quote: Optional[str] = None
+    url: Optional[Url] = None
+    tags: list[Slug] = []
+
+
+class Judgment(Model):
+    """The brief's own key judgment."""
+
+    id: Slug
+    statement: str
+    likelihood: _literal(vocab.LIKELIHOOD)
+    confidence: _literal(vocab.CONFIDENCE)
+    basis: Annotated[list[Slug], Field(min_length=1)]
+    hypothesis: Optional[Slug] = None
+
+
+class Brief(Model):
+    """A brief: any other YAML file under `briefs/`."""
+
+    title: str
+    published: PartialDate
+    updated: Optional[PartialDate] = None
+    authors: list[str] = []
+    tlp: Tlp
+    status: _literal(vocab.STATUS) = "published"
+    summary: Markdown
+    tags: list[Slug] = []
+    claims: list[Claim] = []
+    analyses: list[Analysis] = []
+    judgments: list[Judgment] = []
+
+
+MODELS: dict[str, type[Model]] = {"actor": Actor, "source": Source, "question": Question, "brief": Brief}
+Entity = Union[Actor, Source, Question, Brief]
+
+
+# --- validation with positions --------------------------------------------
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that holds the last element of `loc`."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        inner = _first_model(info.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _suggestion(model: type[BaseModel], loc: tuple) -> str | None:
+    holder = _model_at(model, loc)
+    if holder is None:
+        return None
+    match = difflib.get_close_matches(str(loc[-1]), list(holder.model_fields), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
+    """A reader-facing message for one pydantic error; and whether it points at a key."""
+    loc, kind, value = error["loc"], error["type"], error.get("input")
+    name = _field_path(loc)
+    if kind == "extra_forbidden":
+        hint = _suggestion(model, loc)
+        return f"unknown field '{loc[-1]}'" + (f" (did you mean '{hint}'?)" if hint else ""), True
+    if kind == "missing":
+        return f"missing required field '{loc[-1]}'" + (f" in {_field_path(loc[:-1])}" if len(loc) > 1 else ""), False
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        allowed = re.findall(r"'([^']*)'|(\d+)", expected)
+        choices = [a or b for a, b in allowed]
+        hint = did_you_mean(value, choices) or (
+            f" (did you mean '{value.upper()}'?)" if isinstance(value, str) and value.upper() in choices else ""
+        )
+        return f"{name}: '{value}' is not allowed; expected one of {', '.join(choices)}{hint}", False
+    if kind == "string_pattern_mismatch":
+        return f"{name}: '{value}' is not a valid id: use lower-case letters, digits and single hyphens (e.g. 'al-qurashi')", False
+    if kind == "too_short" and loc and loc[-1] == "hypotheses":
+        return "a question needs at least two competing hypotheses", False
+    if kind == "too_short" and loc and loc[-1] == "basis":
+        return f"{name}: a judgment needs at least one claim or analysis id as its basis", False
+    if kind == "string_too_long":
+        return f"{name}: id is longer than 80 characters", False
+    msg = error["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
+    return f"{name}: {msg}{shown if value is not None and kind != 'value_error' else ''}", False
+
+
+def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
+    """The document's model, or None and every problem with its position."""
+    model = MODELS[doc.kind]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # A misspelt required field is one mistake: report the unknown key
+        # with its did-you-mean, not also the field as missing.
+        typos = {
+            err["loc"][:-1] + (hint,)
+            for err in errors
+            if err["type"] == "extra_forbidden"
+            for hint in [_suggestion(model, err["loc"])]
+            if hint
+        }
+        problems = []
+        for error in errors:
+            if error["type"] == "missing" and tuple(error["loc"]) in typos:
+                continue
+            message, at_key = _message(model, error)
+            problems.append(doc.problem(error["loc"], message, key=at_key))
+        return None, problems

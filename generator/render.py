@@ -1,0 +1,360 @@
+"""Stage 5: the published corpus and its analysis, through Jinja2 templates, to Markdown pages.
+
+One template per page type, in the project's `templates/` folder. This module
+decides which pages exist, at which paths, and what each template is given;
+templates only format. Pages are written only when their bytes change, and
+files that no page claims any more are removed, so an edit to one brief
+touches only the pages it shows on.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+
+from . import markup, vocab
+from .analysis import Findings, date_key
+from .config import Project, Settings
+from .corpus import Corpus
+from .errors import ContentError, Problem
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+
+@dataclass
+class Page:
+    path: str  # under the docs folder, e.g. "actors/isis.md"
+    template: str
+    context: dict[str, Any]
+
+
+# --- formatting helpers given to templates ----------------------------------
+
+
+def human_date(date: str | None) -> str:
+    """`2023` -> 2023, `2023-08` -> August 2023, `2023-08-03` -> 3 August 2023."""
+    if not date:
+        return ""
+    parts = date.split("-")
+    if len(parts) == 1:
+        return parts[0]
+    month = MONTHS[int(parts[1]) - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+
+
+def _badge(text: str, css: str, title: str) -> str:
+    return f'<span class="bg-badge bg-{css}" title="{markup.attr(title)}">{markup.plain(text)}</span>'
+
+
+def admiralty_badge(code: str) -> str:
+    return _badge(code, "adm " + "bg-" + vocab.RELIABILITY[code[0]].css, f"{code}: {vocab.admiralty_title(code)}")
+
+
+def reliability_badge(grade: str) -> str:
+    t = vocab.RELIABILITY[grade]
+    return _badge(grade, "adm bg-" + t.css, f"{grade}: {t.label} ({t.description})")
+
+
+def credibility_badge(value: int) -> str:
+    t = vocab.CREDIBILITY[str(value)]
+    return _badge(str(value), "adm bg-" + t.css, f"{value}: {t.label} ({t.description})")
+
+
+def likelihood_badge(code: str) -> str:
+    t = vocab.LIKELIHOOD[code]
+    return _badge(t.label, t.css, f"{t.label}: {t.description} probability")
+
+
+def confidence_badge(code: str) -> str:
+    t = vocab.CONFIDENCE[code]
+    return _badge(t.label, t.css, f"{t.label}: {t.description}")
+
+
+def tlp_badge(code: str) -> str:
+    t = vocab.TLP[code]
+    return _badge(t.label, t.css, t.description)
+
+
+def rating_badge(code: str) -> str:
+    t = vocab.RATING[code]
+    return _badge(code, t.css, f"{code}: {t.label}")
+
+
+def fold(text: str) -> str:
+    """`Erdoğan` -> `Erdogan`: letters without their diacritics, for search."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i").replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_terms(names: list[str]) -> list[str]:
+    """Spellings a reader might type that differ from the written ones."""
+    seen = {n.lower() for n in names}
+    out = []
+    for name in names:
+        variants = [fold(name)]
+        for article in ("al-", "el-", "Al-", "El-", "ad-", "as-", "an-", "at-"):
+            variants += [v.replace(article, "") for v in list(variants) if article in v]
+        variants += [v.replace("-", " ") for v in list(variants) if "-" in v]
+        for v in variants:
+            if v.lower() not in seen:
+                seen.add(v.lower())
+                out.append(v)
+    return out
+
+
+def _front_matter(**fields) -> str:
+    lines = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items() if v is not None]
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+@jinja2.pass_context
+def _link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
+    """Relative link from the page being rendered to another page."""
+    target = target_path(ctx["corpus"], kind, item_id)
+    here = posixpath.dirname(ctx["page_path"])
+    rel = posixpath.relpath(target, here or ".")
+    if kind in ("claim", "analysis", "judgment", "hypothesis"):
+        anchor = item_id
+    return rel + (f"#{anchor}" if anchor else "")
+
+
+def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
+    if kind in ("claim", "analysis", "judgment"):
+        return f"briefs/{corpus.brief_of[item_id]}.md"
+    if kind == "hypothesis":
+        return f"hypotheses/{corpus.question_of[item_id]}.md"
+    if kind == "evidence":
+        return target_path(corpus, "claim" if item_id in corpus.claims else "analysis", item_id)
+    if kind == "question":
+        return f"hypotheses/{item_id}.md" if item_id else "hypotheses/index.md"
+    if kind == "reliability":
+        return f"reliability/{item_id.lower()}.md" if item_id else "reliability/index.md"
+    if kind in ("home", ""):
+        return "index.md"
+    if kind in ("timeline", "contradictions", "methodology"):
+        return f"{kind}.md"
+    section = {"brief": "briefs", "actor": "actors", "source": "sources"}[kind]
+    return f"{section}/{item_id}.md" if item_id else f"{section}/index.md"
+
+
+def environment(project: Project) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(project.templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # output is Markdown; every field goes through a markup filter
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        md=markup.md_block,
+        md_inline=markup.md_inline,
+        text=markup.plain,
+        attr=markup.attr,
+        date=human_date,
+        admiralty=admiralty_badge,
+        reliability=reliability_badge,
+        credibility=credibility_badge,
+        likelihood=likelihood_badge,
+        confidence=confidence_badge,
+        tlp=tlp_badge,
+        rating=rating_badge,
+        num2=lambda x: f"{x:.2f}",
+    )
+    env.globals.update(link=_link, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
+    return env
+
+
+# --- which pages exist -------------------------------------------------------
+
+
+def _sorted_briefs(corpus: Corpus) -> list[str]:
+    return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
+
+
+def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Page]:
+    briefs = _sorted_briefs(corpus)
+    yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)})
+    yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
+    for brief_id in briefs:
+        brief = corpus.briefs[brief_id]
+        items = [*brief.claims, *brief.analyses]
+        actors = sorted({a for item in items for a in item.actors}, key=lambda a: corpus.actors[a].name.lower())
+        sources = sorted(
+            {s for c in brief.claims for s in (c.source, *c.via)} | {s for a in brief.analyses for s in (a.analyst, *a.via)},
+            key=lambda s: corpus.sources[s].name.lower(),
+        )
+        questions = sorted({corpus.question_of[h] for item in items for h in item.assessments} | {corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis})
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "actors": actors, "sources": sources, "questions": questions})
+
+    by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
+    actor_ids = by_name(corpus.actors)
+    yield Page("actors/index.md", "actors_index.md.j2", {
+        "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
+    })
+    for actor_id in actor_ids:
+        actor = corpus.actors[actor_id]
+        yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
+            "id": actor_id,
+            "actor": actor,
+            "relations_out": [(vocab.RELATION[r.type].label, r) for r in actor.relations],
+            "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
+            "claims": corpus.claims_by_actor.get(actor_id, []),
+            "analyses": corpus.analyses_by_actor.get(actor_id, []),
+            "sources": corpus.sources_by_actor.get(actor_id, []),
+            "search_terms": search_terms([actor.name, *actor.aliases]),
+        })
+
+    source_ids = by_name(corpus.sources)
+    yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids})
+    for source_id in source_ids:
+        yield Page(f"sources/{source_id}.md", "source.md.j2", {
+            "id": source_id,
+            "source": corpus.sources[source_id],
+            "claims": corpus.claims_by_source.get(source_id, []),
+            "relayed": corpus.relayed_by_source.get(source_id, []),
+            "analyses": corpus.analyses_by_source.get(source_id, []),
+        })
+
+    grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
+    yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid})
+    for grade, members in grades.items():
+        yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
+            "grade": grade, "sources": members, "cells": findings.admiralty_grid[grade],
+        })
+
+    yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices})
+    for question_id, matrix in findings.matrices.items():
+        yield Page(f"hypotheses/{question_id}.md", "question.md.j2", {
+            "id": question_id,
+            "question": corpus.questions[question_id],
+            "matrix": matrix,
+            "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
+        })
+    yield Page("timeline.md", "timeline.md.j2", {"by_occurred": findings.by_occurred, "by_reported": findings.by_reported})
+    yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions})
+
+
+def _counts(corpus: Corpus) -> dict[str, int]:
+    return {k: len(getattr(corpus, k)) for k in ("briefs", "claims", "analyses", "judgments", "actors", "sources", "questions")}
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def corpus_json(corpus: Corpus, findings: Findings) -> str:
+    """`/data/corpus.json`: every published item with its fields as authored."""
+
+    def dump(model, **extra) -> dict:
+        return {"id": extra.pop("id"), **model.model_dump(mode="json", exclude_unset=True), **extra}
+
+    data: dict[str, list] = {}
+    data["briefs"] = [
+        dump(corpus.briefs[b], id=b, claims=[c.id for c in corpus.briefs[b].claims],
+             analyses=[a.id for a in corpus.briefs[b].analyses], judgments=[j.id for j in corpus.briefs[b].judgments])
+        for b in sorted(corpus.briefs)
+    ]
+    data["claims"] = [dump(corpus.claims[c], id=c, brief=corpus.brief_of[c], admiralty=corpus.admiralty(corpus.claims[c])) for c in sorted(corpus.claims)]
+    data["analyses"] = [dump(corpus.analyses[a], id=a, brief=corpus.brief_of[a]) for a in sorted(corpus.analyses)]
+    data["judgments"] = [dump(corpus.judgments[j], id=j, brief=corpus.brief_of[j]) for j in sorted(corpus.judgments)]
+    data["actors"] = [dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)]
+    data["sources"] = [dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)]
+    questions = []
+    for q in sorted(corpus.questions):
+        item = dump(corpus.questions[q], id=q)
+        statements = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
+        item["hypotheses"] = [
+            {**statements[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
+            for s in findings.matrices[q].ranking
+        ]
+        questions.append(item)
+    data["questions"] = questions
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _write(path: Path, content: str | bytes) -> bool:
+    """Write only if the bytes differ; True when the file changed."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+@dataclass
+class RenderResult:
+    written: list[str]
+    unchanged: int
+    removed: list[str]
+
+
+def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings) -> RenderResult:
+    """Write every page, static file and data export into the docs folder."""
+    env = environment(project)
+    docs = project.docs
+    outputs: dict[str, str | bytes] = {}
+    common = {"corpus": corpus, "settings": settings, "highest_tlp": corpus.highest_tlp()}
+    for page in pages(corpus, findings, settings):
+        try:
+            template = env.get_template(page.template)
+            outputs[page.path] = template.render(**common, **page.context, page_path=page.path)
+        except jinja2.TemplateError as e:
+            raise ContentError([_template_problem(project, page, e)]) from None
+    outputs["data/corpus.json"] = corpus_json(corpus, findings)
+    for extra in _static_files(project):
+        rel = extra.relative_to(project.site_config / "pages").as_posix()
+        outputs[rel] = extra.read_bytes()
+
+    written, unchanged = [], 0
+    for rel, content in outputs.items():
+        if _write(docs / rel, content):
+            written.append(rel)
+        else:
+            unchanged += 1
+    removed = []
+    if docs.exists():
+        for path in sorted(docs.rglob("*"), reverse=True):
+            rel = path.relative_to(docs).as_posix()
+            if path.is_file() and rel not in outputs:
+                path.unlink()
+                removed.append(rel)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return RenderResult(written, unchanged, removed)
+
+
+def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:
+    """Point at the template line that failed (Jinja2 keeps it in the traceback)."""
+    where, line = project.templates / page.template, getattr(error, "lineno", None) or 1
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            where, line = Path(tb.tb_frame.f_code.co_filename), tb.tb_lineno
+        tb = tb.tb_next
+    try:
+        shown = where.relative_to(project.root).as_posix()
+    except ValueError:
+        shown = where.as_posix()
+    return Problem(shown, line, 1, f"template: {error.message or error} (rendering {page.path})")
+
+
+def _static_files(project: Project) -> list[Path]:
+    """Hand-written pages and assets from `site_config/pages/`."""
+    root = project.site_config / "pages"
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def clean(project: Project) -> None:
+    shutil.rmtree(project.docs, ignore_errors=True)

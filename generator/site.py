@@ -1,0 +1,88 @@
+"""Stage 6: the generated Markdown, built by mkdocs into a static site, swapped in atomically.
+
+mkdocs writes into a fresh temporary folder beside the target; only when the
+build (strict: any mkdocs warning fails it) and the leak check pass is that
+folder renamed into place. A failed build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .config import Project, Settings
+from .errors import ContentError, Problem
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, **overrides):
+    from mkdocs.config import load_config
+
+    options = {"site_name": settings.title}
+    if settings.url:
+        options["site_url"] = settings.url
+    if settings.description:
+        options["site_description"] = settings.description
+    if settings.copyright:
+        options["copyright"] = settings.copyright
+    return load_config(
+        config_file=str(project.mkdocs_yml),
+        site_dir=str(site_dir),
+        docs_dir=str(project.docs),
+        strict=strict,
+        **options,
+        **overrides,
+    )
+
+
+def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None) -> None:
+    """Run mkdocs into a temporary folder, check it, then swap it in as `site_dir`."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        try:
+            config = mkdocs_config(project, settings, tmp)
+            build(config)
+        except (MkDocsException, SystemExit) as e:
+            detail = "; ".join(handler.messages) or str(e)
+            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
+        if handler.messages:
+            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
+        problems = check(tmp) if check else []
+        if problems:
+            raise ContentError(problems)
+        _swap(tmp, site_dir)
+    finally:
+        logger.removeHandler(handler)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put `new` in place of `target` with renames, so readers never see a half site."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        os.rmdir(old)
+        os.rename(target, old)
+    os.rename(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,158 @@
+"""Domain vocabularies of the brief format, in one place.
+
+Every controlled value an author may write lives here with its reader-facing
+label and, where the contract gives one, its number. The models validate
+against these tables, the analysis computes with them and the templates read
+their labels from them, so a wording change is made once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    """One controlled value: what authors write, what readers see."""
+
+    code: str
+    label: str
+    weight: float | None = None  # number used in scoring, if any
+    description: str = ""
+    css: str = ""  # colour class of its badge
+
+
+def _table(*terms: Term) -> dict[str, Term]:
+    return {t.code: t for t in terms}
+
+
+# Admiralty source reliability (letter) and its ACH weight R.
+RELIABILITY = _table(
+    Term("A", "completely reliable", 1.0, "No doubt of authenticity, trustworthiness or competency; a history of complete reliability.", "g1"),
+    Term("B", "usually reliable", 0.8, "Minor doubt; a history of valid information most of the time.", "g2"),
+    Term("C", "fairly reliable", 0.6, "Doubt; has provided valid information in the past.", "g3"),
+    Term("D", "not usually reliable", 0.4, "Significant doubt; has provided valid information in the past.", "g4"),
+    Term("E", "unreliable", 0.2, "Lacking in authenticity, trustworthiness and competency; a history of invalid information.", "g5"),
+    Term("F", "reliability cannot be judged", 0.5, "No basis exists for evaluating the reliability of the source.", "g6"),
+)
+
+# Admiralty information credibility (digit) and its ACH weight K.
+CREDIBILITY = _table(
+    Term("1", "confirmed by other sources", 1.0, "Confirmed by other independent sources; logical in itself; consistent with other information.", "g1"),
+    Term("2", "probably true", 0.8, "Not confirmed; logical in itself; consistent with other information.", "g2"),
+    Term("3", "possibly true", 0.6, "Not confirmed; reasonably logical in itself; agrees with some other information.", "g3"),
+    Term("4", "doubtful", 0.4, "Not confirmed; possible but not logical; no other information on the subject.", "g4"),
+    Term("5", "improbable", 0.2, "Not confirmed; not logical in itself; contradicted by other information.", "g5"),
+    Term("6", "truth cannot be judged", 0.5, "No basis exists for evaluating the validity of the information.", "g6"),
+)
+
+# Estimative language (likelihood) with its probability range in percent.
+LIKELIHOOD = _table(
+    Term("almost-no-chance", "almost no chance", 1, "1–5%", "l1"),
+    Term("very-unlikely", "very unlikely", 5, "5–20%", "l2"),
+    Term("unlikely", "unlikely", 20, "20–45%", "l3"),
+    Term("roughly-even-chance", "roughly even chance", 45, "45–55%", "l4"),
+    Term("likely", "likely", 55, "55–80%", "l5"),
+    Term("very-likely", "very likely", 80, "80–95%", "l6"),
+    Term("almost-certain", "almost certain", 95, "95–99%", "l7"),
+)
+
+CONFIDENCE = _table(
+    Term("low", "low confidence", 1, "Questionable or implausible information, fragmented evidence, or significant concerns about sources.", "c1"),
+    Term("moderate", "moderate confidence", 2, "Credibly sourced and plausible information, but not of sufficient quality or corroboration for higher confidence.", "c2"),
+    Term("high", "high confidence", 3, "High-quality information from multiple sources; the nature of the issue makes a solid judgment possible.", "c3"),
+)
+
+# ACH consistency ratings with their value; NA has none.
+RATING = _table(
+    Term("CC", "very consistent", 2, "", "r-cc"),
+    Term("C", "consistent", 1, "", "r-c"),
+    Term("N", "neutral", 0, "", "r-n"),
+    Term("I", "inconsistent", -1, "", "r-i"),
+    Term("II", "very inconsistent", -2, "", "r-ii"),
+    Term("NA", "not applicable", None, "", "r-na"),
+)
+
+# Traffic Light Protocol 2.0, in order of increasing restriction.
+TLP = _table(
+    Term("clear", "TLP:CLEAR", 0, "Recipients can spread this to the world; there is no limit on disclosure.", "tlp-clear"),
+    Term("green", "TLP:GREEN", 1, "Recipients can spread this within their community, but not publicly.", "tlp-green"),
+    Term("amber", "TLP:AMBER", 2, "Recipients can share this only on a need-to-know basis within their organization and its clients.", "tlp-amber"),
+    Term("amber+strict", "TLP:AMBER+STRICT", 3, "Recipients can share this only within their organization.", "tlp-amber-strict"),
+    Term("red", "TLP:RED", 4, "For the eyes and ears of individual recipients only, no further disclosure.", "tlp-red"),
+)
+
+STATUS = _table(
+    Term("published", "published"),
+    Term("draft", "draft"),
+)
+
+ACTOR_KIND = _table(
+    Term("person", "person"),
+    Term("organization", "organization"),
+    Term("armed-group", "armed group"),
+    Term("state", "state"),
+    Term("government-agency", "government agency"),
+    Term("media", "media"),
+    Term("other", "other"),
+)
+
+SOURCE_KIND = _table(
+    Term("news-outlet", "news outlet"),
+    Term("official", "official"),
+    Term("armed-group-media", "armed-group media"),
+    Term("expert", "expert"),
+    Term("think-tank", "think tank"),
+    Term("ngo", "NGO"),
+    Term("social-media", "social media"),
+    Term("document", "document"),
+    Term("other", "other"),
+)
+
+# Relation types: the label read from the actor that holds the relation, and
+# the label read from the other side.
+@dataclass(frozen=True)
+class RelationType:
+    code: str
+    label: str
+    inverse: str
+
+
+RELATION = {
+    r.code: r
+    for r in (
+        RelationType("leads", "leads", "led by"),
+        RelationType("member-of", "member of", "has member"),
+        RelationType("part-of", "part of", "has part"),
+        RelationType("split-from", "split from", "splinter group"),
+        RelationType("allied-with", "allied with", "allied with"),
+        RelationType("hostile-to", "hostile to", "hostile to"),
+        RelationType("affiliated-with", "affiliated with", "affiliated with"),
+        RelationType("supports", "supports", "supported by"),
+    )
+}
+
+
+def tlp_rank(code: str) -> int:
+    return int(TLP[code].weight)
+
+
+def admiralty_title(code: str) -> str:
+    """Standard wording of an Admiralty code such as ``C3``."""
+    return f"{RELIABILITY[code[0]].label} source, {CREDIBILITY[code[1:]].label}"
+
+
+def vocabularies() -> dict[str, dict]:
+    """Everything templates may look up, by name."""
+    return {
+        "reliability": RELIABILITY,
+        "credibility": CREDIBILITY,
+        "likelihood": LIKELIHOOD,
+        "confidence": CONFIDENCE,
+        "rating": RATING,
+        "tlp": TLP,
+        "status": STATUS,
+        "actor_kind": ACTOR_KIND,
+        "source_kind": SOURCE_KIND,
+        "relation": RELATION,
+    }
