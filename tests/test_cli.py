@@ -1,0 +1,117 @@
+"""The command line as authors use it: help, skeletons, schema, project discovery, preview."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REPO, run_cli
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "serve", "new", "schema", "export"])
+def test_every_command_explains_itself(project, command):
+    r = project.run(command, "--help")
+    assert r.code == 0
+    assert "Usage:" in r.out and len(r.out.splitlines()) > 5
+
+
+def test_outside_a_project_is_a_usage_error(tmp_path):
+    r = run_cli("validate", cwd=tmp_path)
+    assert r.code == 2
+    assert "is not a briefgen project" in r.err and "-C DIR" in r.err
+
+
+def test_dash_c_points_at_another_project(minimal, tmp_path):
+    r = run_cli("-C", str(minimal.root), "validate", cwd=tmp_path)
+    assert r.code == 0, r.err
+
+
+def test_bad_option_value_is_a_usage_error(minimal):
+    r = minimal.run("build", "--max-tlp", "purple")
+    assert r.code == 2
+    assert "'purple' is not one of" in r.err
+
+
+@pytest.mark.parametrize("kind,path", [("brief", "briefs/new-brief.yaml"), ("actor", "briefs/actors/new-brief.yaml"),
+                                       ("source", "briefs/sources/new-brief.yaml"), ("question", "briefs/questions/new-brief.yaml")])
+def test_new_writes_a_valid_skeleton(minimal, kind, path):
+    r = minimal.run("new", kind, "new-brief")
+    assert r.code == 0, r.err
+    text = (minimal.root / path).read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert f"{kind}.schema.json" in text.splitlines()[0]
+    r = minimal.run("validate", "--drafts")
+    assert r.code == 0, r.err
+
+
+def test_new_refuses_to_overwrite_and_bad_ids(minimal):
+    assert minimal.run("new", "actor", "alpha-group").code == 2
+    r = minimal.run("new", "actor", "Bad Id")
+    assert r.code == 2 and "not a valid id" in r.err
+
+
+def test_new_brief_is_a_draft_until_published(minimal):
+    minimal.run("new", "brief", "work-in-progress")
+    r = minimal.run("validate")
+    assert r.code == 0 and "1 briefs" in r.out and "1 withheld" in r.out
+
+
+def test_schema_describes_every_kind(project):
+    for kind, required in [("brief", {"title", "published", "tlp", "summary"}), ("actor", {"name", "kind"}),
+                           ("source", {"name", "kind", "reliability"}), ("question", {"question", "hypotheses"})]:
+        r = project.run("schema", kind)
+        assert r.code == 0
+        schema = json.loads(r.out)
+        assert set(schema["required"]) == required
+        assert schema["additionalProperties"] is False
+
+
+def test_export_json_matches_the_site_data(minimal):
+    r = minimal.run("export", "json")
+    assert r.code == 0
+    data = json.loads(r.out)
+    claim = next(c for c in data["claims"] if c["id"] == "news-says-beta")
+    assert claim["admiralty"] == "B2" and claim["statement"] == "The paper says Beta did it."
+    assert minimal.run("build").code == 0
+    assert (minimal.root / "site/data/corpus.json").read_text() == r.out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def test_serve_regenerates_on_edit(minimal):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=minimal.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/briefs/first-brief/"
+        deadline = time.time() + 60
+        while time.time() < deadline and not (_get(url) or "").count("First brief"):
+            time.sleep(0.5)
+        assert "First brief" in (_get(url) or "")
+        path = minimal.root / "briefs/2024/first-brief.yaml"
+        path.write_text(path.read_text().replace("title: First brief", "title: Edited while serving"))
+        deadline = time.time() + 60
+        while time.time() < deadline and "Edited while serving" not in (_get(url) or ""):
+            time.sleep(0.5)
+        assert "Edited while serving" in (_get(url) or "")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
