@@ -8,6 +8,7 @@ view; what was withheld is kept apart, for the leak check and nothing else.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -82,6 +83,14 @@ class Corpus:
         if kind in ("claim", "analysis", "judgment"):
             return self.briefs[self.brief_of[item_id]].tlp
         return getattr(self, {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}[kind])[item_id].tlp
+
+    def latest_epoch(self) -> int:
+        """The latest published or updated date of any brief, as a Unix time (0 if none)."""
+        dates = [d for b in self.briefs.values() for d in (b.published, b.updated) if d]
+        if not dates:
+            return 0
+        parts = [int(p) for p in max(dates, key=lambda d: [int(p) for p in d.split("-")]).split("-")] + [1, 1]
+        return int(datetime.datetime(parts[0], parts[1], parts[2], tzinfo=datetime.timezone.utc).timestamp())
 
     def highest_tlp(self) -> str:
         tlps = [x.tlp for table in (self.actors, self.sources, self.questions, self.briefs) for x in table.values()]

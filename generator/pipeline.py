@@ -39,5 +39,10 @@ def generate(project: Project, settings: Settings, policy: Policy) -> Generated:
 def build(project: Project, settings: Settings, policy: Policy, site_dir: Path) -> Generated:
     """Generate, then build the site with mkdocs; the leak check guards the swap."""
     result = generate(project, settings, policy)
-    site.build_site(project, settings, site_dir, check=lambda out: find_leaks(out, result.corpus.withheld))
+    site.build_site(
+        project, settings, site_dir,
+        check=lambda out: find_leaks(out, result.corpus.withheld),
+        highest_tlp=result.corpus.highest_tlp(),
+        epoch=result.corpus.latest_epoch(),
+    )
     return result

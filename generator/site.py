@@ -12,8 +12,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Callable
 
+from . import vocab
 from .config import Project, Settings
 from .errors import ContentError, Problem
 
@@ -27,10 +29,14 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, **overrides):
+def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, highest_tlp: str = "clear", **overrides):
     from mkdocs.config import load_config
 
+    tlp = vocab.TLP[highest_tlp]
     options = {"site_name": settings.title}
+    extra = dict(_mkdocs_extra(project))
+    extra["briefgen_tlp"] = {"code": tlp.code, "label": tlp.label, "css": tlp.css, "description": tlp.description}
+    options["extra"] = extra
     if settings.url:
         options["site_url"] = settings.url
     if settings.description:
@@ -47,7 +53,34 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
     )
 
 
-def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None) -> None:
+def _mkdocs_extra(project: Project) -> dict:
+    from .config import _LenientLoader
+    import yaml
+
+    try:
+        data = yaml.load(project.mkdocs_yml.read_text("utf-8"), Loader=_LenientLoader) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data.get("extra") or {}
+
+
+@contextmanager
+def _source_date(epoch: int | None):
+    """Stamp the build with the corpus's own date, not the clock (sitemap, gzip headers)."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None,
+               highest_tlp: str = "clear", epoch: int | None = None) -> None:
     """Run mkdocs into a temporary folder, check it, then swap it in as `site_dir`."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
@@ -60,8 +93,9 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     logger.addHandler(handler)
     try:
         try:
-            config = mkdocs_config(project, settings, tmp)
-            build(config)
+            config = mkdocs_config(project, settings, tmp, highest_tlp=highest_tlp)
+            with _source_date(epoch):
+                build(config)
         except (MkDocsException, SystemExit) as e:
             detail = "; ".join(handler.messages) or str(e)
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
