@@ -26,7 +26,8 @@ def _report(problems: list[Problem]) -> None:
             click.echo(p.github())
     errors = sum(p.level == "error" for p in problems)
     warnings = len(problems) - errors
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"] + ([f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else [])
+    parts = ([f"{errors} error{'s' if errors != 1 else ''}"] if errors or not warnings else []) + (
+        [f"{warnings} warning{'s' if warnings != 1 else ''}"] if warnings else [])
     click.echo(", ".join(parts), err=True)
 
 
@@ -127,6 +128,33 @@ def build(ctx, max_tlp, drafts, site_dir):
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
         f"{' with drafts' if policy.drafts else ''}; {len(r.written)} pages written, {r.unchanged} unchanged, {len(r.removed)} removed"
     )
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Exit 1 if there is any warning (for CI).")
+@_max_tlp
+@_drafts
+@click.pass_context
+def lint(ctx, strict, max_tlp, drafts):
+    """Point out analytic weaknesses: warnings, exit 0 unless --strict.
+
+    Flags judgments that hedge outside the estimative vocabulary or state a
+    probability in words; ACH gaps; questions with no diagnostic evidence;
+    claims graded 1 (confirmed) without an independent corroborating claim;
+    events dated after they were reported.
+    """
+    from .lint import lint as run_lint
+
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    result = _run(lambda: pipeline.validate(project, policy))
+    warnings = run_lint(result.corpus, result.findings)
+    if warnings:
+        _report(warnings)
+    else:
+        click.echo("no warnings")
+    if strict and warnings:
+        sys.exit(1)
 
 
 @cli.command()

@@ -69,6 +69,16 @@ class Corpus:
     contradictions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     corroborations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     withheld: list[Withheld] = field(default_factory=list)
+    # where each published thing was written: (namespace, id) -> (document, loc);
+    # namespaces: actor, source, question, brief, item (claims, analyses, judgments), hypothesis
+    origins: dict[tuple[str, str], tuple[Document, tuple]] = field(default_factory=dict)
+
+    def problem(self, namespace: str, item_id: str, loc: tuple, message: str, level: str = "warning", key: bool = False) -> Problem:
+        """A problem at field `loc` inside the thing (namespace, id)."""
+        doc, base = self.origins[(namespace, item_id)]
+        if namespace in ("item", "hypothesis"):
+            base = base[:-1]  # the registered loc points at the `id` field
+        return doc.problem(base + loc, message, key=key, level=level)
 
     def item(self, item_id: str) -> Claim | Analysis | Judgment:
         return self.claims.get(item_id) or self.analyses.get(item_id) or self.judgments[item_id]
@@ -253,6 +263,17 @@ class _Builder:
                 for item in getattr(brief, attr):
                     getattr(c, attr)[item.id] = item
                     c.brief_of[item.id] = brief_id
+        for namespace in ("actor", "source", "question", "brief"):
+            table = getattr(c, _TABLE[namespace])
+            for item_id in table:
+                _, doc, loc = self.full[namespace][item_id]
+                c.origins[(namespace, item_id)] = (doc, loc)
+        for item_id in c.brief_of:
+            _, doc, loc = self.full["item"][item_id]
+            c.origins[("item", item_id)] = (doc, loc)
+        for hyp_id in c.hypotheses:
+            _, doc, loc = self.full["hypothesis"][hyp_id]
+            c.origins[("hypothesis", hyp_id)] = (doc, loc)
         _backlinks(c)
         return c
 
