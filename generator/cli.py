@@ -217,7 +217,7 @@ def schema(kind, output):
 
 
 @cli.command()
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["json"]))
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["json", "stix"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 @_max_tlp
 @_drafts
@@ -226,13 +226,17 @@ def export(ctx, fmt, output, max_tlp, drafts):
     """Write a data export of the published corpus.
 
     json: the same document as /data/corpus.json on the site.
+    stix: a STIX 2.1 bundle, the same as /data/stix-bundle.json, for
+    OpenCTI, MISP and other threat-intelligence platforms. Ids and
+    timestamps come from the briefs, so re-exporting gives the same bytes.
     """
     from .render import corpus_json
+    from .stix import stix_bundle
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
     result = _run(lambda: pipeline.validate(project, policy))
-    text = corpus_json(result.corpus, result.findings)
+    text = (corpus_json if fmt == "json" else stix_bundle)(result.corpus, result.findings)
     if output:
         output.write_text(text, "utf-8")
     else:

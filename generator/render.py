@@ -24,6 +24,7 @@ from .analysis import Findings, date_key
 from .config import Project, Settings
 from .corpus import Corpus
 from .errors import ContentError, Problem
+from .stix import stix_bundle
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -311,6 +312,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
     outputs["data/corpus.json"] = corpus_json(corpus, findings)
+    outputs["data/stix-bundle.json"] = stix_bundle(corpus, findings)
     for extra in _static_files(project):
         rel = extra.relative_to(project.site_config / "pages").as_posix()
         outputs[rel] = extra.read_bytes()

@@ -1,0 +1,805 @@
+"""The STIX 2.1 export: `/data/stix-bundle.json` and `briefgen export stix`.
+
+`stix_bundle(corpus, findings)` turns the published corpus into one STIX 2.1
+bundle, built with the OASIS `stix2` library and valid for the OASIS
+validator. It reads only the published view (`Corpus`) and the scores computed
+from it (`Findings`), so nothing withheld can reach it.
+
+Mapping
+-------
+
+=====================  ========================================================
+briefgen               STIX 2.1
+=====================  ========================================================
+brief                  ``report`` (name = title, description = summary,
+                       published = published date, report_types
+                       ["threat-report"], labels = tags, object_refs = its
+                       claims, analyses and judgments, every actor, source,
+                       hypothesis and question they mention, and the
+                       contradicts/corroborates relationships of its claims)
+actor armed-group      ``threat-actor`` with ``aliases``. No ``intrusion-set``:
+                       that type is for cyber-intrusion activity, which the
+                       contract's actors are not.
+actor person           ``identity``, identity_class individual
+actor organization,    ``identity``, identity_class organization (a
+media, government-     government agency with sectors ["government"])
+agency
+actor state            ``location`` with ``country`` (ISO 3166-1 alpha-2 code,
+                       found by matching the name or an alias against the
+                       English territory names of Babel/CLDR, which
+                       mkdocs-material brings); when no code is found, an
+                       ``identity`` (organization, sectors
+                       ["government-national"]) instead, because a location
+                       needs a region, a country or coordinates
+actor other            ``identity``, identity_class unknown
+actor aliases          threat-actor: ``aliases``; identity and location, which
+                       have no such property: ``x_briefgen_aliases`` and an
+                       "Also known as" line in the description
+actor relation         ``relationship`` with the contract's type as
+                       relationship_type (hostile-to, leads, ...; STIX allows
+                       custom types), since/until as start_time/stop_time
+                       (stop_time only when after start_time; the dates as
+                       authored in ``x_briefgen_since``/``x_briefgen_until``),
+                       its source in ``x_briefgen_source_ref``
+source                 ``identity`` (individual for experts; organization for
+                       outlets, officials, armed-group media, think tanks and
+                       NGOs; unknown for social media, documents, other) with
+                       ``x_briefgen_reliability`` (A-F) and the grade with its
+                       label and note in the description
+source.actor           ``relationship`` source --speaks-for--> actor
+claim                  ``note``: abstract = statement, content = statement,
+                       quote, Admiralty code, dates, location; authors =
+                       [source name]; created_by_ref = the source's identity;
+                       object_refs = its actors, its report and the hypotheses
+                       it rates; ``confidence`` from the credibility on the
+                       STIX 2.1 Admiralty Credibility scale (1 -> 90, 2 -> 70,
+                       3 -> 50, 4 -> 30, 5 -> 10, 6 -> no confidence), via
+                       `stix2.confidence.scales`; ``x_briefgen_admiralty``
+                       ("C3"), ``x_briefgen_reliability``,
+                       ``x_briefgen_credibility``, ``x_briefgen_assessments``
+claim contradicts /    ``relationship`` note --contradicts--> note (or
+corroborates           corroborates), as authored
+analysis               ``note`` (kind "analysis"): abstract = title, content =
+                       summary and key points; like a claim otherwise, its
+                       analyst as source. Not ``opinion``: an opinion states
+                       (dis)agreement with *another* STIX object, while an
+                       analysis is an expert's own assessment with a title,
+                       summary and points; its ACH ratings are the brief
+                       author's, not the analyst's.
+judgment               ``note`` (kind "judgment"): abstract = statement;
+                       object_refs = its basis, its hypothesis and its report;
+                       authors = the brief's authors. ``confidence`` carries
+                       the judgment's *analytic confidence* on the spec's
+                       None/Low/Med/High scale (low -> 15, moderate -> 50,
+                       high -> 85), since STIX confidence is the producer's
+                       confidence in the object's correctness. The likelihood
+                       is already part of the statement ("likely ..."), so it
+                       is not turned into a confidence; it is kept in
+                       ``x_briefgen_likelihood`` and
+                       ``x_briefgen_likelihood_range`` ("55-80%").
+question               ``grouping`` (context "unspecified"): name = question,
+                       description = context and the ACH result as Markdown
+                       tables; object_refs = its hypotheses, the ACH note and
+                       the evidence notes
+ACH result             ``note`` (kind "ach-result") per question: the Markdown
+                       ranking table (rank, hypothesis, inconsistency,
+                       weighted inconsistency, unrated rows) and the evidence
+                       matrix, as in `findings.matrices`
+hypothesis             ``note`` (kind "hypothesis"): abstract = statement, with
+                       ``x_briefgen_rank``, ``x_briefgen_inconsistency``,
+                       ``x_briefgen_weighted_inconsistency``
+TLP                    the FIRST TLP 2.0 ``marking-definition`` objects as
+                       published by OASIS (cti-stix-common-objects,
+                       extension-definition--60a3c5c5-...); those in use are
+                       in the bundle. Each object carries the marking of its
+                       item: brief items their brief's TLP, actors, sources
+                       and questions their own; a relationship, a question's
+                       objects or a hypothesis the most restrictive TLP of
+                       everything it draws on.
+=====================  ========================================================
+
+The published OASIS TLP 2.0 marking definitions have no ``created_by_ref``
+(``identity--b3bca3c2-...`` is CISA, creator of the TLP 2.0 *extension
+definition*), so they are reproduced without one.
+
+Custom properties are all named ``x_briefgen_*``. They are declared by a
+briefgen ``extension-definition`` of type toplevel-property-extension (created
+by a briefgen ``identity`` of class system), and every object that has them
+names that extension, as STIX 2.1 recommends. Every object built from the
+corpus has ``x_briefgen_kind`` (actor, source, brief, claim, analysis,
+judgment, question, hypothesis, ach-result, relation, speaks-for, contradicts,
+corroborates) and, unless it is a relationship, ``x_briefgen_id`` (the
+briefgen id; a question's ACH note has the question's). Actors and sources
+also carry their contract kind in ``x_briefgen_actor_kind`` and
+``x_briefgen_source_kind``.
+
+Determinism
+-----------
+
+The same corpus gives byte-identical output: ids are UUIDv5 in `NAMESPACE` of
+``"<kind>:<briefgen id>"``, objects are sorted by id, keys are sorted, and no
+timestamp comes from the clock:
+
+- a brief and everything in it: created = the brief's ``published``,
+  modified = its ``updated`` (if later); reduced-precision dates expand to the
+  first day (``2023-08`` -> ``2023-08-01T00:00:00.000Z``);
+- actors, sources, their relationships and the briefgen objects have no date
+  in the corpus: created = modified = `EPOCH` (1970-01-01), a fixed value
+  rather than the earliest brief date, so that adding an older brief does not
+  change their ``created``, which STIX requires to stay the same across
+  versions;
+- a question, its hypotheses and its ACH note: created = `EPOCH`, modified =
+  the latest created/modified date of the briefs holding its evidence, so a
+  new brief that changes the scores also moves ``modified``.
+
+The bundle's own id is UUIDv5 of a digest of its objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from functools import lru_cache
+from typing import Iterable
+
+import stix2.v21 as stix
+from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
+
+from . import vocab
+from .analysis import Findings, Matrix
+from .corpus import Corpus
+from .models import Actor, Analysis, Brief, Claim, Judgment, Question
+
+NAMESPACE = uuid.UUID("2969bb6c-f12d-57f7-8d07-6e10b1db788a")  # uuid5(NAMESPACE_URL, "https://briefgen.invalid/stix")
+EPOCH = "1970-01-01T00:00:00.000Z"
+
+# FIRST TLP 2.0, as published by OASIS in cti-stix-common-objects
+# (extension-definition-specifications/tlp-2.0).
+TLP_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP_CREATED = "2022-10-01T00:00:00.000Z"
+TLP_MARKINGS = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+
+# Every custom property the export may write; declared by the briefgen extension.
+EXTENSION_PROPERTIES = (
+    "x_briefgen_actor_kind",
+    "x_briefgen_admiralty",
+    "x_briefgen_affiliation",
+    "x_briefgen_aliases",
+    "x_briefgen_assessments",
+    "x_briefgen_authors",
+    "x_briefgen_confidence",
+    "x_briefgen_country",
+    "x_briefgen_credibility",
+    "x_briefgen_date",
+    "x_briefgen_gaps",
+    "x_briefgen_id",
+    "x_briefgen_inconsistency",
+    "x_briefgen_kind",
+    "x_briefgen_language",
+    "x_briefgen_likelihood",
+    "x_briefgen_likelihood_range",
+    "x_briefgen_location",
+    "x_briefgen_occurred",
+    "x_briefgen_question",
+    "x_briefgen_rank",
+    "x_briefgen_reliability",
+    "x_briefgen_reported",
+    "x_briefgen_since",
+    "x_briefgen_source_kind",
+    "x_briefgen_source_ref",
+    "x_briefgen_status",
+    "x_briefgen_until",
+    "x_briefgen_via_refs",
+    "x_briefgen_weighted_inconsistency",
+)
+
+# Admiralty credibility digit -> the wording of the STIX 2.1 Admiralty Credibility scale.
+_ADMIRALTY_SCALE = {
+    1: "1 - Confirmed by other sources",
+    2: "2 - Probably True",
+    3: "3 - Possibly True",
+    4: "4 - Doubtful",
+    5: "5 - Improbable",
+}
+# Analytic confidence -> the wording of the STIX 2.1 None/Low/Med/High scale.
+_CONFIDENCE_SCALE = {"low": "Low", "moderate": "Med", "high": "High"}
+
+_SOURCE_CLASS = {
+    "expert": "individual",
+    "news-outlet": "organization",
+    "official": "organization",
+    "armed-group-media": "organization",
+    "think-tank": "organization",
+    "ngo": "organization",
+    "social-media": "unknown",
+    "document": "unknown",
+    "other": "unknown",
+}
+_ACTOR_CLASS = {
+    "person": ("individual", None),
+    "organization": ("organization", None),
+    "media": ("organization", None),
+    "government-agency": ("organization", ["government"]),
+    "state": ("organization", ["government-national"]),  # only when no country code is found
+    "other": ("unknown", None),
+}
+
+
+# --- small helpers -----------------------------------------------------------
+
+
+def stix_id(stix_type: str, kind: str, briefgen_id: str) -> str:
+    """The deterministic STIX id of a briefgen item."""
+    return f"{stix_type}--{uuid.uuid5(NAMESPACE, f'{kind}:{briefgen_id}')}"
+
+
+def timestamp(date: str) -> str:
+    """A STIX timestamp from an ISO date of any precision: the first instant it names."""
+    parts = date.split("-") + ["1", "1"]
+    year, month, day = (int(p) for p in parts[:3])
+    return f"{year:04d}-{month:02d}-{day:02d}T00:00:00.000Z"
+
+
+def _later(*stamps: str) -> str:
+    return max(stamps)  # same fixed format, so text order is time order
+
+
+def _strictest(tlps: Iterable[str]) -> str:
+    return max(tlps, key=vocab.tlp_rank, default="clear")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    """Folded English country name -> ISO 3166-1 alpha-2 code (empty without Babel)."""
+    try:
+        from babel import Locale
+    except ImportError:  # pragma: no cover - mkdocs-material depends on Babel
+        return {}
+    territories = Locale.parse("en").territories
+    return {_fold(name): code for code, name in sorted(territories.items()) if len(code) == 2 and code.isalpha()}
+
+
+def country_code(actor: Actor) -> str | None:
+    codes = _country_codes()
+    for name in [actor.name, *actor.aliases]:
+        code = codes.get(_fold(name))
+        if code:
+            return code
+    return None
+
+
+def _cell(text: str) -> str:
+    """Text fit for one Markdown table cell."""
+    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
+
+
+def _clean(props: dict) -> dict:
+    return {k: v for k, v in props.items() if v is not None and v != [] and v != {} and v != ""}
+
+
+# --- the export --------------------------------------------------------------
+
+
+class _Export:
+    def __init__(self, corpus: Corpus, findings: Findings):
+        self.c = corpus
+        self.f = findings
+        self.objects: dict[str, object] = {}
+        self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
+        self.system_id = stix_id("identity", "system", "briefgen")
+        self.extension_id = stix_id("extension-definition", "extension", "briefgen")
+        # STIX ids of every item, known before any object is built
+        self.actor_ref = {a: self._actor_ref(a, actor) for a, actor in corpus.actors.items()}
+        self.source_ref = {s: stix_id("identity", "source", s) for s in corpus.sources}
+        self.brief_ref = {b: stix_id("report", "brief", b) for b in corpus.briefs}
+        self.item_ref = {i: stix_id("note", kind, i) for kind, table in (("claim", corpus.claims), ("analysis", corpus.analyses), ("judgment", corpus.judgments)) for i in table}
+        self.hypothesis_ref = {h: stix_id("note", "hypothesis", h) for h in corpus.hypotheses}
+        self.question_ref = {q: stix_id("grouping", "question", q) for q in corpus.questions}
+        self.ach_ref = {q: stix_id("note", "ach", q) for q in corpus.questions}
+        # dates and markings of briefs and questions
+        self.brief_created = {b: timestamp(brief.published) for b, brief in corpus.briefs.items()}
+        self.brief_modified = {
+            b: _later(self.brief_created[b], timestamp(brief.updated)) if brief.updated else self.brief_created[b]
+            for b, brief in corpus.briefs.items()
+        }
+        self.question_tlp = {}
+        self.question_modified = {}
+        for q, question in corpus.questions.items():
+            briefs = {corpus.brief_of[row.id] for row in findings.matrices[q].rows}
+            self.question_tlp[q] = _strictest([question.tlp, *(corpus.briefs[b].tlp for b in briefs)])
+            self.question_modified[q] = _later(EPOCH, *(self.brief_modified[b] for b in briefs))
+
+    # -- building blocks
+    def _actor_ref(self, actor_id: str, actor: Actor) -> str:
+        if actor.kind == "armed-group":
+            return stix_id("threat-actor", "actor", actor_id)
+        if actor.kind == "state" and country_code(actor):
+            return stix_id("location", "actor", actor_id)
+        return stix_id("identity", "actor", actor_id)
+
+    def marking(self, tlp: str) -> list[str]:
+        self.markings_used.add(tlp)
+        return [TLP_MARKINGS[tlp]]
+
+    def add(self, cls, **props) -> None:
+        props = _clean(props)
+        custom = sorted(k for k in props if k.startswith("x_"))
+        unknown = [k for k in custom if k not in EXTENSION_PROPERTIES]
+        if unknown:
+            raise ValueError(f"undeclared custom properties {unknown}")
+        if custom:
+            props["extensions"] = {self.extension_id: {"extension_type": "toplevel-property-extension"}}
+        obj = cls(allow_custom=bool(custom), **props)
+        if obj.id in self.objects:
+            raise ValueError(f"duplicate STIX id {obj.id}")
+        self.objects[obj.id] = obj
+
+    def tlp_of_actor(self, actor_id: str) -> str:
+        return self.c.actors[actor_id].tlp
+
+    # -- actors and sources
+    def actors(self) -> None:
+        for actor_id, actor in self.c.actors.items():
+            ref = self.actor_ref[actor_id]
+            common = dict(
+                id=ref,
+                created=EPOCH,
+                modified=EPOCH,
+                name=actor.name,
+                labels=list(actor.tags),
+                object_marking_refs=self.marking(actor.tlp),
+                x_briefgen_id=actor_id,
+                x_briefgen_kind="actor",
+                x_briefgen_actor_kind=actor.kind,
+            )
+            if ref.startswith("threat-actor--"):
+                self.add(stix.ThreatActor, description=actor.description, aliases=list(actor.aliases), **common)
+                continue
+            description = actor.description or ""
+            if actor.aliases:
+                description = f"{description.rstrip()}\n\nAlso known as: {', '.join(actor.aliases)}.".lstrip()
+            if ref.startswith("location--"):
+                self.add(stix.Location, description=description, country=country_code(actor), x_briefgen_aliases=list(actor.aliases), **common)
+            else:
+                identity_class, sectors = _ACTOR_CLASS[actor.kind]
+                self.add(stix.Identity, description=description, identity_class=identity_class, sectors=sectors,
+                         x_briefgen_aliases=list(actor.aliases), **common)
+        for actor_id, actor in self.c.actors.items():
+            seen: dict[str, int] = {}
+            for rel in actor.relations:
+                key = f"{actor_id}:{rel.type}:{rel.actor}"
+                seen[key] = seen.get(key, 0) + 1
+                if seen[key] > 1:
+                    key = f"{key}:{seen[key]}"
+                start = timestamp(rel.since) if rel.since else None
+                stop = timestamp(rel.until) if rel.until else None
+                if start and stop and stop <= start:
+                    stop = None  # STIX needs stop_time after start_time; the authored dates stay in x_briefgen_*
+                description = rel.note or ""
+                if rel.source:
+                    description = f"{description.rstrip()}\n\nSource: {self.c.sources[rel.source].name}.".lstrip()
+                tlps = [actor.tlp, self.tlp_of_actor(rel.actor)] + ([self.c.sources[rel.source].tlp] if rel.source else [])
+                self.add(
+                    stix.Relationship,
+                    id=stix_id("relationship", "relation", key),
+                    created=EPOCH,
+                    modified=EPOCH,
+                    relationship_type=rel.type,
+                    source_ref=self.actor_ref[actor_id],
+                    target_ref=self.actor_ref[rel.actor],
+                    description=description,
+                    start_time=start,
+                    stop_time=stop,
+                    object_marking_refs=self.marking(_strictest(tlps)),
+                    x_briefgen_kind="relation",
+                    x_briefgen_since=rel.since,
+                    x_briefgen_until=rel.until,
+                    x_briefgen_source_ref=self.source_ref[rel.source] if rel.source else None,
+                )
+
+    def sources(self) -> None:
+        for source_id, source in self.c.sources.items():
+            grade = vocab.RELIABILITY[source.reliability]
+            parts = [source.description or "", f"**Reliability: {source.reliability}** ({grade.label})."]
+            if source.reliability_note:
+                parts.append(source.reliability_note)
+            if source.affiliation:
+                parts.append(f"Affiliation: {source.affiliation}.")
+            self.add(
+                stix.Identity,
+                id=self.source_ref[source_id],
+                created=EPOCH,
+                modified=EPOCH,
+                name=source.name,
+                identity_class=_SOURCE_CLASS[source.kind],
+                description="\n\n".join(p.strip() for p in parts if p.strip()),
+                external_references=[{"source_name": source.name, "url": source.url}] if source.url else None,
+                object_marking_refs=self.marking(source.tlp),
+                x_briefgen_id=source_id,
+                x_briefgen_kind="source",
+                x_briefgen_source_kind=source.kind,
+                x_briefgen_reliability=source.reliability,
+                x_briefgen_affiliation=source.affiliation,
+                x_briefgen_country=source.country,
+                x_briefgen_language=source.language,
+            )
+            if source.actor:
+                self.add(
+                    stix.Relationship,
+                    id=stix_id("relationship", "speaks-for", f"{source_id}:{source.actor}"),
+                    created=EPOCH,
+                    modified=EPOCH,
+                    relationship_type="speaks-for",
+                    source_ref=self.source_ref[source_id],
+                    target_ref=self.actor_ref[source.actor],
+                    description=f"{source.name} speaks for {self.c.actors[source.actor].name}.",
+                    object_marking_refs=self.marking(_strictest([source.tlp, self.tlp_of_actor(source.actor)])),
+                    x_briefgen_kind="speaks-for",
+                )
+
+    # -- briefs and what they hold
+    def briefs(self) -> None:
+        for brief_id, brief in self.c.briefs.items():
+            refs: set[str] = set()
+            for claim in brief.claims:
+                refs |= self.claim(brief_id, brief, claim)
+            for analysis in brief.analyses:
+                refs |= self.analysis(brief_id, brief, analysis)
+            for judgment in brief.judgments:
+                refs |= self.judgment(brief_id, brief, judgment)
+            self.add(
+                stix.Report,
+                id=self.brief_ref[brief_id],
+                created=self.brief_created[brief_id],
+                modified=self.brief_modified[brief_id],
+                published=self.brief_created[brief_id],
+                name=brief.title,
+                description=brief.summary,
+                report_types=["threat-report"],
+                labels=list(brief.tags),
+                object_refs=sorted(refs),
+                object_marking_refs=self.marking(brief.tlp),
+                x_briefgen_id=brief_id,
+                x_briefgen_kind="brief",
+                x_briefgen_authors=list(brief.authors),
+                x_briefgen_status=brief.status,
+            )
+
+    def _item_common(self, brief_id: str, brief: Brief, item_id: str, kind: str) -> dict:
+        return dict(
+            id=self.item_ref[item_id],
+            created=self.brief_created[brief_id],
+            modified=self.brief_modified[brief_id],
+            object_marking_refs=self.marking(brief.tlp),
+            x_briefgen_id=item_id,
+            x_briefgen_kind=kind,
+        )
+
+    def _evidence(self, item: Claim | Analysis) -> dict:
+        """Admiralty grading and ACH ratings of a claim or an analysis."""
+        reliability = self.c.reliability_of(item)
+        credibility = item.credibility
+        confidence = admiralty_credibility_to_value(_ADMIRALTY_SCALE[credibility]) if credibility in _ADMIRALTY_SCALE else None
+        return dict(
+            confidence=confidence,
+            x_briefgen_admiralty=f"{reliability}{credibility}",
+            x_briefgen_reliability=reliability,
+            x_briefgen_credibility=credibility,
+            x_briefgen_assessments=dict(sorted(item.assessments.items())),
+        )
+
+    def _mentions(self, item: Claim | Analysis, origin: str) -> set[str]:
+        refs = {self.source_ref[origin], *(self.source_ref[s] for s in item.via)}
+        refs |= {self.actor_ref[a] for a in item.actors}
+        refs |= {self.hypothesis_ref[h] for h in item.assessments}
+        refs |= {self.question_ref[self.c.question_of[h]] for h in item.assessments}
+        return refs
+
+    def _grading_lines(self, item: Claim | Analysis, origin: str) -> list[str]:
+        source = self.c.sources[origin]
+        code = f"{source.reliability}{item.credibility}"
+        via = f", via {', '.join(self.c.sources[s].name for s in item.via)}" if item.via else ""
+        return [
+            f"- **Source:** {source.name}{via}",
+            f"- **Admiralty code:** {code} ({vocab.admiralty_title(code)})",
+        ]
+
+    def _ratings_lines(self, item: Claim | Analysis) -> list[str]:
+        lines = []
+        for h, rating in sorted(item.assessments.items()):
+            lines.append(f"- {vocab.RATING[rating].label} ({rating}) with `{h}`: {self.c.hypotheses[h].statement}")
+        return ["", "**Consistency with the competing hypotheses:**", "", *lines] if lines else []
+
+    def claim(self, brief_id: str, brief: Brief, claim: Claim) -> set[str]:
+        source = self.c.sources[claim.source]
+        lines = [claim.statement]
+        if claim.quote:
+            lines += ["", _quote(claim.quote)]
+        lines += ["", *self._grading_lines(claim, claim.source), f"- **Reported:** {claim.reported}"]
+        if claim.occurred:
+            lines.append(f"- **Occurred:** {claim.occurred}")
+        if claim.location:
+            lines.append(f"- **Location:** {claim.location}")
+        lines += self._ratings_lines(claim)
+        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in claim.actors), *(self.hypothesis_ref[h] for h in claim.assessments)}
+        self.add(
+            stix.Note,
+            abstract=claim.statement,
+            content="\n".join(lines),
+            authors=[source.name],
+            created_by_ref=self.source_ref[claim.source],
+            object_refs=sorted(note_refs),
+            labels=list(claim.tags),
+            external_references=[{"source_name": source.name, "url": claim.url}] if claim.url else None,
+            x_briefgen_reported=claim.reported,
+            x_briefgen_occurred=claim.occurred,
+            x_briefgen_location=claim.location,
+            x_briefgen_via_refs=[self.source_ref[s] for s in claim.via],
+            **self._evidence(claim),
+            **self._item_common(brief_id, brief, claim.id, "claim"),
+        )
+        refs = {self.item_ref[claim.id]} | self._mentions(claim, claim.source)
+        for rel_type, others in (("contradicts", claim.contradicts), ("corroborates", claim.corroborates)):
+            for other in others:
+                rel_id = stix_id("relationship", rel_type, f"{claim.id}:{other}")
+                other_brief = self.c.brief_of[other]
+                self.add(
+                    stix.Relationship,
+                    id=rel_id,
+                    created=self.brief_created[brief_id],
+                    modified=self.brief_modified[brief_id],
+                    relationship_type=rel_type,
+                    source_ref=self.item_ref[claim.id],
+                    target_ref=self.item_ref[other],
+                    description=f"{claim.statement}\n\n{rel_type}\n\n{self.c.claims[other].statement}",
+                    object_marking_refs=self.marking(_strictest([brief.tlp, self.c.briefs[other_brief].tlp])),
+                    x_briefgen_kind=rel_type,
+                )
+                refs.add(rel_id)
+        return refs
+
+    def analysis(self, brief_id: str, brief: Brief, analysis: Analysis) -> set[str]:
+        analyst = self.c.sources[analysis.analyst]
+        lines = [analysis.summary.strip()]
+        if analysis.points:
+            lines += ["", "**Key points:**", "", *(f"- {' '.join(p.split())}" for p in analysis.points)]
+        if analysis.quote:
+            lines += ["", _quote(analysis.quote)]
+        lines += ["", *self._grading_lines(analysis, analysis.analyst)]
+        if analysis.date:
+            lines.append(f"- **Date:** {analysis.date}")
+        lines += self._ratings_lines(analysis)
+        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in analysis.actors), *(self.hypothesis_ref[h] for h in analysis.assessments)}
+        self.add(
+            stix.Note,
+            abstract=analysis.title,
+            content="\n".join(lines),
+            authors=[analyst.name],
+            created_by_ref=self.source_ref[analysis.analyst],
+            object_refs=sorted(note_refs),
+            labels=list(analysis.tags),
+            external_references=[{"source_name": analyst.name, "url": analysis.url}] if analysis.url else None,
+            x_briefgen_date=analysis.date,
+            x_briefgen_via_refs=[self.source_ref[s] for s in analysis.via],
+            **self._evidence(analysis),
+            **self._item_common(brief_id, brief, analysis.id, "analysis"),
+        )
+        return {self.item_ref[analysis.id]} | self._mentions(analysis, analysis.analyst)
+
+    def judgment(self, brief_id: str, brief: Brief, judgment: Judgment) -> set[str]:
+        likelihood = vocab.LIKELIHOOD[judgment.likelihood]
+        confidence = vocab.CONFIDENCE[judgment.confidence]
+        lines = [
+            judgment.statement,
+            "",
+            f"- **Likelihood:** {likelihood.label} ({likelihood.description})",
+            f"- **Confidence:** {confidence.label}",
+            "",
+            "**Basis:**",
+            "",
+        ]
+        for b in judgment.basis:
+            item = self.c.item(b)
+            lines.append(f"- {item.statement if isinstance(item, Claim) else item.title}")
+        refs = {self.brief_ref[brief_id], *(self.item_ref[b] for b in judgment.basis)}
+        if judgment.hypothesis:
+            lines += ["", f"**Bears on hypothesis** `{judgment.hypothesis}`: {self.c.hypotheses[judgment.hypothesis].statement}"]
+            refs.add(self.hypothesis_ref[judgment.hypothesis])
+        self.add(
+            stix.Note,
+            abstract=judgment.statement,
+            content="\n".join(lines),
+            authors=list(brief.authors),
+            object_refs=sorted(refs),
+            confidence=none_low_med_high_to_value(_CONFIDENCE_SCALE[judgment.confidence]),
+            x_briefgen_likelihood=judgment.likelihood,
+            x_briefgen_likelihood_range=likelihood.description,
+            x_briefgen_confidence=judgment.confidence,
+            **self._item_common(brief_id, brief, judgment.id, "judgment"),
+        )
+        mentions = {self.item_ref[judgment.id]}
+        if judgment.hypothesis:
+            mentions |= {self.hypothesis_ref[judgment.hypothesis], self.question_ref[self.c.question_of[judgment.hypothesis]]}
+        return mentions
+
+    # -- questions, hypotheses and ACH
+    def ach_markdown(self, question: Question, matrix: Matrix) -> str:
+        ranking = matrix.ranking
+        label = {s.id: f"H{s.rank}" for s in ranking}
+        lines = [
+            "**Competing hypotheses, least disproved first** (ranked by weighted inconsistency, "
+            "then inconsistency; inconsistency counts 1 per I and 2 per II rating, weighted by "
+            "source reliability × information credibility).",
+            "",
+            "| Rank | Hypothesis | Inconsistency | Weighted inconsistency | Unrated rows |",
+            "|---:|---|---:|---:|---:|",
+        ]
+        for s in ranking:
+            lines.append(f"| {label[s.id]} | {_cell(s.statement)} (`{s.id}`) | {s.inconsistency} | {s.weighted:.2f} | {s.gaps} |")
+        if matrix.rows:
+            heads = " | ".join(label[s.id] for s in ranking)
+            lines += [
+                "",
+                "**Evidence** (CC very consistent, C consistent, N neutral, I inconsistent, II very inconsistent, NA not rated):",
+                "",
+                f"| Evidence | Kind | Admiralty | Weight | {heads} | Diagnosticity |",
+                "|---|---|---|---:|" + "---|" * len(ranking) + "---:|",
+            ]
+            for row in matrix.rows:
+                ratings = " | ".join(row.ratings[s.id] for s in ranking)
+                lines.append(f"| {_cell(row.text)} | {row.kind} | {row.code} | {row.weight:.2f} | {ratings} | {row.diagnosticity} |")
+        else:
+            lines += ["", "No published evidence rates these hypotheses yet."]
+        return "\n".join(lines)
+
+    def questions(self) -> None:
+        for q, question in self.c.questions.items():
+            matrix = self.f.matrices[q]
+            tlp = self.question_tlp[q]
+            modified = self.question_modified[q]
+            evidence = sorted({self.item_ref[row.id] for row in matrix.rows})
+            hypotheses = sorted(self.hypothesis_ref[h.id] for h in question.hypotheses)
+            table = self.ach_markdown(question, matrix)
+            description = f"{question.context.strip()}\n\n{table}" if question.context else table
+            self.add(
+                stix.Grouping,
+                id=self.question_ref[q],
+                created=EPOCH,
+                modified=modified,
+                name=question.question,
+                context="unspecified",
+                description=description,
+                object_refs=sorted({*hypotheses, *evidence, self.ach_ref[q]}),
+                object_marking_refs=self.marking(tlp),
+                x_briefgen_id=q,
+                x_briefgen_kind="question",
+            )
+            self.add(
+                stix.Note,
+                id=self.ach_ref[q],
+                created=EPOCH,
+                modified=modified,
+                abstract=f"ACH: {question.question}",
+                content=table,
+                object_refs=sorted({self.question_ref[q], *hypotheses, *evidence}),
+                object_marking_refs=self.marking(tlp),
+                x_briefgen_id=q,
+                x_briefgen_kind="ach-result",
+                x_briefgen_question=q,
+            )
+            total = len(matrix.ranking)
+            for s in matrix.ranking:
+                self.add(
+                    stix.Note,
+                    id=self.hypothesis_ref[s.id],
+                    created=EPOCH,
+                    modified=modified,
+                    abstract=s.statement,
+                    content=(
+                        f"{s.statement}\n\n"
+                        f"Hypothesis for: {question.question}\n\n"
+                        f"- **Rank:** {s.rank} of {total}\n"
+                        f"- **Inconsistency:** {s.inconsistency}\n"
+                        f"- **Weighted inconsistency:** {s.weighted:.2f}\n"
+                        f"- **Unrated evidence rows:** {s.gaps}"
+                    ),
+                    object_refs=[self.question_ref[q]],
+                    object_marking_refs=self.marking(tlp),
+                    x_briefgen_id=s.id,
+                    x_briefgen_kind="hypothesis",
+                    x_briefgen_question=q,
+                    x_briefgen_rank=s.rank,
+                    x_briefgen_inconsistency=s.inconsistency,
+                    x_briefgen_weighted_inconsistency=round(s.weighted, 4),
+                    x_briefgen_gaps=s.gaps,
+                )
+
+    # -- the fixed objects
+    def system(self) -> None:
+        self.add(
+            stix.Identity,
+            id=self.system_id,
+            created=EPOCH,
+            modified=EPOCH,
+            name="briefgen",
+            identity_class="system",
+            description="The briefgen static intelligence-brief site generator, which wrote this STIX export.",
+            object_marking_refs=self.marking("clear"),
+        )
+        self.add(
+            stix.ExtensionDefinition,
+            id=self.extension_id,
+            created_by_ref=self.system_id,
+            created=EPOCH,
+            modified=EPOCH,
+            name="briefgen properties",
+            description=(
+                "Top-level x_briefgen_* properties written by briefgen: the briefgen id and kind of each "
+                "object, Admiralty grading of claims and analyses, ACH ratings and scores, estimative "
+                "likelihood of judgments, and the dates and aliases STIX has no property for."
+            ),
+            schema=(
+                "Top-level properties (toplevel-property-extension). x_briefgen_id: the item's briefgen id "
+                "(slug). x_briefgen_kind: its briefgen kind (actor, source, brief, claim, ...). "
+                "x_briefgen_actor_kind, x_briefgen_source_kind: the kind of an actor or source. x_briefgen_admiralty: Admiralty code, source "
+                "reliability letter A-F plus information credibility digit 1-6, e.g. C3. "
+                "x_briefgen_reliability: A-F. x_briefgen_credibility: 1-6. x_briefgen_assessments: map of "
+                "hypothesis id to CC, C, N, I, II or NA. x_briefgen_likelihood: estimative likelihood term; "
+                "x_briefgen_likelihood_range: its probability range. x_briefgen_confidence: low, moderate or "
+                "high. x_briefgen_rank, x_briefgen_inconsistency, x_briefgen_weighted_inconsistency, "
+                "x_briefgen_gaps: ACH result of a hypothesis in question x_briefgen_question. "
+                "x_briefgen_reported, x_briefgen_occurred, x_briefgen_date, x_briefgen_since, "
+                "x_briefgen_until: ISO 8601 dates of reduced precision as authored. x_briefgen_aliases: other "
+                "names. x_briefgen_via_refs: identities of the sources that relayed an item. "
+                "x_briefgen_source_ref: identity of the source of a relation. Other x_briefgen_* properties "
+                "carry the authored field of the same name."
+            ),
+            version="1.0.0",
+            extension_types=["toplevel-property-extension"],
+            extension_properties=list(EXTENSION_PROPERTIES),
+            object_marking_refs=self.marking("clear"),
+        )
+
+    def tlp_markings(self) -> list:
+        return [
+            stix.MarkingDefinition(
+                id=TLP_MARKINGS[tlp],
+                created=TLP_CREATED,
+                name=vocab.TLP[tlp].label,
+                extensions={TLP_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": tlp}},
+            )
+            for tlp in TLP_MARKINGS
+            if tlp in self.markings_used
+        ]
+
+    def bundle(self) -> str:
+        self.system()
+        self.actors()
+        self.sources()
+        self.briefs()
+        self.questions()
+        objects = sorted([*self.objects.values(), *self.tlp_markings()], key=lambda o: o.id)
+        digest = hashlib.sha256("\n".join(o.serialize(sort_keys=True, ensure_ascii=False) for o in objects).encode("utf-8")).hexdigest()
+        bundle = stix.Bundle(objects=objects, id=stix_id("bundle", "bundle", digest), allow_custom=True)
+        return bundle.serialize(sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def stix_bundle(corpus: Corpus, findings: Findings) -> str:
+    """The published corpus as a STIX 2.1 bundle, JSON text; the same corpus gives the same bytes."""
+    return _Export(corpus, findings).bundle()
