@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test validate serve clean
+.PHONY: site test validate serve clean schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf site build $(VENV)
+
+schema: $(STAMP)  ## refresh the committed JSON Schemas after a model change
+	$(BIN)/briefgen schema --dir schema

@@ -195,7 +195,14 @@ def new(ctx, kind, item_id, force):
     if path.exists() and not force:
         raise click.UsageError(f"{path.relative_to(project.root)} exists already (use --force to overwrite)")
     settings = _run(project.settings)
-    base = (settings.url.rstrip("/") + "/schema") if settings.url else os.path.relpath(project.root / "schema", path.parent)
+    if settings.url:  # the schemas the site publishes
+        base = settings.url.rstrip("/") + "/schema"
+    else:  # a local copy beside the briefs, written on first use
+        local = project.root / "schema" / f"{kind}.schema.json"
+        if not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_text(schemas.schema_json(kind), "utf-8")
+        base = os.path.relpath(local.parent, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(skeleton.skeleton(kind, item_id, f"{base}/{kind}.schema.json"), "utf-8")
     click.echo(f"wrote {path.relative_to(project.root)}")
@@ -204,11 +211,21 @@ def new(ctx, kind, item_id, force):
 @cli.command()
 @click.argument("kind", type=click.Choice(schemas.KINDS), default="brief")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
-def schema(kind, output):
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the schemas of all four kinds into DIR as <kind>.schema.json.")
+def schema(kind, output, directory):
     """Print the JSON Schema of a file kind (default: brief).
 
-    Point your editor at it for completion and checks as you type.
+    Point your editor at it for completion and checks as you type; the
+    README shows the VS Code set-up. The site publishes the same schemas
+    under /schema/.
     """
+    if directory:
+        directory.mkdir(parents=True, exist_ok=True)
+        for k in schemas.KINDS:
+            (directory / f"{k}.schema.json").write_text(schemas.schema_json(k), "utf-8")
+        click.echo(f"wrote {len(schemas.KINDS)} schemas into {directory}")
+        return
     text = schemas.schema_json(kind)
     if output:
         output.write_text(text, "utf-8")
@@ -230,7 +247,7 @@ def export(ctx, fmt, output, max_tlp, drafts):
     OpenCTI, MISP and other threat-intelligence platforms. Ids and
     timestamps come from the briefs, so re-exporting gives the same bytes.
     """
-    from .render import corpus_json
+    from .exports import corpus_json
     from .stix import stix_bundle
 
     project = _project(ctx)

@@ -13,7 +13,7 @@ import re
 from typing import Annotated, Any, Literal, Optional, Union
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from . import vocab
 from .errors import Problem, did_you_mean
@@ -47,7 +47,10 @@ PartialDate = Annotated[
     str,
     BeforeValidator(_date_to_text),
     AfterValidator(_check_date),
-    Field(json_schema_extra={"pattern": _DATE.pattern, "description": "ISO 8601 date, reduced precision allowed: 2023, 2023-08, 2023-08-03"}),
+    WithJsonSchema({
+        "description": "ISO 8601 date, reduced precision allowed: 2023, 2023-08, 2023-08-03",
+        "anyOf": [{"type": "string", "pattern": _DATE.pattern}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+    }),
 ]
 
 

@@ -19,12 +19,12 @@ from typing import Any, Iterator
 
 import jinja2
 
-from . import markup, vocab
+from . import exports, markup, vocab
+from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
 from .corpus import Corpus
 from .errors import ContentError, Problem
-from .stix import stix_bundle
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -137,6 +137,12 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return f"hypotheses/{item_id}.md" if item_id else "hypotheses/index.md"
     if kind == "reliability":
         return f"reliability/{item_id.lower()}.md" if item_id else "reliability/index.md"
+    if kind == "csv":
+        return exports.ach_csv_path(item_id)
+    if kind == "data":
+        return f"data/{item_id}"
+    if kind == "schema":
+        return f"schema/{item_id}.schema.json" if item_id else "schema/index.md"
     if kind in ("home", ""):
         return "index.md"
     if kind in ("timeline", "contradictions", "methodology"):
@@ -239,8 +245,13 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "matrix": matrix,
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
         })
+    yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()})
     yield Page("timeline.md", "timeline.md.j2", {"by_occurred": findings.by_occurred, "by_reported": findings.by_reported})
     yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions})
+
+
+def schema_kinds() -> dict[str, str]:
+    return {k: schema_where[k] for k in schema_kinds_}
 
 
 def _counts(corpus: Corpus) -> dict[str, int]:
@@ -248,36 +259,6 @@ def _counts(corpus: Corpus) -> dict[str, int]:
 
 
 # --- writing -----------------------------------------------------------------
-
-
-def corpus_json(corpus: Corpus, findings: Findings) -> str:
-    """`/data/corpus.json`: every published item with its fields as authored."""
-
-    def dump(model, **extra) -> dict:
-        return {"id": extra.pop("id"), **model.model_dump(mode="json", exclude_unset=True), **extra}
-
-    data: dict[str, list] = {}
-    data["briefs"] = [
-        dump(corpus.briefs[b], id=b, claims=[c.id for c in corpus.briefs[b].claims],
-             analyses=[a.id for a in corpus.briefs[b].analyses], judgments=[j.id for j in corpus.briefs[b].judgments])
-        for b in sorted(corpus.briefs)
-    ]
-    data["claims"] = [dump(corpus.claims[c], id=c, brief=corpus.brief_of[c], admiralty=corpus.admiralty(corpus.claims[c])) for c in sorted(corpus.claims)]
-    data["analyses"] = [dump(corpus.analyses[a], id=a, brief=corpus.brief_of[a]) for a in sorted(corpus.analyses)]
-    data["judgments"] = [dump(corpus.judgments[j], id=j, brief=corpus.brief_of[j]) for j in sorted(corpus.judgments)]
-    data["actors"] = [dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)]
-    data["sources"] = [dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)]
-    questions = []
-    for q in sorted(corpus.questions):
-        item = dump(corpus.questions[q], id=q)
-        statements = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
-        item["hypotheses"] = [
-            {**statements[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
-            for s in findings.matrices[q].ranking
-        ]
-        questions.append(item)
-    data["questions"] = questions
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _write(path: Path, content: str | bytes) -> bool:
@@ -311,8 +292,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             outputs[page.path] = template.render(**common, **page.context, page_path=page.path)
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
-    outputs["data/corpus.json"] = corpus_json(corpus, findings)
-    outputs["data/stix-bundle.json"] = stix_bundle(corpus, findings)
+    outputs.update(exports.data_files(corpus, findings))
     for extra in _static_files(project):
         rel = extra.relative_to(project.site_config / "pages").as_posix()
         outputs[rel] = extra.read_bytes()

@@ -1,0 +1,164 @@
+"""Data exports of the published corpus: /data/corpus.json with its JSON Schema,
+ACH matrices as CSV, the STIX bundle and the authoring schemas.
+
+Like the pages, every export is made from the published view only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import schema as schemas
+from .analysis import Findings
+from .corpus import Corpus
+from .models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
+
+# --- /data/corpus.json and its schema -------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BriefOut(Brief):
+    id: Slug
+    claims: list[Slug] = Field(default=[], description="ids of the claims of this brief (in `claims`)")  # type: ignore[assignment]
+    analyses: list[Slug] = Field(default=[], description="ids of the analyses of this brief (in `analyses`)")  # type: ignore[assignment]
+    judgments: list[Slug] = Field(default=[], description="ids of the judgments of this brief (in `judgments`)")  # type: ignore[assignment]
+
+
+class ClaimOut(Claim):
+    brief: Slug = Field(description="id of the brief holding the claim")
+    admiralty: str = Field(pattern=r"^[A-F][1-6]$", description="source reliability and claim credibility, e.g. C3")
+
+
+class AnalysisOut(Analysis):
+    brief: Slug
+
+
+class JudgmentOut(Judgment):
+    brief: Slug
+
+
+class ActorOut(Actor):
+    id: Slug
+
+
+class SourceOut(Source):
+    id: Slug
+
+
+class RankedHypothesis(_Out):
+    id: Slug
+    statement: str
+    rank: int = Field(ge=1, description="1 = least disproved")
+    inconsistency: int = Field(ge=0, description="1 per I and 2 per II against the hypothesis")
+    weighted_inconsistency: float = Field(ge=0, description="the same, each term times the evidence weight R x K; four decimals")
+
+
+class QuestionOut(Question):
+    id: Slug
+    hypotheses: list[RankedHypothesis] = Field(description="in rank order")  # type: ignore[assignment]
+
+
+class CorpusOut(_Out):
+    """/data/corpus.json: every published item with its fields as authored."""
+
+    briefs: list[BriefOut]
+    claims: list[ClaimOut]
+    analyses: list[AnalysisOut]
+    judgments: list[JudgmentOut]
+    actors: list[ActorOut]
+    sources: list[SourceOut]
+    questions: list[QuestionOut]
+
+
+def corpus_schema() -> dict:
+    doc = CorpusOut.model_json_schema(mode="serialization")
+    return {"$schema": schemas.SCHEMA_DIALECT, "$id": "corpus.schema.json", **doc}
+
+
+def corpus_data(corpus: Corpus, findings: Findings) -> dict:
+    def dump(model, **extra) -> dict:
+        return {"id": extra.pop("id"), **model.model_dump(mode="json", exclude_unset=True), **extra}
+
+    briefs = []
+    for b in sorted(corpus.briefs):
+        brief = corpus.briefs[b]
+        item = dump(brief, id=b)
+        for attr in ("claims", "analyses", "judgments"):
+            item[attr] = [x.id for x in getattr(brief, attr)]
+        briefs.append(item)
+    questions = []
+    for q in sorted(corpus.questions):
+        item = dump(corpus.questions[q], id=q)
+        authored = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
+        item["hypotheses"] = [
+            {**authored[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
+            for s in findings.matrices[q].ranking
+        ]
+        questions.append(item)
+    return {
+        "briefs": briefs,
+        "claims": [dump(corpus.claims[c], id=c, brief=corpus.brief_of[c], admiralty=corpus.admiralty(corpus.claims[c])) for c in sorted(corpus.claims)],
+        "analyses": [dump(corpus.analyses[a], id=a, brief=corpus.brief_of[a]) for a in sorted(corpus.analyses)],
+        "judgments": [dump(corpus.judgments[j], id=j, brief=corpus.brief_of[j]) for j in sorted(corpus.judgments)],
+        "actors": [dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)],
+        "sources": [dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)],
+        "questions": questions,
+    }
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def corpus_json(corpus: Corpus, findings: Findings) -> str:
+    """`/data/corpus.json`, the same document as `briefgen export json`."""
+    return _json(corpus_data(corpus, findings))
+
+
+# --- ACH matrices as CSV ---------------------------------------------------------
+
+
+def ach_csv(corpus: Corpus, findings: Findings, question_id: str) -> str:
+    """One question's ACH matrix for spreadsheets: a row per piece of evidence, then the scores."""
+    m = findings.matrices[question_id]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    hyps = [s.id for s in m.ranking]
+    w.writerow(["evidence_id", "kind", "brief", "text", "admiralty", "weight", *hyps, "diagnosticity", "gaps"])
+    for r in m.rows:
+        w.writerow([r.id, r.kind, r.brief, r.text, r.code, f"{r.weight:.2f}", *(r.ratings[h] for h in hyps), r.diagnosticity, " ".join(r.gaps)])
+    w.writerow([])
+    w.writerow(["hypothesis_id", "statement", "rank", "inconsistency", "weighted_inconsistency"])
+    for s in m.ranking:
+        w.writerow([s.id, s.statement, s.rank, s.inconsistency, f"{s.weighted:.2f}"])
+    return out.getvalue()
+
+
+def ach_csv_path(question_id: str) -> str:
+    return f"data/ach/{question_id}.csv"
+
+
+# --- everything the site publishes under /data/ and /schema/ --------------------
+
+
+def data_files(corpus: Corpus, findings: Findings) -> dict[str, str]:
+    from .stix import stix_bundle  # the stix2 library is slow to import; only builds need it
+
+    files = {
+        "data/corpus.json": corpus_json(corpus, findings),
+        "data/corpus.schema.json": _json(corpus_schema()),
+        "data/stix-bundle.json": stix_bundle(corpus, findings),
+    }
+    for q in findings.matrices:
+        files[ach_csv_path(q)] = ach_csv(corpus, findings, q)
+    for kind in schemas.KINDS:
+        files[f"schema/{kind}.schema.json"] = schemas.schema_json(kind)
+    return files
