@@ -22,7 +22,17 @@ validate: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/briefgen serve
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (no browser download).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; \
+	fi
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean:

@@ -25,6 +25,7 @@ from .analysis import Findings, date_key
 from .config import Project, Settings
 from .corpus import Corpus
 from .errors import ContentError, Problem
+from .feed import atom_feed
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -126,6 +127,32 @@ def _link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     return rel + (f"#{anchor}" if anchor else "")
 
 
+def _page_url(path: str) -> str:
+    """The URL folder of a docs file under mkdocs' directory URLs: `a/b.md` -> `a/b/`, `a/index.md` -> `a/`."""
+    if not path.endswith(".md"):
+        return path
+    stem = path[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem[: -len("index")]
+    else:
+        stem += "/"
+    return stem
+
+
+@jinja2.pass_context
+def _href(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
+    """Like `link`, for raw HTML, which mkdocs does not rewrite: the final relative URL."""
+    target = _page_url(target_path(ctx["corpus"], kind, item_id))
+    here = _page_url(ctx["page_path"])
+    here_dir = here if here.endswith("/") else posixpath.dirname(here) + "/"
+    rel = posixpath.relpath(target or ".", here_dir.rstrip("/") or ".")
+    if target.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    if kind in ("claim", "analysis", "judgment", "hypothesis"):
+        anchor = item_id
+    return rel + (f"#{anchor}" if anchor else "")
+
+
 def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
     if kind in ("claim", "analysis", "judgment"):
         return f"briefs/{corpus.brief_of[item_id]}.md"
@@ -175,7 +202,7 @@ def environment(project: Project) -> jinja2.Environment:
         rating=rating_badge,
         num2=lambda x: f"{x:.2f}",
     )
-    env.globals.update(link=_link, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
+    env.globals.update(link=_link, href=_href, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
     return env
 
 
@@ -293,6 +320,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
     outputs.update(exports.data_files(corpus, findings))
+    outputs["feed.xml"] = atom_feed(corpus, settings)
     for extra in _static_files(project):
         rel = extra.relative_to(project.site_config / "pages").as_posix()
         outputs[rel] = extra.read_bytes()

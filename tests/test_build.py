@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Project, run_cli
+from support import REPO, Project, run_cli
 
 ACTORS = sorted(p.stem for p in (REPO / "briefs/actors").glob("*.yaml"))
 SOURCES = sorted(p.stem for p in (REPO / "briefs/sources").glob("*.yaml"))

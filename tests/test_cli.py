@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 
 
 @pytest.mark.parametrize("command", ["validate", "build", "serve", "new", "schema", "export"])

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 from generator.load import ENTITY_DIRS, corpus_files, kind_of
 
 CHECK = [sys.executable, "-m", "check_jsonschema"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import REPO, run_cli
+from support import REPO, run_cli
 
 
 def _brief(minimal):

@@ -151,7 +151,7 @@ def test_javascript_url_refused(minimal):
 
 
 def test_bundled_corpus_is_valid(tmp_path):
-    from conftest import REPO, run_cli
+    from support import REPO, run_cli
 
     r = run_cli("validate", cwd=REPO)
     assert r.code == 0, r.err

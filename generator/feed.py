@@ -1,0 +1,57 @@
+"""The Atom feed of published briefs (/feed.xml), newest first.
+
+Dates come from the briefs (published, or updated when given), so the feed
+is the same bytes for the same corpus.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from . import markup
+from .analysis import date_key
+from .config import Settings
+from .corpus import Corpus
+
+MAX_ENTRIES = 50
+
+
+def _stamp(date: str) -> str:
+    y, m, d = date_key(date)
+    return f"{y:04d}-{max(m, 1):02d}-{max(d, 1):02d}T00:00:00Z"
+
+
+def atom_feed(corpus: Corpus, settings: Settings) -> str:
+    base = settings.url.rstrip("/") + "/" if settings.url else ""
+    def entry_id(brief_id: str) -> str:
+        return f"{base}briefs/{brief_id}/" if base else f"tag:briefgen,2023:briefs/{brief_id}"
+
+    order = sorted(corpus.briefs, key=lambda b: (date_key(corpus.briefs[b].updated or corpus.briefs[b].published), b), reverse=True)
+    updated = _stamp(corpus.briefs[order[0]].updated or corpus.briefs[order[0]].published) if order else "1970-01-01T00:00:00Z"
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <title>{escape(settings.title)}</title>",
+        f"  <subtitle>{escape(settings.description)}</subtitle>" if settings.description else None,
+        f"  <id>{escape(base or 'tag:briefgen,2023:feed')}</id>",
+        f'  <link rel="self" href={quoteattr(base + "feed.xml")}/>' if base else None,
+        f'  <link rel="alternate" type="text/html" href={quoteattr(base or "./")}/>',
+        f"  <updated>{updated}</updated>",
+        "  <generator>briefgen</generator>",
+    ]
+    for brief_id in order[:MAX_ENTRIES]:
+        brief = corpus.briefs[brief_id]
+        out += [
+            "  <entry>",
+            f"    <title>{escape(brief.title)}</title>",
+            f"    <id>{escape(entry_id(brief_id))}</id>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(f"{base}briefs/{brief_id}/")}/>',
+            f"    <published>{_stamp(brief.published)}</published>",
+            f"    <updated>{_stamp(brief.updated or brief.published)}</updated>",
+            *(f"    <author><name>{escape(a)}</name></author>" for a in (brief.authors or [settings.title])),
+            *(f'    <category term={quoteattr(t)}/>' for t in brief.tags),
+            f'    <summary type="html">{escape(markup.md_block(brief.summary))}</summary>',
+            "  </entry>",
+        ]
+    out.append("</feed>")
+    return "\n".join(line for line in out if line is not None) + "\n"

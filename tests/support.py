@@ -1,0 +1,117 @@
+"""Test helpers: throwaway projects on disk and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return [l for l in self.err.splitlines() if ": error: " in l or ": warning: " in l]
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> Result:
+    """Run `python -m generator ARGS` as a user would, in `cwd`."""
+    full_env = {**os.environ, "GITHUB_ACTIONS": "", **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+class Project:
+    """A briefgen project in a temporary folder, with the repository's templates and config."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for name in ("templates", "site_config"):
+            shutil.copytree(REPO / name, root / name)
+        shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+        (root / "briefs").mkdir()
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / "briefs" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), "utf-8")
+        return path
+
+    def run(self, *args: str, **kw) -> Result:
+        return run_cli(*args, cwd=self.root, **kw)
+
+
+MINIMAL = {
+    "actors/alpha-group.yaml": """
+        name: Alpha Group
+        kind: armed-group
+        aliases: [Alfa, "al-Alpha"]
+        relations:
+          - {type: hostile-to, actor: beta-state, since: "2020"}
+        """,
+    "actors/beta-state.yaml": """
+        name: Beta State
+        kind: state
+        """,
+    "sources/daily-news.yaml": """
+        name: Daily News
+        kind: news-outlet
+        reliability: B
+        reliability_note: Established outlet.
+        """,
+    "sources/group-channel.yaml": """
+        name: Group Channel
+        kind: armed-group-media
+        reliability: E
+        actor: alpha-group
+        """,
+    "questions/who-did-it.yaml": """
+        question: Who did it?
+        hypotheses:
+          - {id: h-alpha, statement: Alpha did it.}
+          - {id: h-beta, statement: Beta did it.}
+        """,
+    "2024/first-brief.yaml": """
+        title: First brief
+        published: "2024-03"
+        tlp: clear
+        summary: The **bottom line**.
+        claims:
+          - id: alpha-claims-it
+            statement: Alpha says it did it.
+            source: group-channel
+            reported: "2024-03-02"
+            occurred: "2024-03"
+            credibility: 4
+            actors: [alpha-group]
+            assessments: {h-alpha: C, h-beta: I}
+          - id: news-says-beta
+            statement: The paper says Beta did it.
+            source: daily-news
+            reported: "2024-03-05"
+            credibility: 2
+            actors: [beta-state]
+            assessments: {h-alpha: II, h-beta: CC}
+            contradicts: [alpha-claims-it]
+        judgments:
+          - id: beta-likely
+            statement: Beta likely did it.
+            likelihood: likely
+            confidence: moderate
+            basis: [news-says-beta]
+            hypothesis: h-beta
+        """,
+}
+
+
