@@ -173,8 +173,12 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax: {e.problem or e.context}"
+        if e.context_mark and e.context and "end of stream" in (e.problem or ""):
+            # an unclosed quote or bracket: point where it opens, not at the end of the file
+            mark = e.context_mark
+            message = f"YAML syntax: {e.context.removeprefix('while ')} that starts here is never closed"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if isinstance(e, yaml.constructor.ConstructorError) and "tag" in (e.problem or ""):
             tag = (e.problem or "").split("the tag", 1)[-1].strip(" '").replace("tag:yaml.org,2002:", "!!")
             message = f"YAML tag not allowed: {tag} (briefs are plain data)"
