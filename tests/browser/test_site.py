@@ -74,6 +74,7 @@ def test_admiralty_grid(tab, base_url):
     assert grid.is_visible()
     assert grid.locator("tbody tr").count() == 6 and grid.locator("thead th").count() == 7
     # the C3 cell counts the claims coded C3 and links to them
+    shot(page, "reliability-grid")
     c3 = grid.locator("tbody tr").nth(2).locator("td").nth(2).locator("a")
     count = int(c3.inner_text())
     assert count >= 1
@@ -81,7 +82,6 @@ def test_admiralty_grid(tab, base_url):
     page.wait_for_url(re.compile(r"/reliability/c/#code-c3$"))
     section = page.locator("#code-c3 ~ ul").first
     assert section.locator("li").count() == count
-    shot(page, "reliability-grid")
 
 
 def test_badges_explain_themselves(tab, base_url):
