@@ -192,12 +192,20 @@ class _Builder:
                         if item.hypothesis:
                             yield "item", item.id, "hypothesis", item.hypothesis, doc, base + ("hypothesis",)
 
-    def target_exists(self, namespace: str, target: str) -> tuple[bool, list[str]]:
+    def target_exists(self, namespace: str, target: str) -> bool:
         if namespace == "claim":
-            return self.item_kind.get(target) == "claim", [i for i, k in self.item_kind.items() if k == "claim"]
+            return self.item_kind.get(target) == "claim"
         if namespace == "evidence":
-            return self.item_kind.get(target) in ("claim", "analysis"), [i for i, k in self.item_kind.items() if k != "judgment"]
-        return target in self.full[namespace], list(self.full[namespace])
+            return self.item_kind.get(target) in ("claim", "analysis")
+        return target in self.full[namespace]
+
+    def choices(self, namespace: str) -> list[str]:
+        """The ids a reference to `namespace` could have meant (for did-you-mean)."""
+        if namespace == "claim":
+            return [i for i, k in self.item_kind.items() if k == "claim"]
+        if namespace == "evidence":
+            return [i for i, k in self.item_kind.items() if k != "judgment"]
+        return list(self.full[namespace])
 
     # -- publishing
     def tlp_status(self, namespace: str, item_id: str) -> tuple[str, str]:
@@ -228,10 +236,10 @@ class _Builder:
 
     def check_references(self):
         for holder_ns, holder, ns, target, doc, loc in self.references():
-            exists, choices = self.target_exists(ns, target)
-            if not exists:
+            if not self.target_exists(ns, target):
                 noun = {"evidence": "claim or analysis", "claim": "claim"}.get(ns, ns)
-                self.problems.append(doc.problem(loc, f"unknown {noun} '{target}'{did_you_mean(target, choices)}", key=ns == "hypothesis"))
+                hint = did_you_mean(target, self.choices(ns))
+                self.problems.append(doc.problem(loc, f"unknown {noun} '{target}'{hint}", key=ns == "hypothesis"))
                 continue
             if self.broken(holder_ns, holder) or self.broken(ns, target):
                 continue  # already reported where the file failed
