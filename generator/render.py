@@ -9,6 +9,7 @@ touches only the pages it shows on.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import shutil
@@ -116,12 +117,23 @@ def _front_matter(**fields) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
+@functools.lru_cache(maxsize=65536)
+def _relative(target: str, here_dir: str) -> str:
+    """`posixpath.relpath` for clean relative paths inside the docs folder, without touching the disk."""
+    t = [p for p in target.split("/") if p and p != "."]
+    h = [p for p in here_dir.split("/") if p and p != "."]
+    common = 0
+    while common < len(t) and common < len(h) and t[common] == h[common]:
+        common += 1
+    parts = [".."] * (len(h) - common) + t[common:]
+    return "/".join(parts) or "."
+
+
 @jinja2.pass_context
 def _link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     """Relative link from the page being rendered to another page."""
     target = target_path(ctx["corpus"], kind, item_id)
-    here = posixpath.dirname(ctx["page_path"])
-    rel = posixpath.relpath(target, here or ".")
+    rel = _relative(target, posixpath.dirname(ctx["page_path"]))
     if kind in ("claim", "analysis", "judgment", "hypothesis"):
         anchor = item_id
     return rel + (f"#{anchor}" if anchor else "")
@@ -145,7 +157,7 @@ def _href(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     target = _page_url(target_path(ctx["corpus"], kind, item_id))
     here = _page_url(ctx["page_path"])
     here_dir = here if here.endswith("/") else posixpath.dirname(here) + "/"
-    rel = posixpath.relpath(target or ".", here_dir.rstrip("/") or ".")
+    rel = _relative(target.rstrip("/") or ".", here_dir.rstrip("/"))
     if target.endswith("/") and not rel.endswith("/"):
         rel += "/"
     if kind in ("claim", "analysis", "judgment", "hypothesis"):
