@@ -1,8 +1,9 @@
 """After a build: prove that nothing withheld reached the output.
 
-Every text of every withheld item (its id, title or name, statement, quote,
+Every text of every withheld item (its page address, title, statement, quote,
 summary) is searched for in every file of the built site, as written and as
-HTML and JSON would escape it. One hit fails the build.
+HTML and JSON would escape it, with one Aho-Corasick pass over each file.
+One hit fails the build.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import html
 import json
 from pathlib import Path
 
+import ahocorasick
+
 from .corpus import Withheld
 from .errors import Problem
 
+_SCANNED = {".html", ".json", ".xml", ".txt", ".md", ".csv", ".js", ".svg"}
 MIN_ID_LENGTH = 12  # shorter ids ("isis") are ordinary words; their texts are checked instead
 
 
@@ -37,17 +41,22 @@ def _needles(item: Withheld) -> list[tuple[str, str]]:
 
 
 def find_leaks(site_dir: Path, withheld: list[Withheld]) -> list[Problem]:
-    needles = [(needle, text, item) for item in withheld for needle, text in _needles(item)]
-    if not needles:
+    """Every output file that contains a text of a withheld item (one pass per file)."""
+    automaton = ahocorasick.Automaton()
+    for item in withheld:
+        for needle, text in _needles(item):
+            if needle not in automaton:
+                automaton.add_word(needle, (text, item.reason))
+    if len(automaton) == 0:
         return []
+    automaton.make_automaton()
     problems = []
     for path in sorted(site_dir.rglob("*")):
-        if not path.is_file() or path.suffix not in (".html", ".json", ".xml", ".txt", ".md", ".csv", ".js", ".svg"):
+        if not path.is_file() or path.suffix not in _SCANNED:
             continue
         content = " ".join(path.read_text("utf-8", errors="replace").split())
-        for needle, text, item in needles:
-            if needle in content:
-                rel = path.relative_to(site_dir).as_posix()
-                problems.append(Problem(rel, 1, 1, f"leak: withheld {item.reason} appears in the output: {text[:60]!r}"))
-                break
+        for _, (text, reason) in automaton.iter(content):
+            rel = path.relative_to(site_dir).as_posix()
+            problems.append(Problem(rel, 1, 1, f"leak: withheld {reason} appears in the output: {text[:60]!r}"))
+            break
     return problems
