@@ -74,6 +74,9 @@ class Findings:
     contradictions: list[tuple[str, str]] = field(default_factory=list)
     by_occurred: list[str] = field(default_factory=list)  # claim ids, event date order
     by_reported: list[str] = field(default_factory=list)  # claim ids, reported date order
+    # the timeline, one page a year: year -> claim ids, by event date and by reported date
+    occurred_by_year: dict[int, list[str]] = field(default_factory=dict)
+    reported_by_year: dict[int, list[str]] = field(default_factory=dict)
     admiralty_grid: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # reliability -> credibility -> claim ids
 
 
@@ -132,6 +135,12 @@ def analyse(corpus: Corpus) -> Findings:
     result.by_occurred = sorted(
         (c for c in claims if claims[c].occurred), key=lambda c: (date_key(claims[c].occurred), date_key(claims[c].reported), c)
     )
+    for attr, order, date_of in (("occurred_by_year", result.by_occurred, lambda c: c.occurred),
+                                 ("reported_by_year", result.by_reported, lambda c: c.reported)):
+        years: dict[int, list[str]] = {}
+        for claim_id in order:
+            years.setdefault(date_key(date_of(claims[claim_id]))[0], []).append(claim_id)
+        setattr(result, attr, years)
     grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
     for claim_id in sorted(claims):
         claim = claims[claim_id]

@@ -184,7 +184,9 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return f"schema/{item_id}.schema.json" if item_id else "schema/index.md"
     if kind in ("home", ""):
         return "index.md"
-    if kind in ("timeline", "contradictions", "methodology"):
+    if kind == "timeline":
+        return f"timeline/{item_id}.md" if item_id else "timeline/index.md"
+    if kind in ("contradictions", "methodology"):
         return f"{kind}.md"
     section = {"brief": "briefs", "actor": "actors", "source": "sources"}[kind]
     return f"{section}/{item_id}.md" if item_id else f"{section}/index.md"
@@ -285,7 +287,15 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
         })
     yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()})
-    yield Page("timeline.md", "timeline.md.j2", {"by_occurred": findings.by_occurred, "by_reported": findings.by_reported})
+    years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
+    yield Page("timeline/index.md", "timeline.md.j2", {
+        "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
+        "undated": len(corpus.claims) - len(findings.by_occurred),
+    })
+    for year in years:
+        yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
+            "year": year, "by_occurred": findings.occurred_by_year.get(year, []), "by_reported": findings.reported_by_year.get(year, []),
+        })
     yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions})
 
 

@@ -43,7 +43,7 @@ def text_of(html: str) -> str:
 
 
 def test_every_contract_url_exists(site):
-    urls = ["/", "/briefs/", "/actors/", "/sources/", "/reliability/", "/hypotheses/", "/timeline/", "/contradictions/", "/methodology/"]
+    urls = ["/", "/briefs/", "/actors/", "/sources/", "/reliability/", "/hypotheses/", "/timeline/", "/timeline/2023/", "/contradictions/", "/methodology/", "/schema/"]
     urls += ["/briefs/idleb-isis-hts/", "/briefs/example-shared-entities/"]
     urls += [f"/actors/{a}/" for a in ACTORS] + [f"/sources/{s}/" for s in SOURCES] + [f"/hypotheses/{q}/" for q in QUESTIONS]
     urls += [f"/reliability/{g}/" for g in "abcdef"]
@@ -100,7 +100,9 @@ def test_question_page_has_matrix_scores_and_ranking(site):
 
 
 def test_timeline_shows_reduced_precision_honestly(site):
-    text = text_of(page(site, "/timeline/"))
+    index = text_of(page(site, "/timeline/"))
+    assert "2023" in index and "2011" in index  # one page a year
+    text = text_of(page(site, "/timeline/2023/"))
     assert "30 April 2023" in text  # Erdogan's announcement, a full date
     assert "August 2023" in text
     assert not re.search(r"(?<!\d)1 August 2023", text)  # a month is not its first day

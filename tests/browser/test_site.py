@@ -128,6 +128,8 @@ def test_ach_matrix_renders_and_sorts(tab, base_url):
 def test_timeline_shows_reduced_precision(tab, base_url):
     page = tab.page
     page.goto(base_url + "/timeline/")
+    page.get_by_role("link", name="2023", exact=True).click()
+    page.wait_for_url(re.compile(r"/timeline/2023/$"))
     text = page.locator("article").inner_text()
     assert "August 2023" in text and not re.search(r"(?<!\d)1 August 2023", text)
 
@@ -155,7 +157,7 @@ def test_brief_prints_cleanly(tab, base_url):
 
 
 PAGE_TYPES = ["/", "/briefs/", "/briefs/idleb-isis-hts/", "/actors/", "/actors/isis/", "/sources/", "/sources/an-nahar/",
-              "/reliability/", "/reliability/c/", "/hypotheses/", "/hypotheses/who-killed-al-qurashi/", "/timeline/",
+              "/reliability/", "/reliability/c/", "/hypotheses/", "/hypotheses/who-killed-al-qurashi/", "/timeline/", "/timeline/2023/",
               "/contradictions/", "/methodology/", "/schema/"]
 
 
