@@ -30,7 +30,10 @@ class ContentError(Exception):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problem(s)")
+        super().__init__(self.problems)  # picklable: a worker process can raise it
+
+    def __str__(self) -> str:
+        return f"{len(self.problems)} problem(s)"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import functools
 import json
+import multiprocessing
+import os
 import posixpath
 import shutil
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -329,40 +332,85 @@ class RenderResult:
     removed: list[str]
 
 
-def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings) -> RenderResult:
-    """Write every page, static file and data export into the docs folder."""
+PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
+_JOB: tuple | None = None  # what forked workers render: (project, pages, common)
+
+
+def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tuple[list[str], int]:
+    """Render and write some pages; the paths written and the count left unchanged."""
     env = environment(project)
-    docs = project.docs
-    outputs: dict[str, str | bytes] = {}
-    common = {"corpus": corpus, "settings": settings, "highest_tlp": corpus.highest_tlp()}
-    for page in pages(corpus, findings, settings):
+    written, unchanged = [], 0
+    for page in page_list:
         try:
-            template = env.get_template(page.template)
-            outputs[page.path] = template.render(**common, **page.context, page_path=page.path)
+            text = env.get_template(page.template).render(**common, **page.context, page_path=page.path)
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
-    outputs.update(exports.data_files(corpus, findings))
-    outputs["feed.xml"] = atom_feed(corpus, settings)
-    for extra in _static_files(project):
-        rel = extra.relative_to(project.site_config / "pages").as_posix()
-        outputs[rel] = extra.read_bytes()
+        if _write(project.docs / page.path, text):
+            written.append(page.path)
+        else:
+            unchanged += 1
+    return written, unchanged
 
-    written, unchanged = [], 0
-    for rel, content in outputs.items():
-        if _write(docs / rel, content):
+
+def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
+    project, page_list, common = _JOB
+    return _render_chunk(project, page_list[start:stop], common)
+
+
+def _data_job() -> dict[str, str]:
+    _, _, common = _JOB
+    return exports.data_files(common["corpus"], common["findings"])
+
+
+def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
+    """Write every page, static file and data export into the docs folder.
+
+    Large corpora render on every core: forked workers share the corpus,
+    one builds the data exports while the others write pages.
+    """
+    global _JOB
+    page_list = list(pages(corpus, findings, settings))
+    common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": corpus.highest_tlp()}
+    workers = workers or os.cpu_count() or 1
+    others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
+    for extra in _static_files(project):
+        others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
+
+    if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
+        _JOB = (project, page_list, common)
+        try:
+            chunks = max(workers * 4, 1)
+            size = -(-len(page_list) // chunks)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                data = pool.submit(_data_job)
+                parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
+                results = [f.result() for f in parts]
+                others.update(data.result())
+        finally:
+            _JOB = None
+    else:
+        results = [_render_chunk(project, page_list, common)]
+        others.update(exports.data_files(corpus, findings))
+
+    written = [path for w, _ in results for path in w]
+    unchanged = sum(u for _, u in results)
+    for rel, content in others.items():
+        if _write(project.docs / rel, content):
             written.append(rel)
         else:
             unchanged += 1
+    expected = {p.path for p in page_list} | set(others)
     removed = []
+    docs = project.docs
     if docs.exists():
         for path in sorted(docs.rglob("*"), reverse=True):
             rel = path.relative_to(docs).as_posix()
-            if path.is_file() and rel not in outputs:
+            if path.is_file() and rel not in expected:
                 path.unlink()
                 removed.append(rel)
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-    return RenderResult(written, unchanged, removed)
+    return RenderResult(sorted(written), unchanged, removed)
 
 
 def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:

@@ -264,3 +264,38 @@ def test_site_dir_option(minimal, tmp_path):
     assert r.code == 0, r.err
     assert (tmp_path / "elsewhere/index.html").exists()
     assert not (minimal.root / "site").exists()
+
+
+def test_parallel_render_writes_the_same_pages_as_serial(minimal):
+    """Large corpora render in forked workers; the output must not depend on it."""
+    import hashlib
+
+    from generator import pipeline, render
+    from generator.config import Project as GenProject
+    from generator.corpus import Policy
+
+    project = GenProject(minimal.root)
+    settings = project.settings()
+    generated = pipeline.validate(project, Policy())
+
+    def digest():
+        return {p.relative_to(project.docs).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in project.docs.rglob("*") if p.is_file()}
+
+    old = render.PARALLEL_MIN_PAGES
+    try:
+        render.PARALLEL_MIN_PAGES = 10**9
+        render.render(project, generated.corpus, generated.findings, settings)
+        serial = digest()
+        shutil.rmtree(project.docs)
+        render.PARALLEL_MIN_PAGES = 1
+        result = render.render(project, generated.corpus, generated.findings, settings, workers=2)
+        assert digest() == serial
+        assert len(result.written) == len(serial)
+        # a template error inside a worker is still a positioned problem
+        (minimal.root / "templates/actor.md.j2").write_text("{{ no_such_thing.attr }}\n")
+        from generator.errors import ContentError
+        with pytest.raises(ContentError) as err:
+            render.render(project, generated.corpus, generated.findings, settings, workers=2)
+        assert err.value.problems[0].path == "templates/actor.md.j2"
+    finally:
+        render.PARALLEL_MIN_PAGES = old
