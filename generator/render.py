@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import jinja2
 
-from . import exports, markup, vocab
+from . import exports, graph, markup, vocab
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
@@ -249,6 +249,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
     actor_ids = by_name(corpus.actors)
     yield Page("actors/index.md", "actors_index.md.j2", {
         "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
+        "network": graph.network_graph(corpus, lambda actor: f"{actor}/"),
     })
     for actor_id in actor_ids:
         actor = corpus.actors[actor_id]
@@ -261,6 +262,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "analyses": corpus.analyses_by_actor.get(actor_id, []),
             "sources": corpus.sources_by_actor.get(actor_id, []),
             "search_terms": search_terms([actor.name, *actor.aliases]),
+            "graph": graph.actor_graph(corpus, actor_id, lambda other: f"../{other}/"),
         })
 
     source_ids = by_name(corpus.sources)

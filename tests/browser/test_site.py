@@ -178,3 +178,23 @@ def test_accessibility_no_serious_violations(tab, base_url, url):
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in bad)
+
+
+def test_actor_graph_renders_and_nodes_link_to_actors(tab, base_url):
+    page = tab.page
+    page.goto(base_url + "/actors/isis/")
+    figure = page.locator("figure.bg-graph").first
+    assert figure.is_visible()
+    box = figure.locator("svg").first.bounding_box()
+    assert box["width"] > 200 and box["height"] > 100
+    assert "hostile to" in figure.inner_text() or "hostile to" in figure.inner_html()
+    shot(page, "actor-graph")
+    node = figure.locator('svg a[href="../hts/"], svg a[*|href="../hts/"]').first
+    with page.expect_navigation():
+        node.click()
+    assert page.url.endswith("/actors/hts/")
+    page.goto(base_url + "/actors/")
+    network = page.locator("figure.bg-graph-network")
+    assert network.is_visible()
+    shot(page, "actor-network")
+    assert not tab.outside_requests()
