@@ -261,4 +261,12 @@ def export(ctx, fmt, output, max_tlp, drafts):
 
 
 def main() -> None:
-    cli(prog_name="briefgen")
+    try:
+        cli(prog_name="briefgen")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # a bug of ours: say so in one line; BRIEFGEN_DEBUG=1 shows the traceback
+        if os.environ.get("BRIEFGEN_DEBUG"):
+            raise
+        click.echo(f"briefgen: internal error: {type(e).__name__}: {e} (rerun with BRIEFGEN_DEBUG=1 for details)", err=True)
+        sys.exit(1)
