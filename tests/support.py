@@ -28,7 +28,7 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None) -> Result:
     """Run `python -m generator ARGS` as a user would, in `cwd`."""
     full_env = {**os.environ, "GITHUB_ACTIONS": "", **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=300)
-    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
