@@ -138,6 +138,7 @@ The bundle's own id is UUIDv5 of a digest of its objects.
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 import uuid
 from functools import lru_cache
@@ -795,9 +796,12 @@ class _Export:
         self.briefs()
         self.questions()
         objects = sorted([*self.objects.values(), *self.tlp_markings()], key=lambda o: o.id)
-        digest = hashlib.sha256("\n".join(o.serialize(sort_keys=True, ensure_ascii=False) for o in objects).encode("utf-8")).hexdigest()
-        bundle = stix.Bundle(objects=objects, id=stix_id("bundle", "bundle", digest), allow_custom=True)
-        return bundle.serialize(sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        # every object was validated as the library built it: serialize each once,
+        # and assemble the bundle with the C JSON encoder
+        data = [json.loads(o.serialize(sort_keys=True, ensure_ascii=False)) for o in objects]
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+        bundle = {"id": stix_id("bundle", "bundle", digest), "objects": data, "type": "bundle"}
+        return json.dumps(bundle, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def stix_bundle(corpus: Corpus, findings: Findings) -> str:
