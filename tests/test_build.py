@@ -125,6 +125,14 @@ def test_search_finds_actors_by_alias_and_plain_spelling(site):
     assert "actors/abu-al-hussein-al-qurashi/" in pages_with("Qurashi")
 
 
+def test_search_index_skips_pages_that_only_repeat_claims(site):
+    """Timeline years, grade pages and contradictions list claims found on their briefs already."""
+    index = json.loads((site / "search/search_index.json").read_text("utf-8"))
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert "briefs/idleb-isis-hts/" in locations and "actors/isis/" in locations
+    assert not any(l.startswith(("timeline/2", "reliability/c/", "contradictions/")) for l in locations)
+
+
 def test_navigation_lists_sections_not_every_page(site):
     html = page(site, "/")
     nav = re.findall(r'href="([^"]+)" class="md-(?:nav|tabs)__link', html)
