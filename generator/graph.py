@@ -10,21 +10,25 @@ raw HTML block ready to embed in a generated Markdown page:
   the raw HTML block), no XML declaration, DOCTYPE or comment, no `id`
   attribute (ids could clash with the page's anchors), no external reference.
   Every author text (names) is escaped: labels reach Graphviz as HTML-like
-  labels built from escaped text, and titles, links and tooltips are set on
-  the parsed SVG afterwards, so neither Graphviz's escape sequences nor
-  markup in a name can do anything.
-- Deterministic: nodes and edges are added in sorted order, the layouts that
-  use randomness get a fixed seed, and the Graphviz version comment is
-  dropped, so the same corpus gives the same bytes.
+  labels built from escaped text with backslashes doubled (Graphviz expands
+  `\\N` and the like even there), and titles, links and tooltips are set on
+  the parsed SVG afterwards, so no markup or escape in a name can do anything.
+  The figure is left out of the search index (`data-search-exclude`).
+- Deterministic: nodes and edges are added in sorted order, the layouts get a
+  fixed seed, positions are written rounded, and the Graphviz version comment
+  is dropped, so the same corpus gives the same bytes.
 - Readable: relation types differ by colour, line style and arrowhead, actor
   kinds by shape and fill; the legend lists the types actually drawn. The
   graph is drawn on a light panel, so it reads the same in the light and the
   dark (slate) palette, and scales down to the column width; the network
-  scrolls sideways rather than shrink its labels below legibility.
-- Accessible: the SVG has role="group" (it holds links), a <title> and an aria-label that
-  summarise it; every node's <title> is the actor's name and every edge's the
-  relation in words. The relation tables of the pages carry the same
-  information as text.
+  scrolls sideways rather than shrink its labels below MIN_NETWORK_FONT_PX.
+- Accessible: the SVG has role="group" (it holds links, which role="img"
+  would hide), a <title> and an aria-label that summarise it; every node's
+  <title> is the actor's name and every edge's the relation in words. The
+  relation tables of the pages carry the same information as text.
+- Cheap: an actor graph costs about 3 ms (one small `dot` layout of the actor
+  and at most ACTOR_MAX_NEIGHBOURS neighbours); the network of 200 actors
+  under a second, of 2,000 about 5 s.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ import html
 import io
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -59,6 +62,8 @@ MIN_NETWORK_FONT_PX = 9.0
 NETWORK_FONT_PT = 11.0
 NETWORK_WRAP = 18  # characters per label line
 ACTOR_FONT_PT = 12.0
+ACTOR_WRAP = 22  # characters per label line
+ACTOR_MAX_NEIGHBOURS = 40  # an actor graph draws at most this many neighbours
 
 
 # --- styles -------------------------------------------------------------------
@@ -165,6 +170,10 @@ def _clean(text: str) -> str:
     return " ".join(_CONTROL.sub("", text).split())
 
 
+def _actor_name(corpus: Corpus, actor_id: str) -> str:
+    return _clean(corpus.actors[actor_id].name) or actor_id
+
+
 def _wrap(text: str, width: int) -> list[str]:
     """Break a name into lines of about `width` characters, at spaces."""
     words = text.split(" ")
@@ -185,7 +194,8 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _html_label(lines: list[str], bold: bool = False) -> str:
     """A Graphviz HTML-like label showing `lines` as text (pygraphviz reads <...> as HTML)."""
-    body = "<BR/>".join(html.escape(line, quote=False) for line in lines)
+    # Graphviz expands \N, \G and the like even in HTML labels; a doubled backslash is one backslash
+    body = "<BR/>".join(html.escape(line.replace("\\", "\\\\"), quote=False) for line in lines)
     return f"<<B>{body}</B>>" if bold else f"<{body}>"
 
 
@@ -206,7 +216,7 @@ def _add_node(g: pygraphviz.AGraph, corpus: Corpus, actor_id: str, width: int, *
     style = ["filled"] + (["rounded"] if s.rounded else []) + (["dashed"] if s.dashed else [])
     g.add_node(
         actor_id,
-        label=_html_label(_wrap(_clean(actor.name), width), bold=extra.pop("bold", False)),
+        label=_html_label(_wrap(_actor_name(corpus, actor_id), width), bold=extra.pop("bold", False)),
         shape=s.shape, fillcolor=s.fill, color=s.border, style=",".join(style),
         URL=actor_id,  # a placeholder: the real link is set on the parsed SVG
         target="_top", id=f"n-{actor_id}", **extra,
@@ -248,28 +258,157 @@ def _layout(g: pygraphviz.AGraph, prog: str) -> bytes:
         return g.draw(format="svg", prog=prog)
 
 
-# Room per node in the network, as a multiple of the average node's box, and the
-# aspect (width/height) the points are spread to before overlap removal, which
-# then stretches the layout mostly downwards (labels are wider than tall).
+# How far apart related actors are put, in node sizes: the median relation
+# becomes this many average node widths long across and node heights down.
+NETWORK_EDGE_LENGTH = 1.3
+NETWORK_ASPECT = 1.0  # width / height of the network before overlaps are pushed apart
+NETWORK_GAP = 8.0  # points kept free around every node
+NETWORK_ROOM = 1.5  # a connected group takes at least this many times the area of its boxes
 NEATO_MAX = 400  # up to this many actors neato (seeded, deterministic); beyond, sfdp scales
-NETWORK_ROOM = 2.0
-NETWORK_SPREAD_ASPECT = 1.6
 
 
 def _spread(g: pygraphviz.AGraph) -> None:
-    """Scale a point layout to the room its labels need (node `pos` in points)."""
-    nodes = g.nodes()
-    pos = [tuple(float(v) for v in n.attr["pos"].rstrip("!").split(",")[:2]) for n in nodes]
-    w = sum(float(n.attr["width"]) for n in nodes) / len(nodes) * 72
-    h = sum(float(n.attr["height"]) for n in nodes) / len(nodes) * 72
-    xs, ys = [p[0] for p in pos], [p[1] for p in pos]
-    dx, dy = max(max(xs) - min(xs), 1.0), max(max(ys) - min(ys), 1.0)
-    area = NETWORK_ROOM * len(nodes) * w * h
-    # scale so that the spread layout has `area` and the wanted aspect
-    sy = math.sqrt(area / NETWORK_SPREAD_ASPECT) / dy
-    sx = math.sqrt(area * NETWORK_SPREAD_ASPECT) / dx
-    for n, (x, y) in zip(nodes, pos):
-        n.attr["pos"] = f"{(x - min(xs)) * sx:.2f},{(y - min(ys)) * sy:.2f}"
+    """Turn a point layout into one where every label has room (node `pos`, in points).
+
+    The layout engines place points; the labels are boxes, wider than tall.
+    The points are scaled to the boxes' size (a relation about
+    NETWORK_EDGE_LENGTH boxes long), then, within each connected group of
+    actors, overlapping boxes are pushed apart, so a group grows in both
+    directions and keeps its shape. The groups are then set in rows, largest
+    first, in a block about NETWORK_ASPECT as wide as tall, and the actors
+    without any relation in rows under them.
+    """
+    nodes = sorted(g.nodes(), key=str)
+    n = len(nodes)
+    index = {str(v): i for i, v in enumerate(nodes)}
+    x, y = [0.0] * n, [0.0] * n
+    for i, v in enumerate(nodes):
+        x[i], y[i] = (float(c) for c in v.attr["pos"].rstrip("!").split(",")[:2])
+        y[i] = -y[i]  # Graphviz's y grows upwards; rows are laid out downwards
+    w = [float(v.attr["width"]) * 72 + NETWORK_GAP for v in nodes]
+    h = [float(v.attr["height"]) * 72 + NETWORK_GAP for v in nodes]
+    pairs = sorted({tuple(sorted((index[str(a)], index[str(b)]))) for a, b in g.edges() if a != b})
+
+    # connected groups (union-find; each group's root is its smallest member)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(root(i), []).append(i)
+    groups = [m for m in members.values() if len(m) > 1]
+    lone = [m[0] for m in members.values() if len(m) == 1]
+
+    gap = 2 * NETWORK_GAP
+    blocks: list[tuple[list[int], float, float, float, float]] = []  # members, left, top, width, height
+    if groups:
+        lengths = sorted(math.dist((x[a], y[a]), (x[b], y[b])) for a, b in pairs)
+        unit = lengths[len(lengths) // 2] or 1.0
+        linked = [i for m in groups for i in m]
+        sx = NETWORK_EDGE_LENGTH * sum(w[i] for i in linked) / len(linked) / unit
+        sy = NETWORK_EDGE_LENGTH * sum(h[i] for i in linked) / len(linked) / unit
+        # shape a group that holds most actors about NETWORK_ASPECT wide (labels
+        # being wider than tall, a scale true to the boxes alone makes it wide)
+        big = max(groups, key=len)
+        if 2 * len(big) >= len(linked):
+            span_x = (max(x[i] for i in big) - min(x[i] for i in big)) * sx or 1.0
+            span_y = (max(y[i] for i in big) - min(y[i] for i in big)) * sy or 1.0
+            if span_x / span_y > NETWORK_ASPECT:
+                sy *= span_x / span_y / NETWORK_ASPECT
+            else:
+                sx *= NETWORK_ASPECT * span_y / span_x
+        for m in groups:
+            # and at least NETWORK_ROOM times the room its boxes take (a dense
+            # core would take long to push apart)
+            span = (max(x[i] for i in m) - min(x[i] for i in m)) * sx * (max(y[i] for i in m) - min(y[i] for i in m)) * sy
+            grow = math.sqrt(max(1.0, NETWORK_ROOM * sum(w[i] * h[i] for i in m) / span)) if span > 0 else 1.0
+            for i in m:
+                x[i] *= sx * grow
+                y[i] *= sy * grow
+            _separate(m, x, y, w, h)
+            left, top = min(x[i] - w[i] / 2 for i in m), min(y[i] - h[i] / 2 for i in m)
+            right, bottom = max(x[i] + w[i] / 2 for i in m), max(y[i] + h[i] / 2 for i in m)
+            blocks.append((m, left, top, right - left, bottom - top))
+    # rows of groups, tallest first
+    row_width = max([b[3] for b in blocks] + [math.sqrt(sum(b[3] * b[4] for b in blocks) * NETWORK_ASPECT)] or [0.0])
+    cx = cy = row_h = 0.0
+    for m, left, top, bw, bh in sorted(blocks, key=lambda b: (-b[4], -b[3], b[0][0])):
+        if cx > 0 and cx + bw > row_width:
+            cx, cy, row_h = 0.0, cy + row_h + gap, 0.0
+        for i in m:
+            x[i] += cx - left
+            y[i] += cy - top
+        cx += bw + gap
+        row_h = max(row_h, bh)
+    # the actors without relations: rows under the groups
+    width = row_width or math.sqrt(sum(w[i] * h[i] for i in lone) * 2 * NETWORK_ASPECT)
+    cx, cy, row_h = 0.0, cy + row_h + (gap if blocks else 0.0), 0.0
+    for i in lone:
+        if cx > 0 and cx + w[i] > width:
+            cx, cy, row_h = 0.0, cy + row_h, 0.0
+        x[i], y[i] = cx + w[i] / 2, cy + h[i] / 2
+        cx += w[i]
+        row_h = max(row_h, h[i])
+    for i, v in enumerate(nodes):
+        v.attr["pos"] = f"{x[i]:.2f},{-y[i]:.2f}"
+
+
+def _separate(ids: list[int], x: list[float], y: list[float], w: list[float], h: list[float], rounds: int = 300) -> None:
+    """Push apart the boxes (centre x, y; size w, h) of `ids` until no two overlap."""
+    cw, ch = max(w[i] for i in ids), max(h[i] for i in ids)  # two boxes further apart never overlap
+    stuck = 0
+    for _ in range(rounds):
+        grid: dict[tuple[int, int], list[int]] = {}
+        for i in ids:
+            grid.setdefault((int(x[i] // cw), int(y[i] // ch)), []).append(i)
+        dx = dict.fromkeys(ids, 0.0)
+        dy = dict.fromkeys(ids, 0.0)
+        overlaps = 0
+        for (gx, gy), members in grid.items():
+            near = [j for ox in (-1, 0, 1) for oy in (-1, 0, 1) for j in grid.get((gx + ox, gy + oy), ())]
+            for i in members:
+                xi, yi, wi, hi = x[i], y[i], w[i], h[i]
+                for j in near:
+                    if j <= i:
+                        continue
+                    ox = (wi + w[j]) / 2 - abs(xi - x[j])
+                    if ox <= 0:
+                        continue
+                    oy = (hi + h[j]) / 2 - abs(yi - y[j])
+                    if oy <= 0:
+                        continue
+                    overlaps += 1
+                    # apart along the axis the centres differ most, in box sizes
+                    rx, ry = (x[j] - xi) / (wi + w[j]), (y[j] - yi) / (hi + h[j])
+                    if abs(rx) >= abs(ry):
+                        push = (ox / 2 + 0.01) * (1 if rx >= 0 else -1)
+                        dx[i] -= push
+                        dx[j] += push
+                    else:
+                        push = (oy / 2 + 0.01) * (1 if ry > 0 else -1)
+                        dy[i] -= push
+                        dy[j] += push
+        if not overlaps:
+            return
+        # a node pushed by many neighbours moves at most its own size per round
+        for i in ids:
+            x[i] += max(-w[i], min(w[i], dx[i]))
+            y[i] += max(-h[i], min(h[i], dy[i]))
+        # a crowd that local pushes do not clear: give everyone a little more room
+        stuck += 1
+        if stuck % 20 == 0:
+            for i in ids:
+                x[i] *= 1.1
+                y[i] *= 1.1
 
 
 # --- SVG post-processing ----------------------------------------------------
@@ -302,7 +441,7 @@ def _svg(
         if ident.startswith("n-") and "node" in classes:
             actor_id = ident[2:]
             actor = corpus.actors[actor_id]
-            name = _clean(actor.name)
+            name = _actor_name(corpus, actor_id)
             if title_el is not None:
                 title_el.text = name
             g.set("class", " ".join(["bg-node", f"bg-kind-{actor.kind}"] + (["bg-centre"] if actor_id == centre else [])))
@@ -339,7 +478,7 @@ def _svg(
 
 
 def _edge_text(corpus: Corpus, e: _Edge) -> str:
-    a, b = _clean(corpus.actors[e.tail].name), _clean(corpus.actors[e.head].name)
+    a, b = _actor_name(corpus, e.tail), _actor_name(corpus, e.head)
     label = vocab.RELATION[e.type].label
     text = f"{a} and {b}: {label} each other" if e.both else f"{a} {label} {b}"
     return text + (f" ({'; '.join(e.spans)})" if e.spans else "")
@@ -358,12 +497,16 @@ def _name(qname: str) -> str:
     return {SVG_NS: local, XLINK_NS: f"xlink:{local}", XML_NS: f"xml:{local}"}[ns]
 
 
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
 def _esc_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.translate(_TEXT_ESCAPES)
 
 
 def _esc_attr(text: str) -> str:
-    return _esc_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return text.translate(_ATTR_ESCAPES)
 
 
 def _serialize(root: ET.Element) -> str:
@@ -445,17 +588,25 @@ def _legend(kinds: Iterable[str], relations: Iterable[str]) -> str:
 
 # --- the figure ---------------------------------------------------------------
 
+# Inline styles, so the figure needs no stylesheet; they also undo what
+# mkdocs-material does to figures (a centred flex box as wide as its content,
+# which would cut off the left of a scrolled network) and captions (italic,
+# centred, 24rem wide). A stylesheet can still address the bg-graph classes.
 _FIGURE_STYLE = (
-    f"background:{PANEL};color:{TEXT};border:1px solid #d0d7de;border-radius:6px;"
-    "padding:.5em .6em;margin:1em 0;max-width:100%;box-sizing:border-box"
+    f"display:block;width:100%;max-width:100%;box-sizing:border-box;margin:1em 0;padding:.5em .6em;"
+    f"background:{PANEL};color:{TEXT};border:1px solid #d0d7de;border-radius:6px;text-align:left"
 )
-_CAPTION_STYLE = f"color:{TEXT};font-size:.72rem;line-height:1.5;margin-top:.4em;text-align:left"
+_CAPTION_STYLE = (
+    f"color:{TEXT};font-size:.72rem;font-style:normal;line-height:1.5;"
+    "max-width:none;margin:.4em 0 0;text-align:left"
+)
 
 
 def _figure(svg: ET.Element, css: str, caption: str, legend: str, svg_style: str, figure_style: str = "") -> str:
     svg.set("style", svg_style)
     return (
-        f'<figure class="bg-graph {css}" style="{_FIGURE_STYLE}{figure_style}">\n'
+        # data-search-exclude: mkdocs-material's search leaves the figure out of the index
+        f'<figure class="bg-graph {css}" data-search-exclude="graph" style="{_FIGURE_STYLE}{figure_style}">\n'
         f"{_serialize(svg)}\n"
         f'<figcaption style="{_CAPTION_STYLE}">{html.escape(caption, quote=False)}{legend}</figcaption>\n'
         "</figure>"
@@ -474,42 +625,54 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
 
     `href(actor_id)` gives the link put on each node (relative to the page).
     Laid out left to right with `dot`: who holds a relation toward the actor
-    stands on its left, whom it holds one toward on its right.
+    stands on its left, whom it holds one toward on its right. Relations
+    between two neighbours are drawn thinner and do not pull the layout. An
+    actor with more than ACTOR_MAX_NEIGHBOURS neighbours shows the most
+    connected of them (the page's relation table lists them all). The work
+    is proportional to the relations of the actor and its neighbours, not to
+    the corpus.
     """
     actor = corpus.actors[actor_id]
-    incident = [(actor_id, i) for i in range(len(actor.relations))] + list(corpus.relations_in.get(actor_id, []))
-    if not incident:
+    held_in = corpus.relations_in.get(actor_id, [])
+    if not actor.relations and not held_in:
         return ""
-    neighbours = {actor.relations[i].actor for i in range(len(actor.relations))}
-    neighbours |= {holder for holder, _ in corpus.relations_in.get(actor_id, [])}
-    neighbours.discard(actor_id)
-    # relations between two neighbours give context; they are drawn lighter and
-    # do not pull the layout
-    around = [
-        (n, i) for n in sorted(neighbours) for i, r in enumerate(corpus.actors[n].relations) if r.actor in neighbours
-    ]
+    related = {r.actor for r in actor.relations} | {holder for holder, _ in held_in}
+    related.discard(actor_id)
+    if len(related) > ACTOR_MAX_NEIGHBOURS:
+        degree = lambda a: len(corpus.actors[a].relations) + len(corpus.relations_in.get(a, []))  # noqa: E731
+        neighbours = set(sorted(related, key=lambda a: (-degree(a), a))[:ACTOR_MAX_NEIGHBOURS])
+    else:
+        neighbours = related
+    shown = neighbours | {actor_id}
+    incident = [(actor_id, i) for i, r in enumerate(actor.relations) if r.actor in shown]
+    incident += [(h, i) for h, i in held_in if h in shown]
+    around = [(n, i) for n in sorted(neighbours) for i, r in enumerate(corpus.actors[n].relations) if r.actor in neighbours]
     edges = _edges(corpus, incident + around, centre=actor_id)
 
     g = _agraph(rankdir="LR", nodesep="0.22", ranksep="0.55", newrank="true")
-    _add_node(g, corpus, actor_id, 22, bold=True, penwidth="3", fontsize=str(ACTOR_FONT_PT + 1))
+    _add_node(g, corpus, actor_id, ACTOR_WRAP, bold=True, penwidth="3", fontsize=f"{ACTOR_FONT_PT + 1:g}")
     for n in sorted(neighbours):
-        _add_node(g, corpus, n, 22, fontsize=str(ACTOR_FONT_PT))
-    # many neighbours on one rank make a very tall column: stagger the leaves
-    # over up to three ranks (what Graphviz's `unflatten -l` does)
+        _add_node(g, corpus, n, ACTOR_WRAP, fontsize=f"{ACTOR_FONT_PT:g}")
+    # many neighbours on one rank make a very tall column: stagger them over up
+    # to three ranks (what Graphviz's `unflatten -l` does)
     stagger = min(3, 1 + len(neighbours) // 12)
-    leaves = [e for e in edges if e.near]
+    step = {n: 1 + k % stagger for k, n in enumerate(sorted(neighbours))}
     for i, e in enumerate(edges):
         extra: dict[str, str] = {"fontsize": "10"}
-        if e.near:
-            if stagger > 1:
-                extra["minlen"] = str(1 + leaves.index(e) % stagger)
-        else:
+        if not e.near:
             extra.update(constraint="false", penwidth="0.9")
+        elif stagger > 1:
+            extra["minlen"] = str(step.get(e.head if e.tail == actor_id else e.tail, 1))
         _add_edge(g, e, i, label=True, **extra)
-    root = _svg(_layout(g, "dot"), corpus, edges, href, _actor_title(corpus, actor_id, neighbours, edges), centre=actor_id)
+    title = _actor_title(corpus, actor_id, neighbours, edges)
+    root = _svg(_layout(g, "dot"), corpus, edges, href, title, centre=actor_id)
 
-    kinds = {corpus.actors[a].kind for a in neighbours | {actor_id}}
-    caption = f"Relations of {_clean(actor.name)}: {_plural(len(neighbours), 'actor')}, {_plural(len(edges), 'relation')}. Select an actor to open its page."
+    name = _actor_name(corpus, actor_id)
+    count = _plural(len(related), "related actor")
+    if len(related) > len(neighbours):
+        count = f"the {len(neighbours)} most connected of {count} (the table lists all)"
+    caption = f"Relations of {name}: {count}. Select an actor to open its page; hover over a line for the relation in words."
+    kinds = {corpus.actors[a].kind for a in shown}
     w, _ = _size(root)
     return _figure(
         root, "bg-graph-actor", caption, _legend(kinds, {e.type for e in edges}),
@@ -518,7 +681,7 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
 
 
 def _actor_title(corpus: Corpus, actor_id: str, neighbours: set[str], edges: list[_Edge]) -> str:
-    name = _clean(corpus.actors[actor_id].name)
+    name = _actor_name(corpus, actor_id)
     near = [_edge_text(corpus, e) for e in edges if e.near]
     shown = "; ".join(near[:12]) + ("; …" if len(near) > 12 else "")
     return f"Relation graph of {name} and {_plural(len(neighbours), 'related actor')}: {shown}."
@@ -527,16 +690,18 @@ def _actor_title(corpus: Corpus, actor_id: str, neighbours: set[str], edges: lis
 def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
     """Every published actor and every relation between them, as a figure; "" without actors.
 
-    Two Graphviz passes. `sfdp` (force-directed, multilevel: it scales to
-    thousands of nodes) places the nodes as points; the layout is then scaled,
-    more across than down, to the room the labels need, and the `nop` engine
-    (neato -n: keep the positions) removes what overlap is left with `vpsc`,
-    which moves nodes as little as possible. (Graphviz's own `prism` removal
-    needs a library this build lacks, and uniform `scale` removal blows a
-    200-node graph up to some 5,000 points across.) Edges are straight, drawn
-    under the nodes, and not labelled, as at this size labels would cover the
-    graph: the colour, line and arrowhead of each says its type, and its
-    tooltip says it in words.
+    Two passes. Graphviz places the actors as points: `neato` (stress
+    majorization, seeded) up to NEATO_MAX actors, `sfdp` (multilevel
+    force-directed, for thousands) beyond. `_spread` then gives every label
+    room (see there; Graphviz's own overlap removal is no good here: `prism`
+    needs a library this build of Graphviz lacks, `scale` blows 200 actors up
+    to some 6,000 points across, `vpsc` stacks them into a column), and the
+    `nop` engine draws the result as it is. Edges are straight, drawn under
+    the nodes, and not labelled, as at this size labels would cover the graph:
+    the colour, line and arrowhead of each says its type, and its tooltip says
+    it in words. The figure scales down with the column but not below the
+    width at which labels stay MIN_NETWORK_FONT_PX high; the panel scrolls
+    sideways instead.
     """
     if not corpus.actors:
         return ""
@@ -551,9 +716,12 @@ def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
     for i, e in enumerate(edges):
         _add_edge(g, e, i, label=False)
     with _quiet():
-        g.layout(prog="neato" if len(ids) <= NEATO_MAX else "sfdp")
+        if len(ids) <= NEATO_MAX:
+            g.layout(prog="neato")
+        else:  # sfdp's default repulsion leaves a dense core in a sparse ring: pull it in
+            g.graph_attr["repulsiveforce"] = "0.2"
+            g.layout(prog="sfdp")
     _spread(g)
-    g.graph_attr.update(overlap="vpsc", sep="+8")
     title = (
         f"Network of {_plural(len(ids), 'actor')} and {_plural(len(edges), 'relation')}"
         + (f"; {_plural(len(ids) - len(linked), 'actor')} without relations" if len(ids) > len(linked) else "")
@@ -562,9 +730,12 @@ def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
     root = _svg(_layout(g, "nop"), corpus, edges, href, title)
 
     w, _ = _size(root)
-    # below this width (CSS px) the labels would shrink under MIN_NETWORK_FONT_PX: scroll instead
-    min_px = min(w * 4 / 3, w * 4 / 3 * MIN_NETWORK_FONT_PX / (NETWORK_FONT_PT * 4 / 3))
+    # viewBox units are points; below this width (CSS px) the labels would be
+    # drawn smaller than MIN_NETWORK_FONT_PX, so the panel scrolls instead
+    min_px = min(w * 4 / 3, w * MIN_NETWORK_FONT_PX / NETWORK_FONT_PT)
     caption = title + " Select an actor to open its page; hover over a line for the relation it stands for."
+    if min_px > 700:
+        caption += " On a narrow screen, scroll the panel sideways to see all of it."
     return _figure(
         root, "bg-graph-network", caption,
         _legend({corpus.actors[a].kind for a in ids}, {e.type for e in edges}),
