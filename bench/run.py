@@ -40,6 +40,7 @@ import os
 import platform
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -55,6 +56,7 @@ sys.path[:0] = [str(CODE), str(BENCH)]
 
 STAGES = ("load", "validate", "analyse", "render")
 RESULT = "BENCH-RESULT "
+EDIT_MARK = "Edited for the incremental benchmark: "
 
 
 def _cpu() -> float:
@@ -114,7 +116,7 @@ def _edit(text: str) -> str:
     m = re.compile(r"^(\s+statement: )(.*)$", re.M).search(text, start)
     if m is None:
         raise SystemExit("no claim statement to edit")
-    new = json.dumps("Edited for the incremental benchmark: " + m.group(2).strip('"'), ensure_ascii=False)
+    new = json.dumps(EDIT_MARK + m.group(2).strip('"'), ensure_ascii=False)
     return text[: m.start(2)] + new + text[m.end(2):]
 
 
@@ -229,6 +231,7 @@ def measure_incremental(root: Path) -> dict:
     before = _snapshot(docs)
     time.sleep(0.01)  # a rewritten file must get a different mtime
     clock = Clock()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` puts the brief back
     try:
         target.write_text(_edit(original.decode("utf-8")), "utf-8")
         _, rendered = pipeline_run(project, settings, policy, clock)
@@ -260,6 +263,7 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
     stage is abandoned: the statistics then cover its first `limit` seconds.
     """
     import cProfile
+    import inspect
     import io
     import pstats
     import signal
@@ -310,7 +314,9 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
         docs, problems = run("load", lambda: load.load_corpus(project.briefs, project.root))
         published = run("validate", lambda: corpus_stage.build_corpus(docs, policy, problems))
         findings = run("analyse", lambda: analysis.analyse(published))
-        run("render", lambda: render.render(project, published, findings, settings))
+        # one process, so that cProfile sees the work (render may fork workers otherwise)
+        serial = {"workers": 1} if "workers" in inspect.signature(render.render).parameters else {}
+        run("render", lambda: render.render(project, published, findings, settings, **serial))
         if stage != "leak":  # the leak check reads the site the last full run built
             run("mkdocs", lambda: site.build_site(project, settings, root / "site", check=lambda out: find_leaks(out, published.withheld)))
         run("leak", lambda: find_leaks(root / "site", published.withheld))
@@ -355,18 +361,35 @@ def snapshot_code() -> Path:
     return dest
 
 
-def ensure_corpus(n: int, seed: int, restricted: float, code: Path) -> tuple[Path, str]:
+def ensure_corpus(n: int, seed: int, restricted: float, code: Path, corpora: Path) -> tuple[Path, str]:
     import make_corpus
 
-    out = BENCH / f"corpus-{n}"
+    out = corpora / f"corpus-{n}"
     how = "reused"
-    if not make_corpus.is_complete(out, n, seed, restricted):
+    # a run killed mid-way may have left its edit behind: then write the corpus again
+    edited = out.exists() and any(EDIT_MARK in p.read_text("utf-8") for p in (out / "briefs").rglob("brief-*.yaml"))
+    if edited or not make_corpus.is_complete(out, n, seed, restricted):
         t = time.perf_counter()
         subprocess.run([sys.executable, str(BENCH / "make_corpus.py"), str(n), "--out", str(out), "--seed", str(seed),
                         "--restricted", str(restricted * 100)], check=True, stdout=subprocess.DEVNULL)
-        how = f"generated in {time.perf_counter() - t:.1f}s"
+        how = f"generated in {time.perf_counter() - t:.1f}s" + (" (a leftover edit was found)" if edited else "")
     make_corpus.copy_project_files(out, code)  # templates and config of the code measured
     return out, how
+
+
+@contextmanager
+def corpus_lock(root: Path, log):
+    """One benchmark at a time per corpus folder: two would overwrite each other's docs folder and edit."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".bench.lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"{root.name} is in use by another benchmark run; waiting for it (or pass --corpora DIR)")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 CHILD_ENV: dict[str, str] = {}
@@ -500,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,1000,10000", help="comma-separated numbers of briefs (default 100,1000,10000)")
     ap.add_argument("--mkdocs-max", type=int, default=1000, help="skip the mkdocs build above this many briefs (default 1000)")
+    ap.add_argument("--corpora", type=Path, default=BENCH, help="folder of the corpus-N project folders (default bench/)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--restricted", type=float, default=5.0, help="percent of withheld briefs in generated corpora (default 5)")
     ap.add_argument("--profile", choices=[*STAGES, "mkdocs", "leak"],
@@ -542,26 +566,36 @@ def _run_sizes(args, sizes: list[int], revision: str, code: Path) -> int:
     results: dict[int, dict] = {}
     profiles: dict[int, str] = {}
     for n in sizes:
-        root, how = ensure_corpus(n, args.seed, args.restricted / 100, code)
-        log(f"[{n}] corpus {root.relative_to(REPO)}: {how}")
-        do_mkdocs = n <= args.mkdocs_max
-        t = time.perf_counter()
-        results[n] = r = run_child(["--child", str(root), "1" if do_mkdocs else "0"])
-        if Path(r["code"]) != code:
-            raise SystemExit(f"the child imported the generator from {r['code']}, not from the snapshot {code}")
-        r.update(run_child(["--child-incremental", str(root)]))
-        d = derive(r)
-        log(f"[{n}] parse {r['parse']:.2f}s, load {r['load']:.2f}s, validate {r['validate']:.2f}s, analyse {r['analyse']:.2f}s, "
-            f"render {r['render']:.2f}s" + (f", mkdocs {r['mkdocs']:.1f}s, leak check {r['leak']:.2f}s" if do_mkdocs else ", mkdocs skipped")
-            + f", incremental {d['incr_total']:.2f}s ({len(r['incr_written'])} files rewritten), peak {r['rss_peak']:.0f} MB; "
-            f"child took {time.perf_counter() - t:.0f}s")
-        if args.profile and (args.profile not in ("mkdocs", "leak") or do_mkdocs):
-            out = BENCH / "out" / f"profile-{n}-{args.profile}.txt"
-            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-profile", str(root), args.profile, str(out),
-                                   "--profile-top", str(args.profile_top), "--profile-seconds", str(args.profile_seconds)], stdout=subprocess.PIPE, text=True, env={**os.environ, **CHILD_ENV})
-            profiles[n] = proc.stdout
-            log(f"[{n}] profile of {args.profile} written to {out.relative_to(REPO)}")
+        with corpus_lock(args.corpora / f"corpus-{n}", log):
+            measure_size(args, n, code, results, profiles, log)
+    _report(args, sizes, results, profiles, revision)
+    return 0
 
+
+def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -> None:
+    """Generate (if needed) and measure one size: the full-run child, then the incremental child."""
+    root, how = ensure_corpus(n, args.seed, args.restricted / 100, code, args.corpora)
+    log(f"[{n}] corpus {root}: {how}")
+    do_mkdocs = n <= args.mkdocs_max
+    t = time.perf_counter()
+    results[n] = r = run_child(["--child", str(root), "1" if do_mkdocs else "0"])
+    if Path(r["code"]) != code:
+        raise SystemExit(f"the child imported the generator from {r['code']}, not from the snapshot {code}")
+    r.update(run_child(["--child-incremental", str(root)]))
+    d = derive(r)
+    log(f"[{n}] parse {r['parse']:.2f}s, load {r['load']:.2f}s, validate {r['validate']:.2f}s, analyse {r['analyse']:.2f}s, "
+        f"render {r['render']:.2f}s" + (f", mkdocs {r['mkdocs']:.1f}s, leak check {r['leak']:.2f}s" if do_mkdocs else ", mkdocs skipped")
+        + f", incremental {d['incr_total']:.2f}s ({len(r['incr_written'])} files rewritten), peak {r['rss_peak']:.0f} MB; "
+        f"child took {time.perf_counter() - t:.0f}s")
+    if args.profile and (args.profile not in ("mkdocs", "leak") or do_mkdocs):
+        out = BENCH / "out" / f"profile-{n}-{args.profile}.txt"
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-profile", str(root), args.profile, str(out),
+                               "--profile-top", str(args.profile_top), "--profile-seconds", str(args.profile_seconds)], stdout=subprocess.PIPE, text=True, env={**os.environ, **CHILD_ENV})
+        profiles[n] = proc.stdout
+        log(f"[{n}] profile of {args.profile} written to {out.relative_to(REPO)}")
+
+
+def _report(args, sizes: list[int], results: dict, profiles: dict, revision: str) -> None:
     print(tables(sizes, results, markdown=False))
     for n in sizes:
         r = results[n]
@@ -576,7 +610,6 @@ def _run_sizes(args, sizes: list[int], revision: str, code: Path) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
-    return 0
 
 
 if __name__ == "__main__":
