@@ -115,3 +115,16 @@ MINIMAL = {
 }
 
 
+
+
+def build_bundled_site(parent: Path) -> Path:
+    """Copy the repository's project (briefs, templates, config) under `parent`, build it with the CLI, return its site/."""
+    root = parent / "proj"
+    root.mkdir()
+    for name in ("briefs", "templates", "site_config"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root)
+    r = run_cli("build", cwd=root)
+    assert r.code == 0, r.err
+    assert "built" in r.out
+    return root / "site"

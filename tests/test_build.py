@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, Project, run_cli
+from support import REPO, Project, build_bundled_site, run_cli
 
 ACTORS = sorted(p.stem for p in (REPO / "briefs/actors").glob("*.yaml"))
 SOURCES = sorted(p.stem for p in (REPO / "briefs/sources").glob("*.yaml"))
@@ -21,15 +21,7 @@ QUESTIONS = sorted(p.stem for p in (REPO / "briefs/questions").glob("*.yaml"))
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The bundled corpus, built once with the real CLI into a temporary copy of the project."""
-    root = tmp_path_factory.mktemp("bundled") / "proj"
-    root.mkdir()
-    for name in ("briefs", "templates", "site_config"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
-    r = run_cli("build", cwd=root)
-    assert r.code == 0, r.err
-    assert "built" in r.out
-    return root / "site"
+    return build_bundled_site(tmp_path_factory.mktemp("bundled"))
 
 
 def page(site: Path, url: str) -> str:

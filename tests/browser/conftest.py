@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from support import REPO, run_cli  # noqa: E402
+from support import REPO, build_bundled_site  # noqa: E402
 
 CHROMIUM = os.environ.get("BRIEFGEN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
@@ -55,14 +55,7 @@ def serve_dir(directory: Path):
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("browser") / "proj"
-    root.mkdir()
-    for name in ("briefs", "templates", "site_config"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root)
-    r = run_cli("build", cwd=root)
-    assert r.code == 0, r.err
-    return root / "site"
+    return build_bundled_site(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="session")
