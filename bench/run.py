@@ -552,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     revision = _revision()  # before the run: the working tree may change while it runs
     code = snapshot_code()
     CHILD_ENV["BRIEFGEN_BENCH_CODE"] = str(code)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` removes the snapshot
     try:
         return _run_sizes(args, sizes, revision, code)
     finally:
