@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -52,7 +53,7 @@ class Project:
     def mkdocs_yml(self) -> Path:
         return self.root / "mkdocs.yml"
 
-    @property
+    @functools.cached_property
     def docs(self) -> Path:
         """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
         try:
