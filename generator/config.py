@@ -54,13 +54,18 @@ class Project:
         return self.root / "mkdocs.yml"
 
     @functools.cached_property
-    def docs(self) -> Path:
-        """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
+    def mkdocs_options(self) -> dict:
+        """mkdocs.yml as data (read once; `!ENV` and `!!python` tags read as nothing)."""
         try:
             data = yaml.load(self.mkdocs_yml.read_text("utf-8"), Loader=_LenientLoader) or {}
         except (OSError, yaml.YAMLError):
             data = {}
-        return self.root / str(data.get("docs_dir", "build/docs"))
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def docs(self) -> Path:
+        """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
+        return self.root / str(self.mkdocs_options.get("docs_dir", "build/docs"))
 
     def missing(self) -> list[str]:
         parts = [self.mkdocs_yml, self.briefs, self.templates, self.site_config]

@@ -34,7 +34,7 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
 
     tlp = vocab.TLP[highest_tlp]
     options = {"site_name": settings.title}
-    extra = dict(_mkdocs_extra(project))
+    extra = dict(project.mkdocs_options.get("extra") or {})
     extra["briefgen_tlp"] = {"code": tlp.code, "label": tlp.label, "css": tlp.css, "description": tlp.description}
     options["extra"] = extra
     if settings.url:
@@ -51,17 +51,6 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
         **options,
         **overrides,
     )
-
-
-def _mkdocs_extra(project: Project) -> dict:
-    from .config import _LenientLoader
-    import yaml
-
-    try:
-        data = yaml.load(project.mkdocs_yml.read_text("utf-8"), Loader=_LenientLoader) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data.get("extra") or {}
 
 
 @contextmanager
