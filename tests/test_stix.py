@@ -85,6 +85,19 @@ def test_round_trips_through_stix2(text, objects):
     assert parsed.type == "note" and parsed.x_briefgen_admiralty == "C3"
 
 
+def test_objects_are_what_the_stix2_library_writes(objects):
+    """The export builds plain dicts for speed; each must be exactly the object stix2 would build and write."""
+    for obj in objects:
+        rebuilt = json.loads(stix2.parse(obj, allow_custom=True).serialize(sort_keys=True))
+        assert rebuilt == obj, obj["id"]
+
+
+def test_bundle_has_one_object_a_line(text, objects):
+    lines = text.splitlines()
+    assert len(lines) == len(objects) + 2  # the bundle's head and its closing bracket
+    assert json.loads(lines[1].rstrip(","))["id"] == objects[0]["id"]
+
+
 def test_export_is_deterministic(text):
     assert export(REPO) == text
     assert export(REPO).encode("utf-8") == text.encode("utf-8")
