@@ -126,7 +126,7 @@ def build(ctx, max_tlp, drafts, site_dir):
     r = result.rendered
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
-        f"{' with drafts' if policy.drafts else ''}; {len(r.written)} pages written, {r.unchanged} unchanged, {len(r.removed)} removed"
+        f"{' with drafts' if policy.drafts else ''}; {len(r.written)} files written, {r.unchanged + r.skipped} unchanged ({r.skipped} not rendered again: their inputs did not change), {len(r.removed)} removed"
     )
 
 

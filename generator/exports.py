@@ -149,6 +149,12 @@ def ach_csv_path(question_id: str) -> str:
 # --- everything the site publishes under /data/ and /schema/ --------------------
 
 
+def data_paths(findings: Findings) -> list[str]:
+    """The files `data_files` writes, without building them."""
+    return ["data/corpus.json", "data/corpus.schema.json", "data/stix-bundle.json",
+            *(ach_csv_path(q) for q in findings.matrices), *(f"schema/{kind}.schema.json" for kind in schemas.KINDS)]
+
+
 def data_files(corpus: Corpus, findings: Findings) -> dict[str, str]:
     from .stix import stix_bundle  # the stix2 library is slow to import; only builds need it
 

@@ -9,6 +9,7 @@ nothing for them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class Document:
     kind: str  # actor, source, question or brief
     id: str  # the file stem
     data: Any = None
+    digest: str = ""  # of the file's bytes: what incremental builds compare
     _nodes: Any = field(default=None, repr=False)
 
     def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
@@ -154,6 +156,7 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
         return None, [Problem(shown, line, col, message)]
 
     raw = file.read_bytes()
+    doc.digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     if len(raw) > MAX_FILE_BYTES:
         return fail(1, 1, f"file is {len(raw):,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it into several briefs")
     if b"\0" in raw:

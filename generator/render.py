@@ -17,13 +17,13 @@ import posixpath
 import shutil
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jinja2
 
-from . import exports, graph, markup, vocab
+from . import exports, graph, incremental, markup, vocab
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
@@ -39,6 +39,8 @@ class Page:
     path: str  # under the docs folder, e.g. "actors/isis.md"
     template: str
     context: dict[str, Any]
+    inputs: frozenset[str] | None = incremental.EVERYTHING  # the corpus files it shows (see incremental)
+    late: dict[str, Callable[[], Any]] = field(default_factory=dict)  # context computed only if the page is rendered
 
 
 # --- formatting helpers given to templates ----------------------------------
@@ -303,7 +305,8 @@ def _sorted_briefs(corpus: Corpus) -> list[str]:
     return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
 
 
-def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Page]:
+def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs | None = None) -> Iterator[Page]:
+    inputs = inputs or incremental.Inputs(corpus)
     briefs = _sorted_briefs(corpus)
     yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)})
     yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
@@ -316,14 +319,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             key=lambda s: corpus.sources[s].name.lower(),
         )
         questions = sorted({corpus.question_of[h] for item in items for h in item.assessments} | {corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis})
-        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "actors": actors, "sources": sources, "questions": questions})
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "actors": actors, "sources": sources, "questions": questions},
+                   inputs.entity("brief", brief_id))
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
     actor_ids = by_name(corpus.actors)
     yield Page("actors/index.md", "actors_index.md.j2", {
         "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
-        "network": graph.network_graph(corpus, lambda actor: f"{actor}/"),
-    })
+    }, late={"network": lambda: graph.network_graph(corpus, lambda actor: f"{actor}/")})
     for actor_id in actor_ids:
         actor = corpus.actors[actor_id]
         yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
@@ -335,8 +338,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "analyses": corpus.analyses_by_actor.get(actor_id, []),
             "sources": corpus.sources_by_actor.get(actor_id, []),
             "search_terms": search_terms([actor.name, *actor.aliases]),
-            "graph": graph.actor_graph(corpus, actor_id, lambda other: f"../{other}/"),
-        })
+        }, inputs.actor(actor_id), late={"graph": functools.partial(graph.actor_graph, corpus, actor_id, _sibling)})
 
     source_ids = by_name(corpus.sources)
     yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids})
@@ -347,14 +349,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "claims": corpus.claims_by_source.get(source_id, []),
             "relayed": corpus.relayed_by_source.get(source_id, []),
             "analyses": corpus.analyses_by_source.get(source_id, []),
-        })
+        }, inputs.entity("source", source_id))
 
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
     yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid})
     for grade, members in grades.items():
         yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
             "grade": grade, "sources": members, "cells": findings.admiralty_grid[grade],
-        })
+        }, inputs.briefs_of(c for ids in findings.admiralty_grid[grade].values() for c in ids) | {incremental.key("source", s) for s in members})
 
     yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices})
     for question_id, matrix in findings.matrices.items():
@@ -363,7 +365,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
             "question": corpus.questions[question_id],
             "matrix": matrix,
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
-        })
+        }, inputs.entity("question", question_id))
     yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()})
     years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
     yield Page("timeline/index.md", "timeline.md.j2", {
@@ -373,8 +375,13 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings) -> Iterator[Pa
     for year in years:
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
             "year": year, "by_occurred": findings.occurred_by_year.get(year, []), "by_reported": findings.reported_by_year.get(year, []),
-        })
-    yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions})
+        }, inputs.briefs_of([*findings.occurred_by_year.get(year, []), *findings.reported_by_year.get(year, [])]))
+    yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions},
+               inputs.briefs_of(c for pair in findings.contradictions for c in pair))
+
+
+def _sibling(actor_id: str) -> str:
+    return f"../{actor_id}/"
 
 
 def schema_kinds() -> dict[str, str]:
@@ -402,9 +409,11 @@ def _write(path: Path, content: str | bytes) -> bool:
 
 @dataclass
 class RenderResult:
-    written: list[str]
-    unchanged: int
-    removed: list[str]
+    written: list[str]  # files whose bytes changed
+    unchanged: int  # files rendered again with the same bytes
+    removed: list[str]  # files no page claims any more
+    rendered: list[str] = field(default_factory=list)  # pages and data exports rendered (the others were fresh)
+    skipped: int = 0  # pages and data exports whose inputs did not change
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
@@ -418,7 +427,8 @@ def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tupl
     written, unchanged = [], 0
     for page in page_list:
         try:
-            text = env.get_template(page.template).render(**common, **page.context, page_path=page.path)
+            late = {name: make() for name, make in page.late.items()}
+            text = env.get_template(page.template).render(**common, **page.context, **late, page_path=page.path)
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
         if _write(project.docs / page.path, text):
@@ -441,16 +451,31 @@ def _data_job() -> dict[str, str]:
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
 
-    Large corpora render on every core: forked workers share the corpus,
-    one builds the data exports while the others write pages.
+    Only pages whose inputs changed since the last render are rendered again
+    (see `incremental`). Large jobs render on every core: forked workers
+    share the corpus, one builds the data exports while the others write pages.
     """
     global _JOB
-    page_list = list(pages(corpus, findings, settings))
-    common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": corpus.highest_tlp()}
+    inputs = incremental.Inputs(corpus)
+    all_pages = list(pages(corpus, findings, settings, inputs))
+    highest = corpus.highest_tlp()
+    common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
     workers = workers or os.cpu_count() or 1
     others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
     for extra in _static_files(project):
         others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
+
+    # what changed since the last render
+    manifest = incremental.Manifest(project.docs)
+    salt = incremental.salt(project, settings, corpus.policy, highest)
+    digest = inputs.digest
+    everything = incremental.everything_digest(digest)
+    fingerprints = {p.path: incremental.fingerprint(salt, p.path, p.inputs, digest, everything) for p in all_pages}
+    page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
+    data_paths = exports.data_paths(findings)
+    for rel in data_paths:
+        fingerprints[rel] = incremental.fingerprint(salt, rel, incremental.EVERYTHING, digest, everything)
+    need_data = not all(manifest.fresh(rel, fingerprints[rel]) for rel in data_paths)
 
     if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
         _JOB = (project, page_list, common)
@@ -458,24 +483,24 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             chunks = max(workers * 4, 1)
             size = -(-len(page_list) // chunks)
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                data = pool.submit(_data_job)
+                data = pool.submit(_data_job) if need_data else None
                 parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
-                others.update(data.result())
+                exported = data.result() if data else {}
         finally:
             _JOB = None
     else:
         results = [_render_chunk(project, page_list, common)]
-        others.update(exports.data_files(corpus, findings))
+        exported = exports.data_files(corpus, findings) if need_data else {}
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)
-    for rel, content in others.items():
+    for rel, content in [*others.items(), *exported.items()]:
         if _write(project.docs / rel, content):
             written.append(rel)
         else:
             unchanged += 1
-    expected = {p.path for p in page_list} | set(others)
+    expected = {p.path for p in all_pages} | set(others) | set(data_paths)
     removed = []
     docs = project.docs
     if docs.exists():
@@ -486,7 +511,13 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 removed.append(rel)
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-    return RenderResult(sorted(written), unchanged, removed)
+    for p in page_list:
+        manifest.record(p.path, fingerprints[p.path])
+    for rel in exported:
+        manifest.record(rel, fingerprints[rel])
+    manifest.save(keep=set(fingerprints))
+    rendered = sorted([p.path for p in page_list] + list(exported))
+    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data_paths) - len(rendered))
 
 
 def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:
@@ -514,3 +545,4 @@ def _static_files(project: Project) -> list[Path]:
 
 def clean(project: Project) -> None:
     shutil.rmtree(project.docs, ignore_errors=True)
+    incremental.Manifest.forget(project.docs)

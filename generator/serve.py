@@ -33,7 +33,7 @@ class _Regenerate(FileSystemEventHandler):
             settings = self.project.settings()
             policy = pipeline.policy_for(settings, self.max_tlp, self.drafts)
             result = pipeline.generate(self.project, settings, policy)
-            click.echo(f"regenerated: {len(result.rendered.written)} pages changed", err=True)
+            click.echo(f"regenerated: {len(result.rendered.rendered)} files rendered, {len(result.rendered.written)} changed", err=True)
         except ContentError as e:
             for p in e.problems:
                 click.echo(str(p), err=True)

@@ -1,0 +1,207 @@
+"""What an edit can change: the inputs of every generated file, fingerprinted.
+
+Every corpus file (an actor, a source, a question, a brief) gets a key such as
+``brief:idleb-isis-hts``; its digest is the hash of its bytes (`load`). The
+published corpus links files to each other: a brief *refers to* the sources,
+actors and questions its items name and to the briefs whose claims it
+contradicts, corroborates or bases a judgment on; an actor to the actors of
+its relations and their sources; a source to the actor it speaks for.
+
+A page's *inputs* are the files whose content it can show. They are declared
+where pages are made (`render.pages`), from these rules:
+
+- an entity page (brief, actor, source, question) draws on its own file, the
+  files it refers to, the files that refer to it, and the actors, sources and
+  questions those refer to (a brief page shows a contradicting claim of
+  another brief with that claim's source and grade); an actor page also on the actors related to its
+  neighbours, whose number decides which neighbours its graph shows;
+- a timeline year, a reliability grade and the contradictions page draw on
+  the briefs they list and what those refer to;
+- every other page and data export (home, indexes, the network graph, STIX,
+  JSON, CSV) draws on everything (`EVERYTHING`).
+
+A file's *fingerprint* hashes its inputs' keys and digests with a *salt*: the
+generator's own code and templates, site_config, mkdocs.yml, the settings,
+the publishing policy and the highest TLP on the site (every page is marked
+with it). `render` writes a file again only when its fingerprint changed or
+the file on disk is not the one it wrote (size or mtime differ); the
+fingerprints are kept next to the docs folder (`manifest_path`). A page that
+stops drawing on a file (a brief withheld, a claim moved to another year)
+loses that key, so its fingerprint changes too. tests/test_incremental.py
+compares an incremental build after each kind of edit with a fresh one, byte
+for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from .corpus import Corpus
+
+EVERYTHING = None  # inputs of a file that shows the whole corpus
+_TOP = ("actor", "source", "question", "brief")
+_CODE = Path(__file__).resolve().parent
+FORMAT = 1
+
+
+def key(namespace: str, item_id: str) -> str:
+    return f"{namespace}:{item_id}"
+
+
+class Inputs:
+    """The corpus files and how they refer to each other, for declaring what a page draws on."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in _TOP}
+        self.refs: dict[str, set[str]] = defaultdict(set)
+        self.referrers: dict[str, set[str]] = defaultdict(set)
+        c = corpus
+        for actor_id, actor in c.actors.items():
+            for rel in actor.relations:
+                self._refer(key("actor", actor_id), key("actor", rel.actor))
+                if rel.source:
+                    self._refer(key("actor", actor_id), key("source", rel.source))
+        for source_id, source in c.sources.items():
+            if source.actor:
+                self._refer(key("source", source_id), key("actor", source.actor))
+        for brief_id, brief in c.briefs.items():
+            me = key("brief", brief_id)
+            for item in [*brief.claims, *brief.analyses]:
+                origin = item.source if hasattr(item, "source") else item.analyst
+                for s in (origin, *item.via):
+                    self._refer(me, key("source", s))
+                for a in item.actors:
+                    self._refer(me, key("actor", a))
+                for h in item.assessments:
+                    self._refer(me, key("question", c.question_of[h]))
+                for other in (*getattr(item, "contradicts", ()), *getattr(item, "corroborates", ())):
+                    self._refer(me, key("brief", c.brief_of[other]))
+            for j in brief.judgments:
+                for b in j.basis:
+                    self._refer(me, key("brief", c.brief_of[b]))
+                if j.hypothesis:
+                    self._refer(me, key("question", c.question_of[j.hypothesis]))
+
+    def _refer(self, a: str, b: str) -> None:
+        if a != b:
+            self.refs[a].add(b)
+            self.referrers[b].add(a)
+
+    def _near(self, k: str) -> set[str]:
+        return {k} | self.refs.get(k, set()) | self.referrers.get(k, set())
+
+    def _with_refs(self, keys: Iterable[str]) -> frozenset[str]:
+        """The files, and the actors, sources and questions they refer to.
+
+        Not the briefs they refer to: a page that shows an item of brief A never
+        shows what a brief referred to by A says (only A's sources and grades).
+        """
+        out = set(keys)
+        for k in list(out):
+            out |= {r for r in self.refs.get(k, ()) if not r.startswith("brief:")}
+        return frozenset(out)
+
+    def entity(self, namespace: str, item_id: str) -> frozenset[str]:
+        """An entity page: the file, what it refers to and is referred to by, and what those refer to."""
+        return self._with_refs(self._near(key(namespace, item_id)))
+
+    def actor(self, actor_id: str) -> frozenset[str]:
+        near = self._near(key("actor", actor_id))
+        wider = set(near)
+        for k in near:
+            if k.startswith("actor:"):
+                wider |= {r for r in self.referrers.get(k, ()) if r.startswith("actor:")}
+        return self._with_refs(wider)
+
+    def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]:
+        """A page listing items of these briefs."""
+        return self._with_refs(key("brief", b) for b in brief_ids)
+
+    def briefs_of(self, item_ids: Iterable[str]) -> frozenset[str]:
+        return self.briefs({self.corpus.brief_of[i] for i in item_ids})
+
+
+def salt(project, settings, policy, highest_tlp: str) -> str:
+    """What every generated file depends on besides the corpus: code, templates, configuration."""
+    import jinja2
+    import markdown
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(json.dumps([FORMAT, jinja2.__version__, markdown.__version__, repr(settings), repr(policy), highest_tlp]).encode())
+    folders = [_CODE, project.templates, project.site_config]
+    files = [f for folder in folders if folder.exists() for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
+    files.append(project.root / "mkdocs.yml")
+    for f in files:
+        if f.exists():
+            h.update(f.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def fingerprint(salt_: str, path: str, inputs: frozenset[str] | None, digest: dict[str, str], everything: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{salt_}\0{path}\0".encode())
+    if inputs is EVERYTHING:
+        h.update(b"*" + everything.encode())
+    else:
+        for k in sorted(inputs):
+            h.update(f"{k}={digest[k]}\0".encode())
+    return h.hexdigest()
+
+
+def everything_digest(digest: dict[str, str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for k in sorted(digest):
+        h.update(f"{k}={digest[k]}\0".encode())
+    return h.hexdigest()
+
+
+def manifest_path(docs: Path) -> Path:
+    """Kept beside the docs folder, so mkdocs never publishes it."""
+    return docs.parent / f".{docs.name}.fingerprints.json"
+
+
+class Manifest:
+    """Fingerprint, size and mtime of every file the last render wrote."""
+
+    def __init__(self, docs: Path):
+        self.docs = docs
+        self.path = manifest_path(docs)
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            self.files: dict[str, list] = data["files"] if data.get("format") == FORMAT else {}
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files = {}
+
+    def fresh(self, rel: str, fp: str) -> bool:
+        """The file on disk is the one written for this fingerprint."""
+        entry = self.files.get(rel)
+        if not entry or entry[0] != fp:
+            return False
+        try:
+            st = os.stat(self.docs / rel)
+        except OSError:
+            return False
+        return [st.st_size, st.st_mtime_ns] == entry[1:]
+
+    def record(self, rel: str, fp: str) -> None:
+        st = os.stat(self.docs / rel)
+        self.files[rel] = [fp, st.st_size, st.st_mtime_ns]
+
+    def save(self, keep: set[str]) -> None:
+        self.files = {k: v for k, v in self.files.items() if k in keep}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True), "utf-8")
+        os.replace(tmp, self.path)
+
+    @staticmethod
+    def forget(docs: Path) -> None:
+        try:
+            manifest_path(docs).unlink()
+        except FileNotFoundError:
+            pass

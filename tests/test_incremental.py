@@ -1,0 +1,228 @@
+"""Incremental builds: after any edit, rendering over the previous docs folder gives
+byte for byte the files a fresh render gives, and only the pages that show the
+edit are rendered again; every other file keeps its bytes and its mtime."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+import make_corpus  # noqa: E402
+
+from generator import pipeline, render  # noqa: E402
+from generator.config import Project  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A synthetic corpus of 40 briefs with shared actors, sources, questions, contradictions."""
+    out = tmp_path_factory.mktemp("incr") / "corpus"
+    make_corpus.generate(40, out, seed=7, restricted=0.05)
+    make_corpus.copy_project_files(out)
+    return out
+
+
+def _render(root: Path):
+    project = Project(root)
+    settings = project.settings()
+    g = pipeline.validate(project, pipeline.policy_for(settings))
+    return render.render(project, g.corpus, g.findings, settings, workers=1)
+
+
+def _tree(docs: Path) -> dict[str, bytes]:
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+def _stats(docs: Path) -> dict[str, int]:
+    return {p.relative_to(docs).as_posix(): p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()}
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), "utf-8")
+
+
+def _briefs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "briefs").rglob("*.yaml") if p.parent.name.isdigit())
+
+
+def _first(root: Path, folder: str) -> Path:
+    return sorted((root / "briefs" / folder).glob("*.yaml"))[0]
+
+
+def _published_brief(root: Path, index: int = 0) -> Path:
+    return [p for p in _briefs(root) if yaml.safe_load(p.read_text("utf-8")).get("tlp", "clear") == "clear"][index]
+
+
+def _claim_elsewhere(root: Path, not_in: Path) -> str:
+    for p in _briefs(root):
+        data = yaml.safe_load(p.read_text("utf-8"))
+        if p != not_in and data.get("tlp", "clear") == "clear" and data.get("status", "published") == "published" and data.get("claims"):
+            return data["claims"][0]["id"]
+    raise AssertionError("no other published claim")
+
+
+def _statement(root: Path):
+    _edit(_published_brief(root), lambda d: d["claims"][0].update(statement="An edited statement about the convoy."))
+
+
+def _regrade_source(root: Path):
+    def change(d):
+        d["reliability"] = "A" if d["reliability"] != "A" else "E"
+    _edit(_first(root, "sources"), change)
+
+
+def _rename_source(root: Path):
+    _edit(_first(root, "sources"), lambda d: d.update(name="Renamed Gazette"))
+
+
+def _rename_actor(root: Path):
+    _edit(_first(root, "actors"), lambda d: d.update(name="Renamed Front"))
+
+
+def _add_relation(root: Path):
+    actors = sorted((root / "briefs/actors").glob("*.yaml"))
+    target = actors[-1].stem
+    _edit(actors[0], lambda d: d.setdefault("relations", []).append({"type": "allied-with", "actor": target}))
+
+
+def _withhold_brief(root: Path):
+    # a brief nobody refers to, so withholding it breaks no reference
+    project = Project(root)
+    g = pipeline.validate(project, pipeline.policy_for(project.settings()))
+    from generator.incremental import Inputs
+    inputs = Inputs(g.corpus)
+    for p in _briefs(root):
+        if p.stem in g.corpus.briefs and not inputs.referrers.get(f"brief:{p.stem}"):
+            _edit(p, lambda d: d.update(tlp="amber"))
+            return
+    raise AssertionError("every brief is referred to")
+
+
+def _move_claim_year(root: Path):
+    def change(d):
+        d["claims"][0]["reported"] = "2011-05-02"
+        d["claims"][0].pop("occurred", None)
+    _edit(_published_brief(root, 1), change)
+
+
+def _hypothesis(root: Path):
+    _edit(_first(root, "questions"), lambda d: d["hypotheses"][0].update(statement="An edited hypothesis."))
+
+
+def _contradiction(root: Path):
+    brief = _published_brief(root, 2)
+    other = _claim_elsewhere(root, brief)
+    _edit(brief, lambda d: d["claims"][0].setdefault("contradicts", []).append(other))
+
+
+def _new_brief(root: Path):
+    source = _published_brief(root, 3)
+    data = yaml.safe_load(source.read_text("utf-8"))
+    data["title"] = "A new brief"
+    data.pop("judgments", None)
+    data.pop("analyses", None)
+    for i, claim in enumerate(data["claims"]):
+        claim["id"] = f"new-brief-claim-{i}"
+        claim.pop("contradicts", None)
+        claim.pop("corroborates", None)
+    (source.parent / "new-brief.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+
+
+EDITS = {
+    "claim statement": _statement,
+    "source grade": _regrade_source,
+    "source name": _rename_source,
+    "actor name": _rename_actor,
+    "new relation": _add_relation,
+    "brief withheld": _withhold_brief,
+    "claim moved to another year": _move_claim_year,
+    "hypothesis statement": _hypothesis,
+    "new contradiction": _contradiction,
+    "new brief": _new_brief,
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_incremental_render_equals_fresh_render(generated, tmp_path, name):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    docs = root / "build/docs"
+    before, mtimes = _tree(docs), _stats(docs)
+
+    EDITS[name](root)
+    result = _render(root)
+    after = _tree(docs)
+
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
+    _render(fresh_root)
+    fresh = _tree(fresh_root / "build/docs")
+
+    assert after.keys() == fresh.keys()
+    differing = sorted(k for k in fresh if after[k] != fresh[k])
+    assert not differing, f"stale after '{name}': {differing[:10]}"
+    changed = {k for k in after if before.get(k) != after[k]}
+    assert changed, "the edit must show somewhere"
+    assert set(result.written) == changed
+    # files that did not change keep their mtime: mkdocs and rsync see them as untouched
+    now = _stats(docs)
+    assert all(now[k] == mtimes[k] for k in after if k in before and k not in changed)
+
+
+def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    full = _render(root)
+    again = _render(root)
+    assert again.rendered == [] and again.written == [] and again.skipped == len(full.rendered)
+
+    edited = _published_brief(root)
+    _statement(root)
+    result = _render(root)
+    # brief pages: the edited one and those of briefs it refers to or that refer to it
+    g = pipeline.validate(Project(root), pipeline.policy_for(Project(root).settings()))
+    from generator.incremental import Inputs
+    inputs = Inputs(g.corpus)
+    me = f"brief:{edited.stem}"
+    related = {k.split(":", 1)[1] for k in inputs.refs[me] | inputs.referrers[me] | {me} if k.startswith("brief:")}
+    briefs = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("briefs/") and p != "briefs/index.md"}
+    assert edited.stem in briefs and briefs <= related
+    # source pages: those of the sources the brief (or a brief citing one of its claims) draws on
+    own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
+    near = {k.split(":", 1)[1] for b in related for k in inputs.refs[f"brief:{b}"] if k.startswith("source:")}
+    sources = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("sources/") and p != "sources/index.md"}
+    assert own <= sources <= near
+
+
+def test_a_template_change_renders_every_page_of_it(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    template = root / "templates/source.md.j2"
+    template.write_text(template.read_text("utf-8") + "\nEdited template.\n", "utf-8")
+    _render(root)
+    sources = list((root / "build/docs/sources").glob("*.md"))
+    assert sources and all(p.read_text("utf-8").endswith("Edited template.\n") for p in sources if p.name != "index.md")
+
+
+def test_a_file_changed_by_hand_in_the_docs_folder_is_rendered_again(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    page = next((root / "build/docs/actors").glob("*.md"))
+    good = page.read_bytes()
+    page.write_bytes(b"scribbled")
+    os.utime(page, ns=(1, 1))
+    _render(root)
+    assert page.read_bytes() == good
