@@ -67,6 +67,11 @@ class Project:
         """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
         return self.root / str(self.mkdocs_options.get("docs_dir", "build/docs"))
 
+    @property
+    def cache(self) -> Path:
+        """Scratch space of incremental builds, beside the docs folder (never published)."""
+        return self.docs.parent / ".briefgen-cache"
+
     def missing(self) -> list[str]:
         parts = [self.mkdocs_yml, self.briefs, self.templates, self.site_config]
         return [p.name for p in parts if not p.exists()]

@@ -142,6 +142,7 @@ class _Builder:
             # An invalid file still registers the ids it declares, so that its
             # one mistake is not reported again at every reference to it.
             if model is not None:
+                doc.model = model
                 doc.data = None  # the model holds it now; positions are re-read from the file if needed
             if not self.register(doc.kind, doc.id, model, doc, (), doc.kind):
                 continue

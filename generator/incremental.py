@@ -25,7 +25,7 @@ generator's own code and templates, site_config, mkdocs.yml, the settings,
 the publishing policy and the highest TLP on the site (every page is marked
 with it). `render` writes a file again only when its fingerprint changed or
 the file on disk is not the one it wrote (size or mtime differ); the
-fingerprints are kept next to the docs folder (`manifest_path`). A page that
+fingerprints are kept beside the docs folder (`manifest_path`). A page that
 stops drawing on a file (a brief withheld, a claim moved to another year)
 loses that key, so its fingerprint changes too. tests/test_incremental.py
 compares an incremental build after each kind of edit with a fresh one, byte
@@ -162,8 +162,8 @@ def everything_digest(digest: dict[str, str]) -> str:
 
 
 def manifest_path(docs: Path) -> Path:
-    """Kept beside the docs folder, so mkdocs never publishes it."""
-    return docs.parent / f".{docs.name}.fingerprints.json"
+    """Kept beside the docs folder (in `Project.cache`), so mkdocs never publishes it."""
+    return docs.parent / ".briefgen-cache" / f"{docs.name}.fingerprints.json"
 
 
 class Manifest:
@@ -195,6 +195,7 @@ class Manifest:
 
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True), "utf-8")
         os.replace(tmp, self.path)

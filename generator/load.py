@@ -65,6 +65,9 @@ class Document:
     id: str  # the file stem
     data: Any = None
     digest: str = ""  # of the file's bytes: what incremental builds compare
+    stamp: tuple | None = None  # size, mtime and inode when it was read (see cache)
+    model: Any = None  # the validated model, once there is one
+    from_cache: bool = False  # the model came from the cache, not from parsing the file
     _nodes: Any = field(default=None, repr=False)
 
     def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
@@ -151,6 +154,11 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     except ValueError:
         shown = file.as_posix()
     doc = Document(file=file, path=shown, kind=kind_of(rel), id=file.stem)
+    try:
+        st = file.stat()
+        doc.stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        pass
 
     def fail(line: int, col: int, message: str):
         return None, [Problem(shown, line, col, message)]
@@ -211,11 +219,25 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     return doc, problems
 
 
-def load_corpus(briefs_dir: Path, root: Path) -> tuple[list[Document], list[Problem]]:
-    """Parse every file under `briefs_dir`; problems of all files together."""
+def load_corpus(briefs_dir: Path, root: Path, cache=None) -> tuple[list[Document], list[Problem]]:
+    """Parse every file under `briefs_dir`; problems of all files together.
+
+    With a `cache.ModelCache`, files unchanged since the last successful
+    validation are not parsed: their documents come with their models.
+    """
     docs: list[Document] = []
     problems: list[Problem] = []
     for file in corpus_files(briefs_dir):
+        if cache is not None:
+            rel = file.relative_to(briefs_dir)
+            try:
+                shown = file.relative_to(root).as_posix()
+            except ValueError:
+                shown = file.as_posix()
+            kept = cache.get(file, shown, kind_of(rel), file.stem)
+            if kept is not None:
+                docs.append(kept)
+                continue
         doc, found = load_document(file, briefs_dir, root)
         problems.extend(found)
         if doc is not None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import analysis, corpus, load, render, site
+from .cache import ModelCache
 from .config import Project, Settings
 from .corpus import Corpus, Policy
 from .leaks import find_leaks
@@ -22,10 +23,17 @@ def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | No
     return Policy(max_tlp=max_tlp or settings.max_tlp, drafts=settings.drafts if drafts is None else drafts)
 
 
-def validate(project: Project, policy: Policy) -> Generated:
-    """Load and check the corpus; raises ContentError with every problem."""
-    docs, problems = load.load_corpus(project.briefs, project.root)
+def validate(project: Project, policy: Policy, use_cache: bool = True) -> Generated:
+    """Load and check the corpus; raises ContentError with every problem.
+
+    Files unchanged since the last successful validation are taken from the
+    model cache in the build folder instead of being parsed again.
+    """
+    models = ModelCache(project.cache) if use_cache else None
+    docs, problems = load.load_corpus(project.briefs, project.root, models)
     published = corpus.build_corpus(docs, policy, problems)
+    if models is not None:
+        models.save(docs)
     return Generated(published, analysis.analyse(published))
 
 

@@ -226,3 +226,33 @@ def test_a_file_changed_by_hand_in_the_docs_folder_is_rendered_again(generated, 
     os.utime(page, ns=(1, 1))
     _render(root)
     assert page.read_bytes() == good
+
+
+def test_unchanged_files_come_from_the_model_cache_and_errors_keep_their_positions(generated, tmp_path):
+    from generator.cache import ModelCache
+    from generator.errors import ContentError
+    from generator.load import load_corpus
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    project = Project(root)
+    _render(root)
+    cache = ModelCache(project.cache)
+    docs, _ = load_corpus(project.briefs, project.root, cache)
+    assert cache.hits == len(docs)
+
+    # a new actor file reusing the id of a cached one: the message points into both files
+    actor = _first(root, "actors")
+    copy = root / "briefs/actors/zz-copy.yaml"
+    copy.write_text(actor.read_text("utf-8"), "utf-8")
+    brief = _published_brief(root)
+    text = brief.read_text("utf-8")
+    claim_id = yaml.safe_load(text)["claims"][0]["id"]
+    other = _published_brief(root, 1)
+    other.write_text(other.read_text("utf-8").replace("claims:\n", f"claims:\n  - id: \"{claim_id}\"\n    statement: \"Again.\"\n    source: \"nobody\"\n    reported: \"2020\"\n    credibility: 2\n", 1), "utf-8")
+    with pytest.raises(ContentError) as err:
+        pipeline.validate(project, pipeline.policy_for(project.settings()))
+    shown = [str(p) for p in err.value.problems]
+    line = text.splitlines().index(f'  - id: "{claim_id}"') + 1
+    assert any(f"already used at {brief.relative_to(root).as_posix()}:{line}:" in s for s in shown), shown
+    assert any("nobody" in s for s in shown), shown
