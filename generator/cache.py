@@ -27,7 +27,7 @@ from .load import Document
 _CODE = Path(__file__).resolve().parent
 
 
-def _code_key() -> str:
+def code_key() -> str:
     h = hashlib.blake2b(digest_size=8)
     h.update(f"{sys.version_info[:2]} {pydantic.VERSION}".encode())
     for f in sorted(_CODE.glob("*.py")):
@@ -38,7 +38,7 @@ def _code_key() -> str:
 class ModelCache:
     def __init__(self, root: Path):
         self.root = root
-        self.dir = root / "models" / _code_key()
+        self.dir = root / "models" / code_key()
         self.hits = 0
 
     def _entry(self, doc_path: str) -> Path:

@@ -88,6 +88,8 @@ class Inputs:
                 if j.hypothesis:
                     self._refer(me, key("question", c.question_of[j.hypothesis]))
 
+        self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
+
     def _refer(self, a: str, b: str) -> None:
         if a != b:
             self.refs[a].add(b)
@@ -103,9 +105,15 @@ class Inputs:
         shows what a brief referred to by A says (only A's sources and grades).
         """
         out = set(keys)
+        empty = frozenset()
         for k in list(out):
-            out |= {r for r in self.refs.get(k, ()) if not r.startswith("brief:")}
+            out |= self.entity_refs.get(k, empty)
         return frozenset(out)
+
+    def of(self, namespace: str) -> frozenset[str]:
+        """Every file of one kind (e.g. all actors)."""
+        return frozenset(k for k in self.digest if k.startswith(namespace + ":"))
+
 
     def entity(self, namespace: str, item_id: str) -> frozenset[str]:
         """An entity page: the file, what it refers to and is referred to by, and what those refer to."""
@@ -206,3 +214,24 @@ class Manifest:
             manifest_path(docs).unlink()
         except FileNotFoundError:
             pass
+
+
+def memo(cache: Path, name: str, salt_: str, inputs: Inputs, keys: frozenset[str], make) -> str:
+    """`make()`, or the text it gave last time for the same salt and inputs (e.g. the network graph)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(salt_.encode())
+    for k in sorted(keys):
+        h.update(f"\0{k}={inputs.digest[k]}".encode())
+    path = cache / f"{name}.{h.hexdigest()}"
+    try:
+        return path.read_text("utf-8")
+    except OSError:
+        pass
+    text = make()
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob(f"{name}.*"):
+        old.unlink(missing_ok=True)
+    tmp = cache / f".{name}.tmp{os.getpid()}"
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+    return text

@@ -305,7 +305,10 @@ def _sorted_briefs(corpus: Corpus) -> list[str]:
     return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
 
 
-def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs | None = None) -> Iterator[Page]:
+def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs | None = None,
+          cache: Path | None = None, salt: str = "") -> Iterator[Page]:
+    """Every page, with its template, context and inputs. With a `cache` folder,
+    the network graph (which depends on the actors only) is kept between builds."""
     inputs = inputs or incremental.Inputs(corpus)
     briefs = _sorted_briefs(corpus)
     yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)})
@@ -323,10 +326,11 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
                    inputs.entity("brief", brief_id))
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
+    network = lambda: graph.network_graph(corpus, lambda actor: f"{actor}/")  # noqa: E731
     actor_ids = by_name(corpus.actors)
     yield Page("actors/index.md", "actors_index.md.j2", {
         "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
-    }, late={"network": lambda: graph.network_graph(corpus, lambda actor: f"{actor}/")})
+    }, late={"network": lambda: network() if cache is None else incremental.memo(cache, "network-graph", salt, inputs, inputs.of("actor"), network)})
     for actor_id in actor_ids:
         actor = corpus.actors[actor_id]
         yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
@@ -417,7 +421,7 @@ class RenderResult:
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
-_JOB: tuple | None = None  # what forked workers render: (project, pages, common)
+_JOB: tuple | None = None  # what forked workers render: (project, pages, common, inputs)
 
 
 def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tuple[list[str], int]:
@@ -439,13 +443,13 @@ def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tupl
 
 
 def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
-    project, page_list, common = _JOB
+    project, page_list, common, _ = _JOB
     return _render_chunk(project, page_list[start:stop], common)
 
 
 def _data_job() -> dict[str, str]:
-    _, _, common = _JOB
-    return exports.data_files(common["corpus"], common["findings"])
+    project, _, common, inputs = _JOB
+    return exports.data_files(common["corpus"], common["findings"], inputs, project.cache)
 
 
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
@@ -457,8 +461,9 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     """
     global _JOB
     inputs = incremental.Inputs(corpus)
-    all_pages = list(pages(corpus, findings, settings, inputs))
     highest = corpus.highest_tlp()
+    salt = incremental.salt(project, settings, corpus.policy, highest)
+    all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
     workers = workers or os.cpu_count() or 1
     others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
@@ -467,7 +472,6 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
     # what changed since the last render
     manifest = incremental.Manifest(project.docs)
-    salt = incremental.salt(project, settings, corpus.policy, highest)
     digest = inputs.digest
     everything = incremental.everything_digest(digest)
     fingerprints = {p.path: incremental.fingerprint(salt, p.path, p.inputs, digest, everything) for p in all_pages}
@@ -478,7 +482,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     need_data = not all(manifest.fresh(rel, fingerprints[rel]) for rel in data_paths)
 
     if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
-        _JOB = (project, page_list, common)
+        _JOB = (project, page_list, common, inputs)
         try:
             chunks = max(workers * 4, 1)
             size = -(-len(page_list) // chunks)
@@ -491,7 +495,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             _JOB = None
     else:
         results = [_render_chunk(project, page_list, common)]
-        exported = exports.data_files(corpus, findings) if need_data else {}
+        exported = exports.data_files(corpus, findings, inputs, project.cache) if need_data else {}
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)

@@ -142,14 +142,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import unicodedata
 import uuid
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable
 
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
 from . import vocab
+from .cache import code_key
 from .analysis import Findings, Matrix
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question
@@ -304,11 +308,20 @@ def _clean(props: dict) -> dict:
 # --- the export --------------------------------------------------------------
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings):
+    def __init__(self, corpus: Corpus, findings: Findings, kept: dict | None = None, keys: dict[str, str] | None = None):
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
+        self.lines: dict[str, str] = {}  # id -> the object's JSON line, for the objects of briefs
+        # the lines of each brief's objects from the last export, by a key of what they show (see brief_keys)
+        self.kept = kept or {}
+        self.keys = keys or {}
+        self.now_kept: dict[str, tuple] = {}
+        self.made: list[str] = []  # ids of the objects added since the last brief began
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
         self.extension_id = stix_id("extension-definition", "extension", "briefgen")
@@ -361,6 +374,7 @@ class _Export:
         if props["id"] in self.objects:
             raise ValueError(f"duplicate STIX id {props['id']}")
         self.objects[props["id"]] = props
+        self.made.append(props["id"])
 
     def tlp_of_actor(self, actor_id: str) -> str:
         return self.c.actors[actor_id].tlp
@@ -468,30 +482,50 @@ class _Export:
     # -- briefs and what they hold
     def briefs(self) -> None:
         for brief_id, brief in self.c.briefs.items():
-            refs: set[str] = set()
-            for claim in brief.claims:
-                refs |= self.claim(brief_id, brief, claim)
-            for analysis in brief.analyses:
-                refs |= self.analysis(brief_id, brief, analysis)
-            for judgment in brief.judgments:
-                refs |= self.judgment(brief_id, brief, judgment)
-            self.add(
-                "report",
-                id=self.brief_ref[brief_id],
-                created=self.brief_created[brief_id],
-                modified=self.brief_modified[brief_id],
-                published=_seconds(self.brief_created[brief_id]),
-                name=brief.title,
-                description=brief.summary,
-                report_types=["threat-report"],
-                labels=list(brief.tags),
-                object_refs=sorted(refs),
-                object_marking_refs=self.marking(brief.tlp),
-                x_briefgen_id=brief_id,
-                x_briefgen_kind="brief",
-                x_briefgen_authors=list(brief.authors),
-                x_briefgen_status=brief.status,
-            )
+            key = self.keys.get(brief_id)
+            kept = self.kept.get(key) if key else None
+            if kept is not None:
+                lines, markings = kept
+            else:
+                outer, self.markings_used = self.markings_used, set()
+                self.made = []
+                self.brief(brief_id, brief)
+                lines = tuple((i, _ENCODE(self.objects.pop(i))) for i in self.made)
+                markings, self.markings_used = frozenset(self.markings_used), outer
+            for object_id, line in lines:
+                if object_id in self.lines:
+                    raise ValueError(f"duplicate STIX id {object_id}")
+                self.lines[object_id] = line
+            self.markings_used |= markings
+            if key:
+                self.now_kept[key] = (lines, markings)
+
+    def brief(self, brief_id: str, brief: Brief) -> None:
+        """The report of a brief and the objects of its items."""
+        refs: set[str] = set()
+        for claim in brief.claims:
+            refs |= self.claim(brief_id, brief, claim)
+        for analysis in brief.analyses:
+            refs |= self.analysis(brief_id, brief, analysis)
+        for judgment in brief.judgments:
+            refs |= self.judgment(brief_id, brief, judgment)
+        self.add(
+            "report",
+            id=self.brief_ref[brief_id],
+            created=self.brief_created[brief_id],
+            modified=self.brief_modified[brief_id],
+            published=_seconds(self.brief_created[brief_id]),
+            name=brief.title,
+            description=brief.summary,
+            report_types=["threat-report"],
+            labels=list(brief.tags),
+            object_refs=sorted(refs),
+            object_marking_refs=self.marking(brief.tlp),
+            x_briefgen_id=brief_id,
+            x_briefgen_kind="brief",
+            x_briefgen_authors=list(brief.authors),
+            x_briefgen_status=brief.status,
+        )
 
     def _item_common(self, brief_id: str, brief: Brief, item_id: str, kind: str) -> dict:
         return dict(
@@ -808,15 +842,47 @@ class _Export:
         self.sources()
         self.briefs()
         self.questions()
-        objects = sorted([*self.objects.values(), *self.tlp_markings()], key=lambda o: o["id"])
-        # one object a line: compact, yet a diff between two exports shows which objects changed
-        encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-        lines = [encode(o) for o in objects]
+        for obj in [*self.objects.values(), *self.tlp_markings()]:
+            if obj["id"] in self.lines:
+                raise ValueError(f"duplicate STIX id {obj['id']}")
+            self.lines[obj["id"]] = _ENCODE(obj)
+        # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
+        lines = [self.lines[i] for i in sorted(self.lines)]
         digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-        head = encode({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1]
+        head = _ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1]
         return head + ',"objects":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
-def stix_bundle(corpus: Corpus, findings: Findings) -> str:
-    """The published corpus as a STIX 2.1 bundle, JSON text; the same corpus gives the same bytes."""
-    return _Export(corpus, findings).bundle()
+def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> str:
+    """The published corpus as a STIX 2.1 bundle, JSON text; the same corpus gives the same bytes.
+
+    With a `cache` folder and the corpus's `incremental.Inputs`, the objects of
+    a brief are taken from the last export when neither the brief nor any file
+    it refers to changed (most of the work of an incremental build).
+    """
+    if cache is None or inputs is None:
+        return _Export(corpus, findings).bundle()
+    store = cache / "stix-briefs.pickle"
+    salt = code_key()
+    keys = {}
+    for brief_id in corpus.briefs:
+        me = f"brief:{brief_id}"
+        h = hashlib.blake2b(digest_size=16)
+        h.update(salt.encode())
+        for k in sorted({me, *inputs.refs.get(me, ())}):
+            h.update(f"\0{k}={inputs.digest[k]}".encode())
+        keys[brief_id] = h.hexdigest()
+    try:
+        with open(store, "rb") as f:
+            kept = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        kept = {}
+    export = _Export(corpus, findings, kept if isinstance(kept, dict) else {}, keys)
+    text = export.bundle()
+    if export.now_kept != kept:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = store.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(export.now_kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, store)
+    return text
