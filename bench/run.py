@@ -39,6 +39,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import resource
 import signal
 import subprocess
