@@ -139,12 +139,13 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
     from generator import corpus as corpus_stage
     from generator.cache import ModelCache
     from generator.errors import ContentError
+    from generator.models import validate_document
 
     gc.collect()  # start from a clean heap: less noise from earlier garbage
     try:
         with clock("load"):
             models = ModelCache(project.cache)
-            docs, problems = load.load_corpus(project.briefs, project.root, models)
+            docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
         with clock("validate"):
             published = corpus_stage.build_corpus(docs, policy, problems)
             models.save(docs)

@@ -7,6 +7,7 @@ Like the pages, every export is made from the published view only.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from typing import Optional
@@ -160,23 +161,29 @@ def ach_csv_path(question_id: str) -> str:
 # --- everything the site publishes under /data/ and /schema/ --------------------
 
 
-def data_paths(findings: Findings) -> list[str]:
-    """The files `data_files` writes, without building them."""
-    return ["data/corpus.json", "data/corpus.schema.json", "data/stix-bundle.json",
-            *(ach_csv_path(q) for q in findings.matrices), *(f"schema/{kind}.schema.json" for kind in schemas.KINDS)]
+def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None) -> dict[str, tuple]:
+    """Every data export: path under the docs folder -> (what it draws on, how to make it).
 
+    What it draws on is in `incremental`'s terms: the files of the corpus (a
+    question's CSV: its own and those of the briefs rating it), EVERYTHING,
+    or nothing but briefgen itself (the schemas). `cache`: see `stix.stix_bundle`.
+    """
+    from .incremental import EVERYTHING
+    from .stix import stix_bundle
 
-def data_files(corpus: Corpus, findings: Findings, inputs=None, cache=None) -> dict[str, str]:
-    """Every data export, by path under the docs folder (`cache`: see `stix.stix_bundle`)."""
-    from .stix import stix_bundle  # the stix2 library is slow to import; only builds need it
-
-    files = {
-        "data/corpus.json": corpus_json(corpus, findings),
-        "data/corpus.schema.json": _json(corpus_schema()),
-        "data/stix-bundle.json": stix_bundle(corpus, findings, cache, inputs),
+    nothing = frozenset()
+    exports = {
+        "data/corpus.json": (EVERYTHING, lambda: corpus_json(corpus, findings)),
+        "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
+        "data/stix-bundle.json": (EVERYTHING, lambda: stix_bundle(corpus, findings, cache, inputs)),
     }
     for q in findings.matrices:
-        files[ach_csv_path(q)] = ach_csv(corpus, findings, q)
+        exports[ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(ach_csv, corpus, findings, q))
     for kind in schemas.KINDS:
-        files[f"schema/{kind}.schema.json"] = schemas.schema_json(kind)
-    return files
+        exports[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
+    return exports
+
+
+def data_files(corpus: Corpus, findings: Findings, inputs=None, cache=None, only: set[str] | None = None) -> dict[str, str]:
+    """The data exports (those in `only`, if given), by path under the docs folder."""
+    return {path: make() for path, (_, make) in data_exports(corpus, findings, inputs, cache).items() if only is None or path in only}

@@ -10,7 +10,10 @@ nothing for them.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,8 @@ class Document:
     digest: str = ""  # of the file's bytes: what incremental builds compare
     stamp: tuple | None = None  # size, mtime and inode when it was read (see cache)
     model: Any = None  # the validated model, once there is one
+    validated: bool = False  # validated while loading: `problems` are the validation's
+    problems: list = field(default_factory=list)
     from_cache: bool = False  # the model came from the cache, not from parsing the file
     _nodes: Any = field(default=None, repr=False)
 
@@ -219,27 +224,63 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     return doc, problems
 
 
-def load_corpus(briefs_dir: Path, root: Path, cache=None) -> tuple[list[Document], list[Problem]]:
+PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
+_JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate)
+
+
+def _parse(file: Path, briefs_dir: Path, root: Path, validate) -> tuple[Document | None, list[Problem]]:
+    doc, found = load_document(file, briefs_dir, root)
+    if doc is not None and validate is not None:
+        doc.model, doc.problems = validate(doc)
+        doc.validated = True
+        if doc.model is not None:
+            doc.data = None  # the model holds it; positions are re-read from the file if needed
+    return doc, found
+
+
+def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem]]]:
+    files, briefs_dir, root, validate = _JOB
+    return [_parse(f, briefs_dir, root, validate) for f in files[start:stop]]
+
+
+def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers: int | None = None) -> tuple[list[Document], list[Problem]]:
     """Parse every file under `briefs_dir`; problems of all files together.
 
     With a `cache.ModelCache`, files unchanged since the last successful
-    validation are not parsed: their documents come with their models.
+    validation are not parsed: their documents come with their models. With
+    `validate` (`models.validate_document`), each parsed file is validated
+    right away, and many files are parsed and validated on every core.
     """
-    docs: list[Document] = []
-    problems: list[Problem] = []
-    for file in corpus_files(briefs_dir):
+    global _JOB
+    files = corpus_files(briefs_dir)
+    slots: list[tuple[Document | None, list[Problem]] | None] = [None] * len(files)
+    todo: list[int] = []
+    for i, file in enumerate(files):
         if cache is not None:
-            rel = file.relative_to(briefs_dir)
             try:
                 shown = file.relative_to(root).as_posix()
             except ValueError:
                 shown = file.as_posix()
-            kept = cache.get(file, shown, kind_of(rel), file.stem)
+            kept = cache.get(file, shown, kind_of(file.relative_to(briefs_dir)), file.stem)
             if kept is not None:
-                docs.append(kept)
+                slots[i] = (kept, [])
                 continue
-        doc, found = load_document(file, briefs_dir, root)
-        problems.extend(found)
-        if doc is not None:
-            docs.append(doc)
+        todo.append(i)
+    pending = [files[i] for i in todo]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and validate is not None and len(pending) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
+        _JOB = (pending, briefs_dir, root, validate)
+        try:
+            size = -(-len(pending) // (workers * 4))
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = [pool.submit(_parse_chunk, i, i + size) for i in range(0, len(pending), size)]
+                results = [r for part in parts for r in part.result()]
+        finally:
+            _JOB = None
+    else:
+        results = [_parse(f, briefs_dir, root, validate) for f in pending]
+    for i, result in zip(todo, results):
+        slots[i] = result
+    docs = [doc for doc, _ in slots if doc is not None]
+    problems = [p for _, found in slots for p in found]
     return docs, problems

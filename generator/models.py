@@ -280,8 +280,8 @@ def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
 
 def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
     """The document's model, or None and every problem with its position."""
-    if doc.model is not None:  # validated by an earlier build (cache)
-        return doc.model, []
+    if doc.validated or doc.model is not None:  # validated while loading, or by an earlier build (cache)
+        return doc.model, doc.problems
     model = MODELS[doc.kind]
     try:
         return model.model_validate(doc.data), []

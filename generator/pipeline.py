@@ -9,6 +9,7 @@ from . import analysis, corpus, load, render, site
 from .cache import ModelCache
 from .config import Project, Settings
 from .corpus import Corpus, Policy
+from .models import validate_document
 from .leaks import find_leaks
 
 
@@ -30,7 +31,7 @@ def validate(project: Project, policy: Policy, use_cache: bool = True) -> Genera
     model cache in the build folder instead of being parsed again.
     """
     models = ModelCache(project.cache) if use_cache else None
-    docs, problems = load.load_corpus(project.briefs, project.root, models)
+    docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
     published = corpus.build_corpus(docs, policy, problems)
     if models is not None:
         models.save(docs)

@@ -370,7 +370,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
             "matrix": matrix,
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
         }, inputs.entity("question", question_id))
-    yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()})
+    yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()}, frozenset())  # briefgen alone
     years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
     yield Page("timeline/index.md", "timeline.md.j2", {
         "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
@@ -447,9 +447,9 @@ def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
     return _render_chunk(project, page_list[start:stop], common)
 
 
-def _data_job() -> dict[str, str]:
+def _data_job(only: set[str]) -> dict[str, str]:
     project, _, common, inputs = _JOB
-    return exports.data_files(common["corpus"], common["findings"], inputs, project.cache)
+    return exports.data_files(common["corpus"], common["findings"], inputs, project.cache, only)
 
 
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
@@ -476,10 +476,10 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     everything = incremental.everything_digest(digest)
     fingerprints = {p.path: incremental.fingerprint(salt, p.path, p.inputs, digest, everything) for p in all_pages}
     page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
-    data_paths = exports.data_paths(findings)
-    for rel in data_paths:
-        fingerprints[rel] = incremental.fingerprint(salt, rel, incremental.EVERYTHING, digest, everything)
-    need_data = not all(manifest.fresh(rel, fingerprints[rel]) for rel in data_paths)
+    data_inputs = {path: spec for path, (spec, _) in exports.data_exports(corpus, findings, inputs).items()}
+    for rel, spec in data_inputs.items():
+        fingerprints[rel] = incremental.fingerprint(salt, rel, spec, digest, everything)
+    need_data = {rel for rel in data_inputs if not manifest.fresh(rel, fingerprints[rel])}
 
     if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
         _JOB = (project, page_list, common, inputs)
@@ -487,7 +487,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             chunks = max(workers * 4, 1)
             size = -(-len(page_list) // chunks)
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                data = pool.submit(_data_job) if need_data else None
+                data = pool.submit(_data_job, need_data) if need_data else None
                 parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
                 exported = data.result() if data else {}
@@ -495,7 +495,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             _JOB = None
     else:
         results = [_render_chunk(project, page_list, common)]
-        exported = exports.data_files(corpus, findings, inputs, project.cache) if need_data else {}
+        exported = exports.data_files(corpus, findings, inputs, project.cache, need_data) if need_data else {}
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)
@@ -504,7 +504,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             written.append(rel)
         else:
             unchanged += 1
-    expected = {p.path for p in all_pages} | set(others) | set(data_paths)
+    expected = {p.path for p in all_pages} | set(others) | set(data_inputs)
     removed = []
     docs = project.docs
     if docs.exists():
@@ -521,7 +521,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         manifest.record(rel, fingerprints[rel])
     manifest.save(keep=set(fingerprints))
     rendered = sorted([p.path for p in page_list] + list(exported))
-    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data_paths) - len(rendered))
+    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data_inputs) - len(rendered))
 
 
 def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:
