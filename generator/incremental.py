@@ -20,7 +20,8 @@ where pages are made (`render.pages`), from these rules:
 - every other page and data export (home, indexes, the network graph, STIX,
   JSON, CSV) draws on everything (`EVERYTHING`).
 
-A file's *fingerprint* hashes its inputs' keys and digests with a *salt*: the
+A file's *fingerprint* hashes its inputs (the XOR of a 128-bit hash of each
+input's key and digest, and their number) with a *salt*: the
 generator's own code and templates, site_config, mkdocs.yml, the settings,
 the publishing policy and the highest TLP on the site (every page is marked
 with it). `render` writes a file again only when its fingerprint changed or
@@ -46,7 +47,7 @@ from .corpus import Corpus
 EVERYTHING = None  # inputs of a file that shows the whole corpus
 _TOP = ("actor", "source", "question", "brief")
 _CODE = Path(__file__).resolve().parent
-FORMAT = 1
+FORMAT = 2
 
 
 def key(namespace: str, item_id: str) -> str:
@@ -89,6 +90,13 @@ class Inputs:
                     self._refer(me, key("question", c.question_of[j.hypothesis]))
 
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
+        # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
+        # (no sorting: a page can draw on thousands of files), with the set's size
+        self.token = {k: int.from_bytes(hashlib.blake2b(f"{k}={d}".encode(), digest_size=16).digest(), "big") for k, d in self.digest.items()}
+        everything = hashlib.blake2b(digest_size=16)
+        for k in sorted(self.digest):
+            everything.update(f"{k}={self.digest[k]}\0".encode())
+        self.everything = everything.hexdigest()
 
     def _refer(self, a: str, b: str) -> None:
         if a != b:
@@ -109,6 +117,18 @@ class Inputs:
         for k in list(out):
             out |= self.entity_refs.get(k, empty)
         return frozenset(out)
+
+    def fingerprint(self, salt_: str, path: str, inputs: frozenset[str] | None) -> str:
+        """What a generated file is made from: briefgen and its settings (`salt`), its path, its inputs."""
+        if inputs is EVERYTHING:
+            shown = "*" + self.everything
+        else:
+            combined = 0
+            token = self.token
+            for k in inputs:
+                combined ^= token[k]
+            shown = f"{len(inputs)}:{combined:032x}"
+        return hashlib.blake2b(f"{salt_}\0{path}\0{shown}".encode(), digest_size=16).hexdigest()
 
     def of(self, namespace: str) -> frozenset[str]:
         """Every file of one kind (e.g. all actors)."""
@@ -148,24 +168,6 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     for f in files:
         if f.exists():
             h.update(f.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def fingerprint(salt_: str, path: str, inputs: frozenset[str] | None, digest: dict[str, str], everything: str) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{salt_}\0{path}\0".encode())
-    if inputs is EVERYTHING:
-        h.update(b"*" + everything.encode())
-    else:
-        for k in sorted(inputs):
-            h.update(f"{k}={digest[k]}\0".encode())
-    return h.hexdigest()
-
-
-def everything_digest(digest: dict[str, str]) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for k in sorted(digest):
-        h.update(f"{k}={digest[k]}\0".encode())
     return h.hexdigest()
 
 

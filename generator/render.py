@@ -472,13 +472,11 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
     # what changed since the last render
     manifest = incremental.Manifest(project.docs)
-    digest = inputs.digest
-    everything = incremental.everything_digest(digest)
-    fingerprints = {p.path: incremental.fingerprint(salt, p.path, p.inputs, digest, everything) for p in all_pages}
+    fingerprints = {p.path: inputs.fingerprint(salt, p.path, p.inputs) for p in all_pages}
     page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
     data_inputs = {path: spec for path, (spec, _) in exports.data_exports(corpus, findings, inputs).items()}
     for rel, spec in data_inputs.items():
-        fingerprints[rel] = incremental.fingerprint(salt, rel, spec, digest, everything)
+        fingerprints[rel] = inputs.fingerprint(salt, rel, spec)
     need_data = {rel for rel in data_inputs if not manifest.fresh(rel, fingerprints[rel])}
 
     if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
