@@ -84,20 +84,31 @@ def corpus_schema() -> dict:
     return {"$schema": schemas.SCHEMA_DIALECT, "$id": "corpus.schema.json", **doc}
 
 
-def corpus_data(corpus: Corpus, findings: Findings) -> dict:
-    def dump(model, **extra) -> dict:
-        return {"id": extra.pop("id"), **model.model_dump(mode="json", exclude_unset=True), **extra}
+def _dump(model, **extra) -> dict:
+    return {"id": extra.pop("id"), **model.model_dump(mode="json", exclude_unset=True), **extra}
 
-    briefs = []
-    for b in sorted(corpus.briefs):
-        brief = corpus.briefs[b]
-        item = dump(brief, id=b)
-        for attr in ("claims", "analyses", "judgments"):
-            item[attr] = [x.id for x in getattr(brief, attr)]
-        briefs.append(item)
+
+_BRIEF_TABLES = ("briefs", "claims", "analyses", "judgments")
+
+
+def _brief_items(corpus: Corpus, b: str) -> dict[str, list[tuple[str, dict]]]:
+    """The corpus.json items of one brief: the brief, its claims, analyses and judgments."""
+    brief = corpus.briefs[b]
+    item = _dump(brief, id=b)
+    for attr in ("claims", "analyses", "judgments"):
+        item[attr] = [x.id for x in getattr(brief, attr)]
+    return {
+        "briefs": [(b, item)],
+        "claims": [(c.id, _dump(c, id=c.id, brief=b, admiralty=corpus.admiralty(c))) for c in brief.claims],
+        "analyses": [(a.id, _dump(a, id=a.id, brief=b)) for a in brief.analyses],
+        "judgments": [(j.id, _dump(j, id=j.id, brief=b)) for j in brief.judgments],
+    }
+
+
+def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:
     questions = []
     for q in sorted(corpus.questions):
-        item = dump(corpus.questions[q], id=q)
+        item = _dump(corpus.questions[q], id=q)
         authored = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
         item["hypotheses"] = [
             {**authored[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
@@ -105,14 +116,20 @@ def corpus_data(corpus: Corpus, findings: Findings) -> dict:
         ]
         questions.append(item)
     return {
-        "briefs": briefs,
-        "claims": [dump(corpus.claims[c], id=c, brief=corpus.brief_of[c], admiralty=corpus.admiralty(corpus.claims[c])) for c in sorted(corpus.claims)],
-        "analyses": [dump(corpus.analyses[a], id=a, brief=corpus.brief_of[a]) for a in sorted(corpus.analyses)],
-        "judgments": [dump(corpus.judgments[j], id=j, brief=corpus.brief_of[j]) for j in sorted(corpus.judgments)],
-        "actors": [dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)],
-        "sources": [dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)],
+        "actors": [_dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)],
+        "sources": [_dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)],
         "questions": questions,
     }
+
+
+def corpus_data(corpus: Corpus, findings: Findings) -> dict:
+    """The document of /data/corpus.json: every published item, each table sorted by id."""
+    tables: dict[str, list] = {t: [] for t in _BRIEF_TABLES}
+    for b in corpus.briefs:
+        for table, rows in _brief_items(corpus, b).items():
+            tables[table].extend(rows)
+    data = {t: [item for _, item in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
+    return {**data, **_entity_items(corpus, findings)}
 
 
 def _json(data) -> str:
@@ -122,16 +139,36 @@ def _json(data) -> str:
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def corpus_json(corpus: Corpus, findings: Findings) -> str:
+def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> str:
     """`/data/corpus.json`, the same document as `briefgen export json`.
 
     One item a line: grep and diff find items, and the C JSON encoder writes
     it (an indented dump goes through the pure-Python encoder, 5x slower).
+    With a `cache` folder and the corpus's `incremental.Inputs`, the lines of a
+    brief's items are reused while neither it nor any file it refers to changed.
     """
-    parts = []
-    for table, items in corpus_data(corpus, findings).items():
-        body = ",\n".join(_COMPACT(item) for item in items)
-        parts.append(f"{json.dumps(table)}:[\n{body}\n]" if items else f"{json.dumps(table)}:[]")
+    from .cache import code_key
+    from .incremental import load_pickle, save_pickle
+
+    keys = inputs.brief_keys(code_key()) if cache is not None and inputs is not None else {}
+    store = cache / "corpus-briefs.pickle" if keys else None
+    kept = load_pickle(store, {}) if store else {}
+    now = {}
+    tables: dict[str, list[tuple[str, str]]] = {t: [] for t in _BRIEF_TABLES}
+    for b in corpus.briefs:
+        key = keys.get(b)
+        lines = kept.get(key) if key else None
+        if lines is None:
+            lines = {t: tuple((i, _COMPACT(item)) for i, item in rows) for t, rows in _brief_items(corpus, b).items()}
+        for table, rows in lines.items():
+            tables[table].extend(rows)
+        if key:
+            now[key] = lines
+    if store and now != kept:
+        save_pickle(store, now)
+    body = {t: [line for _, line in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
+    body.update({t: [_COMPACT(item) for item in items] for t, items in _entity_items(corpus, findings).items()})
+    parts = [f"{json.dumps(t)}:[\n" + ",\n".join(lines) + "\n]" if lines else f"{json.dumps(t)}:[]" for t, lines in body.items()]
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
@@ -173,7 +210,7 @@ def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None) ->
 
     nothing = frozenset()
     exports = {
-        "data/corpus.json": (EVERYTHING, lambda: corpus_json(corpus, findings)),
+        "data/corpus.json": (EVERYTHING, lambda: corpus_json(corpus, findings, cache, inputs)),
         "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
         "data/stix-bundle.json": (EVERYTHING, lambda: stix_bundle(corpus, findings, cache, inputs)),
     }

@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
@@ -130,6 +131,10 @@ class Inputs:
             shown = f"{len(inputs)}:{combined:032x}"
         return hashlib.blake2b(f"{salt_}\0{path}\0{shown}".encode(), digest_size=16).hexdigest()
 
+    def brief_keys(self, salt_: str) -> dict[str, str]:
+        """Brief id -> a key of everything its exported objects show: the brief and every file it refers to."""
+        return {b: self.fingerprint(salt_, "export", frozenset({f"brief:{b}", *self.refs.get(f"brief:{b}", ())})) for b in self.corpus.briefs}
+
     def of(self, namespace: str) -> frozenset[str]:
         """Every file of one kind (e.g. all actors)."""
         return frozenset(k for k in self.digest if k.startswith(namespace + ":"))
@@ -169,6 +174,24 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
         if f.exists():
             h.update(f.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def load_pickle(path: Path, default):
+    """A cache file written by `save_pickle`, or `default` when missing or unreadable."""
+    try:
+        with open(path, "rb") as f:
+            value = pickle.load(f)
+        return value if isinstance(value, type(default)) else default
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return default
+
+
+def save_pickle(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def manifest_path(docs: Path) -> Path:

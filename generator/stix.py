@@ -862,27 +862,12 @@ def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, i
     """
     if cache is None or inputs is None:
         return _Export(corpus, findings).bundle()
+    from .incremental import load_pickle, save_pickle
+
     store = cache / "stix-briefs.pickle"
-    salt = code_key()
-    keys = {}
-    for brief_id in corpus.briefs:
-        me = f"brief:{brief_id}"
-        h = hashlib.blake2b(digest_size=16)
-        h.update(salt.encode())
-        for k in sorted({me, *inputs.refs.get(me, ())}):
-            h.update(f"\0{k}={inputs.digest[k]}".encode())
-        keys[brief_id] = h.hexdigest()
-    try:
-        with open(store, "rb") as f:
-            kept = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        kept = {}
-    export = _Export(corpus, findings, kept if isinstance(kept, dict) else {}, keys)
+    kept = load_pickle(store, {})
+    export = _Export(corpus, findings, kept, inputs.brief_keys(code_key()))
     text = export.bundle()
     if export.now_kept != kept:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(export.now_kept, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, store)
+        save_pickle(store, export.now_kept)
     return text
