@@ -142,7 +142,8 @@ def analyse(corpus: Corpus) -> Findings:
             years.setdefault(date_key(date_of(claims[claim_id]))[0], []).append(claim_id)
         setattr(result, attr, years)
     grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
-    for claim_id in sorted(claims):
+    newest_first = sorted(claims, key=lambda c: (tuple(-x for x in date_key(claims[c].reported)), c))
+    for claim_id in newest_first:
         claim = claims[claim_id]
         grid[corpus.sources[claim.source].reliability][claim.credibility].append(claim_id)
     result.admiralty_grid = grid

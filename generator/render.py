@@ -254,6 +254,8 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return f"hypotheses/{item_id}.md" if item_id else "hypotheses/index.md"
     if kind == "reliability":
         return f"reliability/{item_id.lower()}.md" if item_id else "reliability/index.md"
+    if kind == "code":  # "c3", or "c3/2" for its second page
+        return f"reliability/{item_id.lower()}.md"
     if kind == "csv":
         return exports.ach_csv_path(item_id)
     if kind == "data":
@@ -358,9 +360,20 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
     yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid})
     for grade, members in grades.items():
+        cells = findings.admiralty_grid[grade]
+        drawn = {k: inputs.briefs_of(ids) for k, ids in cells.items()}  # a cell's pages show its claim count
         yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
-            "grade": grade, "sources": members, "cells": findings.admiralty_grid[grade],
-        }, inputs.briefs_of(c for ids in findings.admiralty_grid[grade].values() for c in ids) | {incremental.key("source", s) for s in members})
+            "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
+        }, frozenset().union(*drawn.values()) | {incremental.key("source", s) for s in members})
+        for k, ids in cells.items():
+            code = f"{grade}{k}"
+            chunks = [ids[i:i + CODE_PAGE_SIZE] for i in range(0, len(ids), CODE_PAGE_SIZE)]
+            pager = [(n, code.lower() if n == 1 else f"{code.lower()}/{n}") for n in range(1, len(chunks) + 1)]
+            for (n, target), chunk in zip(pager, chunks):
+                yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
+                    "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
+                    "pager": pager, "number": n, "per_page": CODE_PAGE_SIZE,
+                }, drawn[k])
 
     yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices})
     for question_id, matrix in findings.matrices.items():
@@ -382,6 +395,10 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         }, inputs.briefs_of([*findings.occurred_by_year.get(year, []), *findings.reported_by_year.get(year, [])]))
     yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions},
                inputs.briefs_of(c for pair in findings.contradictions for c in pair))
+
+
+GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
+CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
 
 
 def _sibling(actor_id: str) -> str:

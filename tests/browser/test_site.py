@@ -79,9 +79,8 @@ def test_admiralty_grid(tab, base_url):
     count = int(c3.inner_text())
     assert count >= 1
     c3.click()
-    page.wait_for_url(re.compile(r"/reliability/c/#code-c3$"))
-    section = page.locator("#code-c3 ~ ul").first
-    assert section.locator("li").count() == count
+    page.wait_for_url(re.compile(r"/reliability/c3/$"))
+    assert page.locator("article ul").first.locator("li").count() == count
 
 
 def test_badges_explain_themselves(tab, base_url):

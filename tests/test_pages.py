@@ -1,0 +1,36 @@
+"""Long listings are split into pages: every claim of an Admiralty code is on exactly one of its pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from support import REPO
+
+from generator import pipeline, render
+from generator.config import Project
+
+
+def test_code_pages_split_and_cover_every_claim(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+    monkeypatch.setattr(render, "CODE_PAGE_SIZE", 2)
+    monkeypatch.setattr(render, "GRADE_PREVIEW", 1)
+    project = Project(root)
+    settings = project.settings()
+    g = pipeline.validate(project, pipeline.policy_for(settings))
+    render.render(project, g.corpus, g.findings, settings, workers=1)
+    docs = project.docs
+    c3 = g.findings.admiralty_grid["C"][3]
+    assert len(c3) > 2, "the bundled corpus has several C3 claims"
+    pages = [docs / "reliability/c3.md"] + [docs / f"reliability/c3/{n}.md" for n in range(2, (len(c3) + 1) // 2 + 1)]
+    shown = []
+    for number, path in enumerate(pages, 1):
+        text = path.read_text("utf-8")
+        shown += re.findall(r"\]\(\.\./(?:\.\./)?briefs/[^#)]+#([^)]+)\)", text)
+        assert f"**{number}**" in text  # the pager marks the page you are on
+    assert sorted(shown) == sorted(c3)
+    assert not (docs / f"reliability/c3/{len(pages) + 1}.md").exists()
+    grade = (docs / "reliability/c.md").read_text("utf-8")
+    assert f"{len(c3)} claims coded C3" in grade and "all " in grade and "{ #code-c3 }" in grade
