@@ -148,7 +148,6 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
             docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
         with clock("validate"):
             published = corpus_stage.build_corpus(docs, policy, problems)
-            models.save(docs)
         with clock("analyse"):
             findings = analysis.analyse(published)
         with clock("render"):

@@ -1,8 +1,9 @@
 """Validated models of unchanged corpus files, kept between builds.
 
 Parsing and validating every YAML file again is most of an incremental
-build's work. After a successful validation each file's model is pickled under
-the build folder (`build/.briefgen-cache/models/<code>/`), with the file's
+build's work. After a file loads and validates without a problem its model is pickled under
+the build folder (`build/.briefgen-cache/models/<code>/`) by whichever
+process parsed it, with the file's
 size, mtime and digest; the next build takes the model of a file whose size
 and mtime are unchanged instead of reading it (as make does). `<code>` hashes
 the generator's source and the pydantic version, so a new briefgen never reads
@@ -40,6 +41,7 @@ class ModelCache:
         self.root = root
         self.dir = root / "models" / code_key()
         self.hits = 0
+        self._ready = False
 
     def _entry(self, doc_path: str) -> Path:
         return self.dir / (hashlib.blake2b(doc_path.encode(), digest_size=12).hexdigest() + ".pickle")
@@ -61,19 +63,19 @@ class ModelCache:
         self.hits += 1
         return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, stamp=stamp, model=model, from_cache=True)
 
-    def save(self, docs: list[Document]) -> None:
-        """Keep the model of every document that was read from its file this time."""
-        fresh = [d for d in docs if d.model is not None and not d.from_cache and d.stamp is not None]
-        if not fresh:
+    def put(self, doc: Document, had_problems: bool) -> None:
+        """Keep the model of a document just read from its file, if it loaded and validated cleanly."""
+        if had_problems or doc.model is None or doc.problems or doc.stamp is None:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for old in self.dir.parent.iterdir():
-            if old != self.dir:
-                shutil.rmtree(old, ignore_errors=True)
-        for doc in fresh:
-            # the stamp taken before the file was read: a file edited since is read again next time
-            target = self._entry(doc.path)
-            tmp = target.with_suffix(".tmp")
-            with open(tmp, "wb") as f:
-                pickle.dump((doc.path, doc.stamp, doc.digest, doc.model), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+        if not self._ready:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for old in self.dir.parent.iterdir():
+                if old != self.dir:
+                    shutil.rmtree(old, ignore_errors=True)
+            self._ready = True
+        # the stamp taken before the file was read: a file edited since is read again next time
+        target = self._entry(doc.path)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump((doc.path, doc.stamp, doc.digest, doc.model), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)

@@ -225,31 +225,34 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
 
 
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
-_JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate)
+_JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate, cache)
 
 
-def _parse(file: Path, briefs_dir: Path, root: Path, validate) -> tuple[Document | None, list[Problem]]:
+def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem]]:
     doc, found = load_document(file, briefs_dir, root)
     if doc is not None and validate is not None:
         doc.model, doc.problems = validate(doc)
         doc.validated = True
         if doc.model is not None:
             doc.data = None  # the model holds it; positions are re-read from the file if needed
+        if cache is not None:
+            cache.put(doc, bool(found))
     return doc, found
 
 
 def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem]]]:
-    files, briefs_dir, root, validate = _JOB
-    return [_parse(f, briefs_dir, root, validate) for f in files[start:stop]]
+    files, briefs_dir, root, validate, cache = _JOB
+    return [_parse(f, briefs_dir, root, validate, cache) for f in files[start:stop]]
 
 
 def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers: int | None = None) -> tuple[list[Document], list[Problem]]:
     """Parse every file under `briefs_dir`; problems of all files together.
 
-    With a `cache.ModelCache`, files unchanged since the last successful
-    validation are not parsed: their documents come with their models. With
-    `validate` (`models.validate_document`), each parsed file is validated
-    right away, and many files are parsed and validated on every core.
+    With `validate` (`models.validate_document`), each parsed file is
+    validated right away, and many files are parsed and validated on every
+    core. With a `cache.ModelCache` too, files unchanged since they last
+    validated cleanly are not parsed: their documents come with their models;
+    the others' models are kept for next time.
     """
     global _JOB
     files = corpus_files(briefs_dir)
@@ -269,7 +272,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     pending = [files[i] for i in todo]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and validate is not None and len(pending) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods():
-        _JOB = (pending, briefs_dir, root, validate)
+        _JOB = (pending, briefs_dir, root, validate, cache)
         try:
             size = -(-len(pending) // (workers * 4))
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -278,7 +281,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
         finally:
             _JOB = None
     else:
-        results = [_parse(f, briefs_dir, root, validate) for f in pending]
+        results = [_parse(f, briefs_dir, root, validate, cache) for f in pending]
     for i, result in zip(todo, results):
         slots[i] = result
     docs = [doc for doc, _ in slots if doc is not None]

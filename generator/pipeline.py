@@ -27,14 +27,12 @@ def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | No
 def validate(project: Project, policy: Policy, use_cache: bool = True) -> Generated:
     """Load and check the corpus; raises ContentError with every problem.
 
-    Files unchanged since the last successful validation are taken from the
+    Files unchanged since they last validated cleanly are taken from the
     model cache in the build folder instead of being parsed again.
     """
     models = ModelCache(project.cache) if use_cache else None
     docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
     published = corpus.build_corpus(docs, policy, problems)
-    if models is not None:
-        models.save(docs)
     return Generated(published, analysis.analyse(published))
 
 
