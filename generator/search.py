@@ -1,0 +1,166 @@
+"""Search for the built site: Pagefind when served, lunr over a trimmed index from file://.
+
+mkdocs-material's search loads one lunr index of every page's full text into
+the reader's browser before it can answer: at 10,000 briefs that is tens of
+megabytes and seconds of waiting. After mkdocs has built the site (in the
+temporary folder, before the leak check and the swap), this stage makes two
+indexes from it:
+
+- **Pagefind** (`pagefind/`, run from the `pagefind-bin` package): a full-text
+  index split into chunks, so that a query fetches only the chunks of its
+  words and the fragments of the results it shows. It needs a web server: the
+  page's search script (`assets/briefgen-search.js`) answers Material's search
+  box from it when the site is served over http(s). Pagefind reads the
+  `<article>` of every page that carries `data-pagefind-body` (the theme
+  override leaves it off pages with `search: exclude` front matter), and skips
+  elements marked `data-search-exclude` (the graphs).
+- **lunr, trimmed** (`search/search_index.js`): from a `file://` copy a page
+  can neither fetch nor start a worker, so the same script runs Material's lunr
+  worker in a frame over an index inlined as a script. That index keeps one
+  entry per page (its title and the start of its text, which on actor pages
+  holds every name and alias) and drops sections and long text, so it stays
+  small enough to load and index at 10,000 briefs.
+
+Material's bundle still fetches `search/search_index.json` on every page view
+over http(s); it is left with the search configuration and no documents.
+Both indexes are written in a stable order: two builds are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# text kept per page in the offline (lunr) index: enough for a brief's bottom
+# line, an actor's names and aliases, a source's grade line
+PAGE_TEXT_LIMIT = 280
+# Pagefind's ready-made search interfaces: the site uses Material's search box instead
+_PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                    "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+# what Pagefind leaves out of the pages it reads: what Material's search leaves out
+# (graphs), permalink signs, and the lists of section index pages (each entry has a page)
+EXCLUDE_SELECTORS = ("[data-search-exclude]", "a.headerlink", "[data-bg-listing] table", "[data-bg-listing] ul",
+                     "[data-bg-listing] ol", "[data-bg-listing] figure")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_PARTIAL_ENTITY = re.compile(r"&[#\w]*$")
+
+
+class SearchError(Exception):
+    pass
+
+
+@dataclass
+class SearchStats:
+    seconds: dict[str, float] = field(default_factory=dict)
+    lunr_docs: int = 0
+    lunr_bytes: int = 0
+    pagefind_pages: int = 0
+    pagefind_bytes: int = 0
+
+
+def _plain(text: str) -> str:
+    """Index text is HTML (already escaped): drop the tags, keep the escapes."""
+    return _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return _PARTIAL_ENTITY.sub("", cut).rstrip() + " …"
+
+
+def trim_docs(docs: list[dict], limit: int = PAGE_TEXT_LIMIT) -> list[dict]:
+    """One entry per page: its title and the first `limit` characters of its text (page text, then its sections')."""
+    pages: dict[str, dict] = {}
+    texts: dict[str, list[str]] = {}
+    for doc in docs:
+        page, _, anchor = doc["location"].partition("#")
+        if page not in pages:
+            entry = {"location": page, "title": doc["title"] if not anchor else page, "text": ""}
+            pages[page] = entry
+            texts[page] = []
+        if not anchor:
+            pages[page]["title"] = doc["title"]
+            for key in ("boost", "tags"):
+                if key in doc:
+                    pages[page][key] = doc[key]
+        if sum(len(t) for t in texts[page]) < limit:
+            text = _plain(doc.get("text", ""))
+            if text:
+                texts[page].append(text)
+    for page, entry in pages.items():
+        entry["text"] = _cut(" ".join(texts[page]), limit)
+    return list(pages.values())
+
+
+def write_offline_index(site_dir: Path, limit: int = PAGE_TEXT_LIMIT) -> tuple[int, int]:
+    """search_index.json (full, from Material) -> search_index.js (trimmed, for file://) + a stub .json."""
+    folder = site_dir / "search"
+    source = folder / "search_index.json"
+    if not source.exists():
+        return 0, 0
+    index = json.loads(source.read_text("utf-8"))
+    docs = trim_docs(index.get("docs", []), limit)
+    data = json.dumps({"config": index["config"], "docs": docs}, ensure_ascii=False, separators=(",", ":"))
+    script = "var __index = " + data + "\n"
+    (folder / "search_index.js").write_text(script, "utf-8")
+    source.write_text(json.dumps({"config": index["config"], "docs": []}, separators=(",", ":")), "utf-8")
+    return len(docs), len(script.encode("utf-8"))
+
+
+def pagefind_executable() -> Path:
+    """The Pagefind binary: $BRIEFGEN_PAGEFIND if set, else the one the pagefind-bin package ships."""
+    if os.environ.get("BRIEFGEN_PAGEFIND"):
+        return Path(os.environ["BRIEFGEN_PAGEFIND"])
+    try:
+        from pagefind_bin import get_executable
+    except ImportError as e:  # pragma: no cover - a dependency of the package
+        raise SearchError("Pagefind is not installed (pip install pagefind-bin)") from e
+    return get_executable()
+
+
+def run_pagefind(site_dir: Path) -> tuple[int, int]:
+    """Index the built site with Pagefind into site_dir/pagefind/; returns (pages, bytes written)."""
+    exe = pagefind_executable()
+    # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
+    cmd = [str(exe), "--site", str(site_dir)]
+    for selector in EXCLUDE_SELECTORS:
+        cmd += ["--exclude-selectors", selector]
+    try:
+        proc = subprocess.run(cmd, cwd=site_dir, env=env, capture_output=True, text=True)
+    except OSError as e:
+        raise SearchError(f"Pagefind could not run ({exe}): {e}") from e
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise SearchError(f"Pagefind failed ({proc.returncode}): {out.strip()[-500:]}")
+    m = re.search(r"Indexed (\d+) pages?", out)
+    pages = int(m.group(1)) if m else 0
+    bundle = site_dir / "pagefind"
+    for name in _PAGEFIND_UNUSED:
+        (bundle / name).unlink(missing_ok=True)
+    shutil.rmtree(bundle / "playground", ignore_errors=True)
+    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+    return pages, size
+
+
+def build_search(site_dir: Path) -> SearchStats:
+    """Both indexes for a site mkdocs has just built in `site_dir`."""
+    stats = SearchStats()
+    t = time.perf_counter()
+    stats.lunr_docs, stats.lunr_bytes = write_offline_index(site_dir)
+    stats.seconds["lunr"] = time.perf_counter() - t
+    t = time.perf_counter()
+    stats.pagefind_pages, stats.pagefind_bytes = run_pagefind(site_dir)
+    stats.seconds["pagefind"] = time.perf_counter() - t
+    return stats
