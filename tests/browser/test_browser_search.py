@@ -68,6 +68,10 @@ def test_file_copy_searches_with_lunr_and_opens_the_actor(tab, file_copy, query,
         link.click()
     assert page.url == (file_copy / target / "index.html").as_uri()
     assert page.locator("h1").first.inner_text()
+    # and the page's own links open pages, not folder listings
+    with page.expect_navigation():
+        page.locator("a.md-tabs__link", has_text="Actors").click()
+    assert page.url == (file_copy / "actors/index.html").as_uri()
     assert not tab.outside_requests()
     assert not any("/pagefind/" in u for u in tab.requests)
 

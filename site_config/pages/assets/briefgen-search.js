@@ -203,6 +203,18 @@
   var mode = location.protocol === "file:" ? "file" : /^https?:$/.test(location.protocol) ? "served" : null;
   if (!mode) return;
   document.documentElement.setAttribute("data-bg-search", mode === "file" ? "lunr" : "pagefind");
+  if (mode === "file") {
+    // from the file system a folder address opens a listing, not its page: link index.html itself
+    var links = document.querySelectorAll("a[href]");
+    for (var i = 0; i < links.length; i++) {
+      var raw = links[i].getAttribute("href");
+      if (/^[a-z][a-z0-9+.-]*:/i.test(raw) || raw.charAt(0) === "#") continue;
+      var target = new URL(raw, location.href);
+      if (target.protocol === "file:" && /\/$/.test(target.pathname)) {
+        links[i].setAttribute("href", raw.replace(/^([^?#]*\/)(?=[?#]|$)/, "$1index.html"));
+      }
+    }
+  }
   if (mode === "file" && config.features.indexOf("search.highlight") >= 0) {
     // highlighting needs the index on every page view: from file:// load it only when searching
     config.features = config.features.filter(function (f) { return f !== "search.highlight"; });
