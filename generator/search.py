@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,38 +130,77 @@ def pagefind_executable() -> Path:
     return get_executable()
 
 
-def run_pagefind(site_dir: Path) -> tuple[int, int]:
-    """Index the built site with Pagefind into site_dir/pagefind/; returns (pages, bytes written)."""
-    exe = pagefind_executable()
-    # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
-    cmd = [str(exe), "--site", str(site_dir)]
-    for selector in EXCLUDE_SELECTORS:
-        cmd += ["--exclude-selectors", selector]
-    try:
-        proc = subprocess.run(cmd, cwd=site_dir, env=env, capture_output=True, text=True)
-    except OSError as e:
-        raise SearchError(f"Pagefind could not run ({exe}): {e}") from e
-    out = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        raise SearchError(f"Pagefind failed ({proc.returncode}): {out.strip()[-500:]}")
-    m = re.search(r"Indexed (\d+) pages?", out)
-    pages = int(m.group(1)) if m else 0
-    bundle = site_dir / "pagefind"
-    for name in _PAGEFIND_UNUSED:
-        (bundle / name).unlink(missing_ok=True)
-    shutil.rmtree(bundle / "playground", ignore_errors=True)
-    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
-    return pages, size
+class Indexer:
+    """Both indexes for a site mkdocs has just built in `site_dir`, made while the leak check runs.
+
+    start() writes the offline index (which the leak check then reads) and
+    starts Pagefind in a subprocess, writing into a folder beside the site;
+    finish() waits for it and moves its bundle into `site_dir/pagefind`. The
+    bundle holds only what Pagefind read from the site's pages, compressed,
+    so the check of those pages covers it; running both at once puts the two
+    cores to use. close() ends Pagefind if it still runs and removes its folder.
+    """
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self.stats = SearchStats()
+        self.out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-pagefind-", dir=site_dir.parent))
+        self.proc: subprocess.Popen | None = None
+        self.log = None
+        self.started = 0.0
+
+    def start(self) -> None:
+        t = time.perf_counter()
+        self.stats.lunr_docs, self.stats.lunr_bytes = write_offline_index(self.site_dir)
+        self.stats.seconds["lunr"] = time.perf_counter() - t
+        exe = pagefind_executable()
+        # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
+        cmd = [str(exe), "--site", str(self.site_dir), "--output-path", str(self.out / "pagefind")]
+        for selector in EXCLUDE_SELECTORS:
+            cmd += ["--exclude-selectors", selector]
+        self.log = open(self.out / "pagefind.log", "w+", encoding="utf-8")
+        self.started = time.perf_counter()
+        try:
+            self.proc = subprocess.Popen(cmd, cwd=self.out, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+        except OSError as e:
+            raise SearchError(f"Pagefind could not run ({exe}): {e}") from e
+
+    def finish(self) -> SearchStats:
+        code = self.proc.wait()
+        self.stats.seconds["pagefind"] = time.perf_counter() - self.started
+        self.log.seek(0)
+        out = self.log.read()
+        if code != 0:
+            raise SearchError(f"Pagefind failed ({code}): {out.strip()[-500:]}")
+        m = re.search(r"Indexed (\d+) pages?", out)
+        self.stats.pagefind_pages = int(m.group(1)) if m else 0
+        bundle = self.out / "pagefind"
+        for name in _PAGEFIND_UNUSED:
+            (bundle / name).unlink(missing_ok=True)
+        shutil.rmtree(bundle / "playground", ignore_errors=True)
+        self.stats.pagefind_bytes = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
+        target = self.site_dir / "pagefind"
+        if target.exists():  # a folder of the author's own would be replaced silently otherwise
+            raise SearchError(f"the site already has a {target.name}/ folder, where the search index goes")
+        os.rename(bundle, target)
+        return self.stats
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.log is not None:
+            self.log.close()
+        shutil.rmtree(self.out, ignore_errors=True)
 
 
 def build_search(site_dir: Path) -> SearchStats:
-    """Both indexes for a site mkdocs has just built in `site_dir`."""
-    stats = SearchStats()
-    t = time.perf_counter()
-    stats.lunr_docs, stats.lunr_bytes = write_offline_index(site_dir)
-    stats.seconds["lunr"] = time.perf_counter() - t
-    t = time.perf_counter()
-    stats.pagefind_pages, stats.pagefind_bytes = run_pagefind(site_dir)
-    stats.seconds["pagefind"] = time.perf_counter() - t
-    return stats
+    """Both indexes for a site mkdocs has just built in `site_dir`, one after the other."""
+    indexer = Indexer(site_dir)
+    try:
+        indexer.start()
+        return indexer.finish()
+    finally:
+        indexer.close()

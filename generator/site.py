@@ -92,13 +92,17 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
         if handler.messages:
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
+        indexer = search.Indexer(tmp)  # the search indexes, made while the leak check reads the pages
         try:
-            stats = search.build_search(tmp)
+            indexer.start()
+            problems = check(tmp) if check else []
+            if problems:
+                raise ContentError(problems)
+            stats = indexer.finish()
         except search.SearchError as e:
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"search index: {e}")])
-        problems = check(tmp) if check else []
-        if problems:
-            raise ContentError(problems)
+        finally:
+            indexer.close()
         _swap(tmp, site_dir)
         return stats
     finally:
