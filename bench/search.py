@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import html
 import http.server
 import json
 import os
@@ -109,17 +110,16 @@ def index_sizes(site: Path) -> dict:
 def pick_queries(site: Path, n_alias: int, n_words: int, seed: int) -> list[tuple[str, str | None]]:
     """Actor aliases with their actor page, and words of claim statements, from the built site."""
     rng = random.Random(seed)
-    text = (site / "search" / "search_index.js").read_text("utf-8")
-    docs = json.loads(text[text.index("{"):])["docs"]
     aliases = []
-    for d in docs:
-        if d["location"].startswith("actors/") and d["location"] != "actors/":
-            m = re.search(r"Also known as: (.*?)(?: Also searched as| …|$)", d["text"])
-            if m:
-                for alias in m.group(1).split(" · "):
-                    words = [w for w in re.split(r"[\s\-]+", alias) if len(w) >= 5 and w.lower() not in ("state", "group")]
-                    if words:
-                        aliases.append((max(words, key=len), d["location"]))
+    actors = sorted(p for p in (site / "actors").glob("*/index.html"))
+    for page in rng.sample(actors, min(len(actors), 200)):
+        m = re.search(r"Also known as:</strong>\s*(.*?)</p>", page.read_text("utf-8"))
+        if m:
+            location = page.parent.relative_to(site).as_posix() + "/"
+            for alias in html.unescape(m.group(1)).split(" · "):
+                words = [w for w in re.split(r"[\s\-]+", alias) if len(w) >= 5]
+                if words:
+                    aliases.append((max(words, key=len), location))
     rng.shuffle(aliases)
     words = []
     briefs = sorted((site / "briefs").glob("*/index.html"))
