@@ -28,6 +28,7 @@ Both indexes are written in a stable order: two builds are byte-identical.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -38,6 +39,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs.plugins import BasePlugin, event_priority
+
 # text kept per page in the offline (lunr) index: enough for a brief's bottom
 # line, an actor's names and aliases, a source's grade line
 PAGE_TEXT_LIMIT = 280
@@ -45,8 +48,9 @@ PAGE_TEXT_LIMIT = 280
 _PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                     "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 # what Pagefind leaves out of the pages it reads: what Material's search leaves out
-# (graphs), permalink signs, and the lists of section index pages (each entry has a page)
-EXCLUDE_SELECTORS = ("[data-search-exclude]", "a.headerlink", "[data-bg-listing] table", "[data-bg-listing] ul",
+# (the graphs; Material strips their data-search-exclude from the page), permalink
+# signs, and the lists of section index pages (each entry has a page of its own)
+EXCLUDE_SELECTORS = ("[data-search-exclude]", "figure.bg-graph", "a.headerlink", "[data-bg-listing] table", "[data-bg-listing] ul",
                      "[data-bg-listing] ol", "[data-bg-listing] figure")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -72,12 +76,18 @@ def _plain(text: str) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a space, never inside an escape; ` …` marks a cut."""
     if len(text) <= limit:
         return text
-    cut = text[:limit]
+    cut = text[:limit - 2]
     if " " in cut[limit // 2:]:
         cut = cut[:cut.rindex(" ")]
     return _PARTIAL_ENTITY.sub("", cut).rstrip() + " …"
+
+
+def _limit(entry: dict, limit: int) -> int:
+    """Boosted pages (actors) keep three times as much: every name, alias and plain spelling."""
+    return limit * 3 if "boost" in entry else limit
 
 
 def trim_docs(docs: list[dict], limit: int = PAGE_TEXT_LIMIT) -> list[dict]:
@@ -95,13 +105,72 @@ def trim_docs(docs: list[dict], limit: int = PAGE_TEXT_LIMIT) -> list[dict]:
             for key in ("boost", "tags"):
                 if key in doc:
                     pages[page][key] = doc[key]
-        if sum(len(t) for t in texts[page]) < limit:
+        if sum(len(t) for t in texts[page]) < _limit(pages[page], limit):
             text = _plain(doc.get("text", ""))
             if text:
                 texts[page].append(text)
     for page, entry in pages.items():
-        entry["text"] = _cut(" ".join(texts[page]), limit)
+        entry["text"] = _cut(" ".join(texts[page]), _limit(entry, limit))
     return list(pages.values())
+
+
+_H1_END = re.compile(r"</h1\s*>", re.I)
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+_EXCLUDED = re.compile(r"<[a-z]+\b[^>]*\bdata-search-exclude\b", re.I)
+
+
+def page_entry(page, limit: int = PAGE_TEXT_LIMIT) -> dict:
+    """The offline index's entry for a page, from its HTML: title, and the start of its text after the h1."""
+    content = page.content or ""
+    m = _H1_END.search(content)
+    head = content[m.end() if m else 0:][: limit * 60]
+    excluded = _EXCLUDED.search(head)
+    if excluded:
+        head = head[:excluded.start()]
+    text = html.escape(html.unescape(_plain(_HEADERLINK.sub("", head))), quote=False)
+    title = html.escape(html.unescape(str(page.meta.get("title") or page.title or "")), quote=False)
+    entry = {"location": page.url, "title": title, "text": text}
+    tags = page.meta.get("tags")
+    if isinstance(tags, list):
+        entry["tags"] = [str(t) for t in tags if isinstance(t, (str, int, float, bool))]
+    search = page.meta.get("search") or {}
+    if isinstance(search, dict) and "boost" in search:
+        entry["boost"] = search["boost"]
+    entry["text"] = _cut(text, _limit(entry, limit))
+    return entry
+
+
+class LightIndexPlugin(BasePlugin):
+    """Makes mkdocs-material's search plugin index each page's title and first words only.
+
+    Material parses every page into sections of full text (a sixth of the
+    build's time at 1,000 briefs), most of which the offline index then drops.
+    This plugin, added by the build after Material's (generator/site.py),
+    replaces that step of Material's index with page_entry(); if Material's
+    plugin is not there or not of the expected shape it does nothing, and
+    write_offline_index() trims the full index after the build as before.
+    """
+
+    @event_priority(-100)  # after Material's own on_config, which makes its index
+    def on_config(self, config):
+        plugin = config.plugins.get("material/search") or config.plugins.get("search")
+        index = getattr(plugin, "search_index", None)
+        if index is None or not hasattr(index, "add_entry_from_context") or not isinstance(getattr(index, "entries", None), list):
+            return config
+
+        def add_entry_from_context(page):
+            search = page.meta.get("search") or {}
+            if isinstance(search, dict) and search.get("exclude"):
+                return
+            index.entries.append(page_entry(page))
+
+        index.add_entry_from_context = add_entry_from_context
+        return config
+
+
+def attach(config) -> None:
+    """Add LightIndexPlugin to a loaded mkdocs configuration."""
+    config.plugins["briefgen/light-search-index"] = LightIndexPlugin()
 
 
 def write_offline_index(site_dir: Path, limit: int = PAGE_TEXT_LIMIT) -> tuple[int, int]:

@@ -85,6 +85,7 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     try:
         try:
             config = mkdocs_config(project, settings, tmp, highest_tlp=highest_tlp)
+            search.attach(config)
             with _source_date(epoch):
                 build(config)
         except (MkDocsException, SystemExit) as e:
