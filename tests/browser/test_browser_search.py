@@ -146,3 +146,38 @@ def test_search_results_show_markup_as_text(tab, hostile_site, how):
     finally:
         if how == "served":
             server.shutdown()
+
+
+def test_preview_searches_with_materials_worker(tab, tmp_path):
+    """`briefgen serve` runs no Pagefind: its full lunr index is answered by Material's own worker."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    project = Project(tmp_path / "proj")
+    for rel, text in MINIMAL.items():
+        project.write(rel, text)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page = tab.page
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if page.goto(f"http://127.0.0.1:{port}/").status == 200:
+                    break
+            except Exception:
+                pass
+            assert time.time() < deadline, "serve did not come up"
+            time.sleep(0.5)
+        search(page, "Alfa")
+        page.locator('.md-search-result__list a[href*="/actors/alpha-group/"]').first.wait_for(timeout=15000)
+        assert not any("/pagefind/" in u for u in tab.requests)
+        assert not tab.outside_requests()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
