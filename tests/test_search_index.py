@@ -52,6 +52,7 @@ def test_served_index_is_pagefind_and_the_lunr_json_is_a_stub(site):
     # one fragment per page that carries data-pagefind-body; pages left out of search carry none
     bodies = [p for p in site.rglob("*.html") if "data-pagefind-body" in p.read_text("utf-8")]
     assert len(list((bundle / "fragment").iterdir())) == len(bodies)
+    assert "data-pagefind-body" not in (site / "404.html").read_text("utf-8")
     for url in EXCLUDED:
         assert "data-pagefind-body" not in (site / url / "index.html").read_text("utf-8"), url
     for url in ("actors/isis/", "briefs/idleb-isis-hts/", ""):
