@@ -105,9 +105,11 @@ def test_materials_search_plugin_indexes_pages_lightly(tmp_path):
     """Material's full-text parse is replaced by one entry per page (its result is what the offline index keeps)."""
     from generator import site
     from generator.config import Project
-    from support import REPO
+    from support import Project as Copy
 
-    project = Project(REPO)
+    copy = Copy(tmp_path / "proj")
+    project = Project(copy.root)
+    project.docs.mkdir(parents=True)
     config = site.mkdocs_config(project, project.settings(), tmp_path / "site")
     search.attach(config)
     config = config.plugins.on_config(config)
