@@ -117,9 +117,8 @@ def pick_queries(site: Path, n_alias: int, n_words: int, seed: int) -> list[tupl
         if m:
             location = page.parent.relative_to(site).as_posix() + "/"
             for alias in html.unescape(m.group(1)).split(" · "):
-                words = [w for w in re.split(r"[\s\-]+", alias) if len(w) >= 5]
-                if words:
-                    aliases.append((max(words, key=len), location))
+                if len(alias) >= 5:  # typed as written: a word of it may be another actor's name
+                    aliases.append((alias, location))
     rng.shuffle(aliases)
     words = []
     briefs = sorted((site / "briefs").glob("*/index.html"))

@@ -19,7 +19,9 @@ indexes from it:
   worker in a frame over an index inlined as a script. That index keeps one
   entry per page (its title and the start of its text, which on actor pages
   holds every name and alias) and drops sections and long text, so it stays
-  small enough to load and index at 10,000 briefs.
+  small enough to load and index at 10,000 briefs. An actor's names and
+  aliases go in the entry's tags, the field lunr weighs most, and show under
+  the result.
 
 Material's bundle still fetches `search/search_index.json` on every page view
 over http(s); it is left with the search configuration and no documents.
@@ -117,6 +119,21 @@ def trim_docs(docs: list[dict], limit: int = PAGE_TEXT_LIMIT) -> list[dict]:
 _H1_END = re.compile(r"</h1\s*>", re.I)
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 _EXCLUDED = re.compile(r"<[a-z]+\b[^>]*\bdata-search-exclude\b", re.I)
+# an actor page's other names: "Also known as: A · B" and "Also searched as: C, D" (templates/actor.md.j2)
+_ALIASES = re.compile(r'<p class="bg-aliases"[^>]*>(?:<strong>[^<]*</strong>)?(.*?)</p>', re.S)
+_SEARCH_TERMS = re.compile(r'<p class="bg-search-terms"[^>]*>[^:<]*:(.*?)</p>', re.S)
+
+
+def _names(content: str) -> list[str]:
+    names: list[str] = []
+    for pattern, sep in ((_ALIASES, " · "), (_SEARCH_TERMS, ", ")):
+        m = pattern.search(content)
+        if m:
+            for name in html.unescape(_TAG.sub("", m.group(1))).split(sep):
+                name = html.escape(" ".join(name.split()), quote=False)
+                if name and name not in names:
+                    names.append(name)
+    return names
 
 
 def page_entry(page, limit: int = PAGE_TEXT_LIMIT) -> dict:
@@ -133,6 +150,9 @@ def page_entry(page, limit: int = PAGE_TEXT_LIMIT) -> dict:
     tags = page.meta.get("tags")
     if isinstance(tags, list):
         entry["tags"] = [str(t) for t in tags if isinstance(t, (str, int, float, bool))]
+    names = _names(content)
+    if names:  # lunr's tags field weighs most: an actor is found first by any of its names
+        entry["tags"] = entry.get("tags", []) + names
     search = page.meta.get("search") or {}
     if isinstance(search, dict) and "boost" in search:
         entry["boost"] = search["boost"]
