@@ -210,8 +210,10 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
         for times in (clock.wall, clock.cpu):  # mkdocs alone: the site build less the leak check
             times["mkdocs"] = times.pop("site") - times.get("leak", 0.0)
         res["html_pages"] = sum(1 for _ in site_dir.rglob("*.html"))
-        index = site_dir / "search" / "search_index.json"
+        # search: search_index.json is a stub; the lunr index for file:// is search_index.js, the served one pagefind/
+        index = site_dir / "search" / "search_index.js"
         res["search_index_bytes"] = index.stat().st_size if index.exists() else None
+        res["pagefind_bytes"] = sum(p.stat().st_size for p in (site_dir / "pagefind").rglob("*") if p.is_file())
         res["site_bytes"] = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
     res.update(clock.wall)
     res["cpu"] = clock.cpu

@@ -1,8 +1,10 @@
 """Stage 6: the generated Markdown, built by mkdocs into a static site, swapped in atomically.
 
-mkdocs writes into a fresh temporary folder beside the target; only when the
-build (strict: any mkdocs warning fails it) and the leak check pass is that
-folder renamed into place. A failed build leaves the previous site as it was.
+mkdocs writes into a fresh temporary folder beside the target, then the
+search indexes are made from it (generator/search.py: Pagefind, and a trimmed
+lunr index for file://); only when the build (strict: any mkdocs warning fails
+it), the indexing and the leak check pass is that folder renamed into place. A
+failed build leaves the previous site as it was.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Callable
 
-from . import vocab
+from . import search, vocab
 from .config import Project, Settings
 from .errors import ContentError, Problem
 
@@ -69,8 +71,8 @@ def _source_date(epoch: int | None):
 
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None,
-               highest_tlp: str = "clear", epoch: int | None = None) -> None:
-    """Run mkdocs into a temporary folder, check it, then swap it in as `site_dir`."""
+               highest_tlp: str = "clear", epoch: int | None = None) -> search.SearchStats:
+    """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
@@ -83,6 +85,7 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     try:
         try:
             config = mkdocs_config(project, settings, tmp, highest_tlp=highest_tlp)
+            search.attach(config)
             with _source_date(epoch):
                 build(config)
         except (MkDocsException, SystemExit) as e:
@@ -90,10 +93,19 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
         if handler.messages:
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
-        problems = check(tmp) if check else []
-        if problems:
-            raise ContentError(problems)
+        indexer = search.Indexer(tmp)  # the search indexes, made while the leak check reads the pages
+        try:
+            indexer.start()
+            problems = check(tmp) if check else []
+            if problems:
+                raise ContentError(problems)
+            stats = indexer.finish()
+        except search.SearchError as e:
+            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"search index: {e}")])
+        finally:
+            indexer.close()
         _swap(tmp, site_dir)
+        return stats
     finally:
         logger.removeHandler(handler)
         shutil.rmtree(tmp, ignore_errors=True)

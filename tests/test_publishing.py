@@ -50,4 +50,4 @@ def test_two_builds_are_byte_identical(minimal, tmp_path):
     assert minimal.run("build", "--site-dir", str(tmp_path / "b")).code == 0
     a, b = _tree_digest(tmp_path / "a"), _tree_digest(tmp_path / "b")
     assert a == b
-    assert "sitemap.xml.gz" in a and "search/search_index.json" in a
+    assert "sitemap.xml.gz" in a and "search/search_index.js" in a and "pagefind/pagefind-entry.json" in a

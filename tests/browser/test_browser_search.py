@@ -1,0 +1,183 @@
+"""Search in a real browser: Pagefind when the site is served, lunr from a file:// copy; aliases, safety, accessibility."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browser_support import shot
+from conftest import serve_dir
+from support import MINIMAL, Project
+
+ALIASES = [
+    ("Nusra", "actors/hts/"),
+    ("Daesh", "actors/isis/"),
+    ("Jolani", "actors/abu-muhammad-al-julani/"),
+    ("MIT", "actors/turkish-intelligence/"),
+    ("Erdogan", "actors/recep-tayyip-erdogan/"),
+    ("Qurashi", "actors/abu-al-hussein-al-qurashi/"),
+    ("al-Qurashi", "actors/abu-al-hussein-al-qurashi/"),
+    ("Erdoğan", "actors/recep-tayyip-erdogan/"),
+]
+
+
+@pytest.fixture(scope="module")
+def file_copy(built_site, tmp_path_factory) -> Path:
+    """The built site copied elsewhere, as a reader would unpack it, opened from the file system."""
+    copy = tmp_path_factory.mktemp("file-copy") / "site"
+    shutil.copytree(built_site, copy)
+    return copy
+
+
+def search(page, query: str):
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially(query, delay=30)
+    page.locator(".md-search-result__meta", has_text=re.compile("matching")).wait_for(timeout=15000)
+    page.wait_for_function(f"() => document.querySelector('input.md-search__input').value === {query!r}")
+
+
+@pytest.mark.parametrize("query,target", ALIASES)
+def test_served_search_answers_from_pagefind(tab, base_url, query, target):
+    page = tab.page
+    page.goto(base_url + "/")
+    assert page.locator("html").get_attribute("data-bg-search") == "pagefind"
+    search(page, query)
+    link = page.locator(f'.md-search-result__list a[href*="/{target}?"], .md-search-result__list a[href$="/{target}"]').first
+    link.wait_for(timeout=15000)
+    assert any("/pagefind/pagefind.js" in u for u in tab.requests)
+    assert not any(u.endswith("search_index.js") for u in tab.requests)  # the offline index is for file:// only
+    with page.expect_navigation():
+        link.click()
+    assert page.url.split("?")[0].endswith(f"/{target}")
+    assert page.locator("h1").first.inner_text()
+    assert not tab.outside_requests()
+
+
+@pytest.mark.parametrize("query,target", ALIASES)
+def test_file_copy_searches_with_lunr_and_opens_the_actor(tab, file_copy, query, target):
+    page = tab.page
+    page.goto((file_copy / "index.html").as_uri())
+    assert page.locator("html").get_attribute("data-bg-search") == "lunr"
+    search(page, query)
+    link = page.locator(f'.md-search-result__list a[href$="/{target}index.html"]').first
+    link.wait_for(timeout=15000)
+    with page.expect_navigation():
+        link.click()
+    assert page.url == (file_copy / target / "index.html").as_uri()
+    assert page.locator("h1").first.inner_text()
+    # and the page's own links open pages, not folder listings
+    with page.expect_navigation():
+        page.locator("a.md-tabs__link", has_text="Actors").click()
+    assert page.url == (file_copy / "actors/index.html").as_uri()
+    assert not tab.outside_requests()
+    assert not any("/pagefind/" in u for u in tab.requests)
+
+
+def test_enter_opens_the_best_result(tab, base_url):
+    page = tab.page
+    page.goto(base_url + "/briefs/")
+    page.keyboard.press("/")
+    page.keyboard.type("Daesh", delay=30)
+    page.locator('.md-search-result__list a[href*="/actors/isis/"]').first.wait_for(timeout=15000)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/actors/isis/" in page.url
+
+
+def test_results_show_a_count_and_sections(tab, base_url):
+    page = tab.page
+    page.goto(base_url + "/")
+    search(page, "Qurashi")
+    page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+    meta = page.locator(".md-search-result__meta").inner_text()
+    assert re.match(r"^\d+( / \d+)? matching documents?$", meta), meta
+    assert page.locator(".md-search-result__list mark").count() >= 1  # matches are highlighted in the excerpts
+    shot(page, "search-served")
+
+
+@pytest.mark.parametrize("how", ["served", "file"])
+def test_search_with_results_open_has_no_serious_accessibility_violation(tab, base_url, file_copy, how):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = tab.page
+    page.goto(base_url + "/" if how == "served" else (file_copy / "index.html").as_uri())
+    search(page, "Qurashi")
+    page.locator(".md-search-result__item").first.wait_for(timeout=15000)
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}" for v in bad)
+    shot(page, f"search-{how}")
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    """A brief whose claim statement is markup: the page shows it as text; search results must too."""
+    project = Project(tmp_path_factory.mktemp("hostile-search") / "proj")
+    for rel, text in MINIMAL.items():
+        project.write(rel, text)
+    brief = project.root / "briefs/2024/first-brief.yaml"
+    brief.write_text(brief.read_text().replace(
+        "statement: Alpha says it did it.",
+        "statement: \"Zorblax <img src=x onerror=window.__pwned=1> says <b>it</b> did it\""))
+    r = project.run("build")
+    assert r.code == 0, r.err
+    return project.root / "site"
+
+
+@pytest.mark.parametrize("how", ["served", "file"])
+def test_search_results_show_markup_as_text(tab, hostile_site, how):
+    page = tab.page
+    if how == "served":
+        server, url = serve_dir(hostile_site)
+        page.goto(url + "/")
+    else:
+        page.goto((hostile_site / "index.html").as_uri())
+    try:
+        search(page, "Zorblax")
+        item = page.locator(".md-search-result__item").first
+        item.wait_for(timeout=15000)
+        page.wait_for_timeout(300)
+        assert page.locator(".md-search-result__list img, .md-search-result__list b").count() == 0
+        assert page.evaluate("() => window.__pwned") is None
+        assert "<img" in page.locator(".md-search-result__list").inner_text() or "Zorblax" in page.locator(".md-search-result__list").inner_text()
+    finally:
+        if how == "served":
+            server.shutdown()
+
+
+def test_preview_searches_with_materials_worker(tab, tmp_path):
+    """`briefgen serve` runs no Pagefind: its full lunr index is answered by Material's own worker."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    project = Project(tmp_path / "proj")
+    for rel, text in MINIMAL.items():
+        project.write(rel, text)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    page = tab.page
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if page.goto(f"http://127.0.0.1:{port}/").status == 200:
+                    break
+            except Exception:
+                pass
+            assert time.time() < deadline, "serve did not come up"
+            time.sleep(0.5)
+        search(page, "Alfa")
+        page.locator('.md-search-result__list a[href*="/actors/alpha-group/"]').first.wait_for(timeout=15000)
+        assert not any("/pagefind/" in u for u in tab.requests)
+        assert not tab.outside_requests()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
