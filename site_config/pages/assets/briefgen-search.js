@@ -23,7 +23,7 @@
   var root = new URL(config.base.replace(/\/?$/, "/"), location.href);  // the site's root, with a slash
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
   var SHOWN = 10;        // results whose fragments are fetched and shown
-  var DEBOUNCE = 120;    // ms of quiet typing before Pagefind is asked
+  var DEBOUNCE = 150;    // ms of quiet typing before Pagefind is asked
 
   function isSearchWorker(url) {
     return /(^|\/)workers\/search\.[^\/]*\.js$/.test(String(url));
@@ -103,6 +103,12 @@
         return;
       }
       this.load();
+      // a word just begun matches every indexed word it starts, whose index chunks can weigh
+      // megabytes: leave a last word under three letters out, and wait for a second letter
+      var words = query.split(/\s+/);
+      if (words.length > 1 && words[words.length - 1].length < 3) words.pop();
+      query = words.join(" ");
+      if (query.length < 2) return;
       this.timer = setTimeout(function () { self.search(query, seq); }, DEBOUNCE);
     }
   };
