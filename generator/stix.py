@@ -19,7 +19,9 @@ brief                  ``report`` (name = title, description = summary,
                        ["threat-report"], labels = tags, object_refs = its
                        claims, analyses and judgments, every actor, source,
                        hypothesis and question they mention, and the
-                       contradicts/corroborates relationships of its claims)
+                       contradicts/corroborates relationships of its claims;
+                       a brief with no items yet refers to the briefgen
+                       identity, since STIX requires one reference)
 actor armed-group      ``threat-actor`` with ``aliases``. No ``intrusion-set``:
                        that type is for cyber-intrusion activity, which the
                        contract's actors are not.
@@ -519,7 +521,7 @@ class _Export:
             description=brief.summary,
             report_types=["threat-report"],
             labels=list(brief.tags),
-            object_refs=sorted(refs),
+            object_refs=sorted(refs) or [self.system_id],  # STIX requires one; a brief with no items yet has briefgen's
             object_marking_refs=self.marking(brief.tlp),
             x_briefgen_id=brief_id,
             x_briefgen_kind="brief",

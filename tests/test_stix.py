@@ -424,3 +424,19 @@ def test_minimal_corpus_dates_and_precision(minimal):
     for o in objects:
         if o.get("x_briefgen_kind") in ("actor", "source"):
             assert o["created"] == o["modified"] == "1970-01-01T00:00:00.000Z"
+
+
+def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
+    """STIX requires a report to refer to at least one object; an empty brief refers to briefgen's identity."""
+    minimal.write("2024/empty-brief.yaml", """
+        title: Nothing yet
+        published: "2024-04"
+        tlp: clear
+        summary: A brief whose claims are still being written.
+        """)
+    text = export(minimal.root)
+    validate(text)
+    objects = json.loads(text)["objects"]
+    report = find(objects, "brief", "empty-brief")
+    system = next(o for o in objects if o["type"] == "identity" and o.get("identity_class") == "system")
+    assert report["object_refs"] == [system["id"]]
