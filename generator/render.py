@@ -266,6 +266,8 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return "index.md"
     if kind == "timeline":
         return f"timeline/{item_id}.md" if item_id else "timeline/index.md"
+    if kind == "contradictions" and item_id:  # "2" for its second page
+        return f"contradictions/{item_id}.md"
     if kind in ("contradictions", "methodology"):
         return f"{kind}.md"
     section = {"brief": "briefs", "actor": "actors", "source": "sources"}[kind]
@@ -393,12 +395,19 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
             "year": year, "by_occurred": findings.occurred_by_year.get(year, []), "by_reported": findings.reported_by_year.get(year, []),
         }, inputs.briefs_of([*findings.occurred_by_year.get(year, []), *findings.reported_by_year.get(year, [])]))
-    yield Page("contradictions.md", "contradictions.md.j2", {"pairs": findings.contradictions},
-               inputs.briefs_of(c for pair in findings.contradictions for c in pair))
+    pairs = findings.contradictions
+    drawn = inputs.briefs_of(c for pair in pairs for c in pair)  # every page shows the count
+    chunks = [pairs[i:i + CONTRADICTIONS_PAGE_SIZE] for i in range(0, len(pairs), CONTRADICTIONS_PAGE_SIZE)] or [[]]
+    pager = [(n, "" if n == 1 else str(n)) for n in range(1, len(chunks) + 1)]
+    for (n, target), chunk in zip(pager, chunks):
+        yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
+            "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
+        }, drawn)
 
 
 GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
 CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
+CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
 
 
 def _sibling(actor_id: str) -> str:

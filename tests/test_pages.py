@@ -34,3 +34,20 @@ def test_code_pages_split_and_cover_every_claim(tmp_path, monkeypatch):
     assert not (docs / f"reliability/c3/{len(pages) + 1}.md").exists()
     grade = (docs / "reliability/c.md").read_text("utf-8")
     assert f"{len(c3)} claims coded C3" in grade and "all " in grade and "{ #code-c3 }" in grade
+
+
+def test_contradictions_split_into_pages(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+    monkeypatch.setattr(render, "CONTRADICTIONS_PAGE_SIZE", 2)
+    project = Project(root)
+    settings = project.settings()
+    g = pipeline.validate(project, pipeline.policy_for(settings))
+    render.render(project, g.corpus, g.findings, settings, workers=1)
+    pairs = g.findings.contradictions
+    assert len(pairs) > 2, "the bundled corpus has several contradictions"
+    pages = [project.docs / "contradictions.md"] + [project.docs / f"contradictions/{n}.md" for n in range(2, (len(pairs) + 1) // 2 + 1)]
+    headings = [line for p in pages for line in p.read_text("utf-8").splitlines() if line.startswith("## ")]
+    assert len(headings) == len(pairs)
+    assert "[1](../contradictions.md)" in pages[1].read_text("utf-8")
