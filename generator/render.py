@@ -392,9 +392,28 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         "undated": len(corpus.claims) - len(findings.by_occurred),
     })
     for year in years:
+        occurred, reported = findings.occurred_by_year.get(year, []), findings.reported_by_year.get(year, [])
+        drawn = inputs.briefs_of([*occurred, *reported])
+        common = {"year": year, "month": None, "period": str(year)}
+        if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
+            yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
+                **common, "by_occurred": occurred, "by_reported": reported, "months": [],
+            }, drawn)
+            continue
+        # a long year: a page a month; claims dated only to the year stay on the year's page
+        month_of = {c: date_key(corpus.claims[c].occurred)[1] for c in occurred}
+        reported_month = {c: date_key(corpus.claims[c].reported)[1] for c in reported}
+        months = sorted({m for m in [*month_of.values(), *reported_month.values()] if m})
+        counts = [(m, MONTHS[m - 1], sum(1 for c in occurred if month_of[c] == m), sum(1 for c in reported if reported_month[c] == m)) for m in months]
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
-            "year": year, "by_occurred": findings.occurred_by_year.get(year, []), "by_reported": findings.reported_by_year.get(year, []),
-        }, inputs.briefs_of([*findings.occurred_by_year.get(year, []), *findings.reported_by_year.get(year, [])]))
+            **common, "by_occurred": [c for c in occurred if not month_of[c]], "by_reported": [c for c in reported if not reported_month[c]],
+            "months": counts,
+        }, drawn)
+        for m in months:
+            in_month = [c for c in occurred if month_of[c] == m], [c for c in reported if reported_month[c] == m]
+            yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
+                "year": year, "month": m, "period": f"{MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
+            }, inputs.briefs_of([*in_month[0], *in_month[1]]))
     pairs = findings.contradictions
     drawn = inputs.briefs_of(c for pair in pairs for c in pair)  # every page shows the count
     chunks = [pairs[i:i + CONTRADICTIONS_PAGE_SIZE] for i in range(0, len(pairs), CONTRADICTIONS_PAGE_SIZE)] or [[]]
@@ -408,6 +427,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
 GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
 CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
 CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
+TIMELINE_MONTHS_ABOVE = 500  # a year with more claims than this gets a page a month
 
 
 def _sibling(actor_id: str) -> str:

@@ -51,3 +51,23 @@ def test_contradictions_split_into_pages(tmp_path, monkeypatch):
     headings = [line for p in pages for line in p.read_text("utf-8").splitlines() if line.startswith("## ")]
     assert len(headings) == len(pairs)
     assert "[1](../contradictions.md)" in pages[1].read_text("utf-8")
+
+
+def test_a_long_year_gets_a_page_a_month(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+    monkeypatch.setattr(render, "TIMELINE_MONTHS_ABOVE", 1)
+    project = Project(root)
+    settings = project.settings()
+    g = pipeline.validate(project, pipeline.policy_for(settings))
+    render.render(project, g.corpus, g.findings, settings, workers=1)
+    occurred, reported = g.findings.occurred_by_year[2023], g.findings.reported_by_year[2023]
+    year = (project.docs / "timeline/2023.md").read_text("utf-8")
+    assert "## Month by month" in year and "[August 2023](2023/08.md)" in year
+    months = sorted((project.docs / "timeline/2023").glob("*.md"))
+    rows = [line for p in [project.docs / "timeline/2023.md", *months] for line in p.read_text("utf-8").splitlines()
+            if line.startswith("| ") and "briefs/" in line]
+    assert len(rows) == len(occurred) + len(reported)  # every claim once in each of its two tables
+    august = (project.docs / "timeline/2023/08.md").read_text("utf-8")
+    assert august.startswith('---\ntitle: "Timeline: August 2023"') and "[all of 2023](../2023.md)" in august
