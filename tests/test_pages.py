@@ -11,16 +11,22 @@ from generator import pipeline, render
 from generator.config import Project
 
 
-def test_code_pages_split_and_cover_every_claim(tmp_path, monkeypatch):
+def _render_bundled(tmp_path, monkeypatch, **sizes):
+    """The bundled corpus rendered with smaller page sizes (render.CODE_PAGE_SIZE=2 and the like)."""
     root = tmp_path / "proj"
     for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
-    monkeypatch.setattr(render, "CODE_PAGE_SIZE", 2)
-    monkeypatch.setattr(render, "GRADE_PREVIEW", 1)
+    for name, value in sizes.items():
+        monkeypatch.setattr(render, name, value)
     project = Project(root)
     settings = project.settings()
     g = pipeline.validate(project, pipeline.policy_for(settings))
     render.render(project, g.corpus, g.findings, settings, workers=1)
+    return project, g
+
+
+def test_code_pages_split_and_cover_every_claim(tmp_path, monkeypatch):
+    project, g = _render_bundled(tmp_path, monkeypatch, CODE_PAGE_SIZE=2, GRADE_PREVIEW=1)
     docs = project.docs
     c3 = g.findings.admiralty_grid["C"][3]
     assert len(c3) > 2, "the bundled corpus has several C3 claims"
@@ -37,14 +43,7 @@ def test_code_pages_split_and_cover_every_claim(tmp_path, monkeypatch):
 
 
 def test_contradictions_split_into_pages(tmp_path, monkeypatch):
-    root = tmp_path / "proj"
-    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
-    monkeypatch.setattr(render, "CONTRADICTIONS_PAGE_SIZE", 2)
-    project = Project(root)
-    settings = project.settings()
-    g = pipeline.validate(project, pipeline.policy_for(settings))
-    render.render(project, g.corpus, g.findings, settings, workers=1)
+    project, g = _render_bundled(tmp_path, monkeypatch, CONTRADICTIONS_PAGE_SIZE=2)
     pairs = g.findings.contradictions
     assert len(pairs) > 2, "the bundled corpus has several contradictions"
     pages = [project.docs / "contradictions.md"] + [project.docs / f"contradictions/{n}.md" for n in range(2, (len(pairs) + 1) // 2 + 1)]
@@ -54,14 +53,7 @@ def test_contradictions_split_into_pages(tmp_path, monkeypatch):
 
 
 def test_a_long_year_gets_a_page_a_month(tmp_path, monkeypatch):
-    root = tmp_path / "proj"
-    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
-        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
-    monkeypatch.setattr(render, "TIMELINE_MONTHS_ABOVE", 1)
-    project = Project(root)
-    settings = project.settings()
-    g = pipeline.validate(project, pipeline.policy_for(settings))
-    render.render(project, g.corpus, g.findings, settings, workers=1)
+    project, g = _render_bundled(tmp_path, monkeypatch, TIMELINE_MONTHS_ABOVE=1)
     occurred, reported = g.findings.occurred_by_year[2023], g.findings.reported_by_year[2023]
     year = (project.docs / "timeline/2023.md").read_text("utf-8")
     assert "## Month by month" in year and "[August 2023](2023/08.md)" in year
