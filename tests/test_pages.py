@@ -1,4 +1,4 @@
-"""Long listings are split into pages: every claim of an Admiralty code is on exactly one of its pages."""
+"""Long listings are split into pages (Admiralty codes, contradictions, timeline months): every item is on exactly one page."""
 
 from __future__ import annotations
 
