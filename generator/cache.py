@@ -14,8 +14,8 @@ parse. The cache is local scratch: delete the build folder to drop it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import os
 import pickle
 import shutil
 import sys
@@ -23,12 +23,14 @@ from pathlib import Path
 
 import pydantic
 
-from .load import Document
+from .load import Document, stamp_of
 
 _CODE = Path(__file__).resolve().parent
 
 
+@functools.lru_cache(maxsize=1)
 def code_key() -> str:
+    """A hash of briefgen's own source and the pydantic version: what every cache entry depends on."""
     h = hashlib.blake2b(digest_size=8)
     h.update(f"{sys.version_info[:2]} {pydantic.VERSION}".encode())
     for f in sorted(_CODE.glob("*.py")):
@@ -46,19 +48,15 @@ class ModelCache:
     def _entry(self, doc_path: str) -> Path:
         return self.dir / (hashlib.blake2b(doc_path.encode(), digest_size=12).hexdigest() + ".pickle")
 
-    @staticmethod
-    def _stamp(st: os.stat_result) -> tuple[int, int, int]:
-        return (st.st_size, st.st_mtime_ns, st.st_ino)
-
     def get(self, file: Path, doc_path: str, kind: str, doc_id: str) -> Document | None:
         """The document with its model, if the file is unchanged since the model was kept."""
+        stamp = stamp_of(file)
         try:
-            stamp = self._stamp(file.stat())
             with open(self._entry(doc_path), "rb") as f:
                 kept_path, kept_stamp, digest, model = pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return None
-        if kept_path != doc_path or tuple(kept_stamp) != stamp:
+        if stamp is None or kept_path != doc_path or tuple(kept_stamp) != stamp:
             return None
         self.hits += 1
         return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, stamp=stamp, model=model, from_cache=True)
@@ -74,8 +72,6 @@ class ModelCache:
                     shutil.rmtree(old, ignore_errors=True)
             self._ready = True
         # the stamp taken before the file was read: a file edited since is read again next time
-        target = self._entry(doc.path)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump((doc.path, doc.stamp, doc.digest, doc.model), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
+        from .incremental import save_pickle
+
+        save_pickle(self._entry(doc.path), (doc.path, doc.stamp, doc.digest, doc.model))

@@ -147,10 +147,9 @@ def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> 
     With a `cache` folder and the corpus's `incremental.Inputs`, the lines of a
     brief's items are reused while neither it nor any file it refers to changed.
     """
-    from .cache import code_key
     from .incremental import load_pickle, save_pickle
 
-    keys = inputs.brief_keys(code_key()) if cache is not None and inputs is not None else {}
+    keys = inputs.brief_keys if cache is not None and inputs is not None else {}
     store = cache / "corpus-briefs.pickle" if keys else None
     kept = load_pickle(store, {}) if store else {}
     now = {}

@@ -35,6 +35,7 @@ for byte.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -43,11 +44,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
+from .cache import code_key
 from .corpus import Corpus
 
 EVERYTHING = None  # inputs of a file that shows the whole corpus
 _TOP = ("actor", "source", "question", "brief")
-_CODE = Path(__file__).resolve().parent
 FORMAT = 2
 
 
@@ -131,8 +132,11 @@ class Inputs:
             shown = f"{len(inputs)}:{combined:032x}"
         return hashlib.blake2b(f"{salt_}\0{path}\0{shown}".encode(), digest_size=16).hexdigest()
 
-    def brief_keys(self, salt_: str) -> dict[str, str]:
-        """Brief id -> a key of everything its exported objects show: the brief and every file it refers to."""
+    @functools.cached_property
+    def brief_keys(self) -> dict[str, str]:
+        """Brief id -> a key of everything its exported objects show: the brief and every file it refers to
+        (STIX and corpus.json reuse a brief's lines while its key stays)."""
+        salt_ = code_key()
         return {b: self.fingerprint(salt_, "export", frozenset({f"brief:{b}", *self.refs.get(f"brief:{b}", ())})) for b in self.corpus.briefs}
 
     def of(self, namespace: str) -> frozenset[str]:
@@ -166,14 +170,22 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     import markdown
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(json.dumps([FORMAT, jinja2.__version__, markdown.__version__, repr(settings), repr(policy), highest_tlp]).encode())
-    folders = [_CODE, project.templates, project.site_config]
+    h.update(json.dumps([FORMAT, code_key(), jinja2.__version__, markdown.__version__, repr(settings), repr(policy), highest_tlp]).encode())
+    folders = [project.templates, project.site_config]
     files = [f for folder in folders if folder.exists() for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
     files.append(project.root / "mkdocs.yml")
     for f in files:
         if f.exists():
             h.update(f.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all (a temporary file renamed over it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def load_pickle(path: Path, default):
@@ -187,11 +199,7 @@ def load_pickle(path: Path, default):
 
 
 def save_pickle(path: Path, value) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def manifest_path(docs: Path) -> Path:
@@ -228,10 +236,7 @@ class Manifest:
 
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True), "utf-8")
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode())
 
     @staticmethod
     def forget(docs: Path) -> None:
@@ -243,20 +248,13 @@ class Manifest:
 
 def memo(cache: Path, name: str, salt_: str, inputs: Inputs, keys: frozenset[str], make) -> str:
     """`make()`, or the text it gave last time for the same salt and inputs (e.g. the network graph)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(salt_.encode())
-    for k in sorted(keys):
-        h.update(f"\0{k}={inputs.digest[k]}".encode())
-    path = cache / f"{name}.{h.hexdigest()}"
+    path = cache / f"{name}.{inputs.fingerprint(salt_, name, keys)}"
     try:
         return path.read_text("utf-8")
     except OSError:
         pass
     text = make()
-    cache.mkdir(parents=True, exist_ok=True)
     for old in cache.glob(f"{name}.*"):
         old.unlink(missing_ok=True)
-    tmp = cache / f".{name}.tmp{os.getpid()}"
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text.encode("utf-8"))
     return text

@@ -151,19 +151,27 @@ def _position_in(text: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | None, list[Problem]]:
-    """Parse one file; return the document (None if unreadable) and its problems."""
-    rel = file.relative_to(briefs_dir)
+def shown_path(file: Path, root: Path) -> str:
+    """A file's path as shown to the author: relative to the project when inside it."""
     try:
-        shown = file.relative_to(root).as_posix()
+        return file.relative_to(root).as_posix()
     except ValueError:
-        shown = file.as_posix()
-    doc = Document(file=file, path=shown, kind=kind_of(rel), id=file.stem)
+        return file.as_posix()
+
+
+def stamp_of(file: Path) -> tuple[int, int, int] | None:
+    """Size, mtime and inode: what tells an unchanged file (see cache)."""
     try:
         st = file.stat()
-        doc.stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
     except OSError:
-        pass
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | None, list[Problem]]:
+    """Parse one file; return the document (None if unreadable) and its problems."""
+    shown = shown_path(file, root)
+    doc = Document(file=file, path=shown, kind=kind_of(file.relative_to(briefs_dir)), id=file.stem, stamp=stamp_of(file))
 
     def fail(line: int, col: int, message: str):
         return None, [Problem(shown, line, col, message)]
@@ -260,11 +268,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     todo: list[int] = []
     for i, file in enumerate(files):
         if cache is not None:
-            try:
-                shown = file.relative_to(root).as_posix()
-            except ValueError:
-                shown = file.as_posix()
-            kept = cache.get(file, shown, kind_of(file.relative_to(briefs_dir)), file.stem)
+            kept = cache.get(file, shown_path(file, root), kind_of(file.relative_to(briefs_dir)), file.stem)
             if kept is not None:
                 slots[i] = (kept, [])
                 continue

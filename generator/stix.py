@@ -144,8 +144,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import pickle
 import unicodedata
 import uuid
 from functools import lru_cache
@@ -155,7 +153,6 @@ from typing import Iterable
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
 from . import vocab
-from .cache import code_key
 from .analysis import Findings, Matrix
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question
@@ -868,7 +865,7 @@ def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, i
 
     store = cache / "stix-briefs.pickle"
     kept = load_pickle(store, {})
-    export = _Export(corpus, findings, kept, inputs.brief_keys(code_key()))
+    export = _Export(corpus, findings, kept, inputs.brief_keys)
     text = export.bundle()
     if export.now_kept != kept:
         save_pickle(store, export.now_kept)
