@@ -131,8 +131,7 @@ class References:
         return {f"{name}_ref": bind(name) for name in names} | {"marking": marking}
 
     def _link(self, kind: str, item_id: str, here: str) -> str:
-        rel = _relative(target_path(self.corpus, kind, item_id), here)
-        return f"{rel}#{item_id}" if kind in ("claim", "analysis", "judgment", "hypothesis") else rel
+        return link_from(self.corpus, here, kind, item_id)
 
     def claim(self, claim_id: str, here: str) -> str:
         c = self.corpus.claims[claim_id]
@@ -207,14 +206,21 @@ def _relative(target: str, here_dir: str) -> str:
     return "/".join(parts) or "."
 
 
+_ANCHORED = ("claim", "analysis", "judgment", "hypothesis")  # linked as an anchor on their page
+
+
+def link_from(corpus: Corpus, here_dir: str, kind: str, item_id: str = "", anchor: str | None = None) -> str:
+    """Relative link from a page in folder `here_dir` of the docs to another page."""
+    rel = _relative(target_path(corpus, kind, item_id), here_dir)
+    if kind in _ANCHORED:
+        anchor = item_id
+    return rel + (f"#{anchor}" if anchor else "")
+
+
 @jinja2.pass_context
 def _link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     """Relative link from the page being rendered to another page."""
-    target = target_path(ctx["corpus"], kind, item_id)
-    rel = _relative(target, posixpath.dirname(ctx["page_path"]))
-    if kind in ("claim", "analysis", "judgment", "hypothesis"):
-        anchor = item_id
-    return rel + (f"#{anchor}" if anchor else "")
+    return link_from(ctx["corpus"], posixpath.dirname(ctx["page_path"]), kind, item_id, anchor)
 
 
 def _page_url(path: str) -> str:
@@ -238,7 +244,7 @@ def _href(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     rel = _relative(target.rstrip("/") or ".", here_dir.rstrip("/"))
     if target.endswith("/") and not rel.endswith("/"):
         rel += "/"
-    if kind in ("claim", "analysis", "judgment", "hypothesis"):
+    if kind in _ANCHORED:
         anchor = item_id
     return rel + (f"#{anchor}" if anchor else "")
 
@@ -369,8 +375,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         }, frozenset().union(*drawn.values()) | {incremental.key("source", s) for s in members})
         for k, ids in cells.items():
             code = f"{grade}{k}"
-            chunks = [ids[i:i + CODE_PAGE_SIZE] for i in range(0, len(ids), CODE_PAGE_SIZE)]
-            pager = [(n, code.lower() if n == 1 else f"{code.lower()}/{n}") for n in range(1, len(chunks) + 1)]
+            pager, chunks = _paginate(ids, CODE_PAGE_SIZE, code.lower(), f"{code.lower()}/")
             for (n, target), chunk in zip(pager, chunks):
                 yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
                     "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
@@ -394,10 +399,10 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     for year in years:
         occurred, reported = findings.occurred_by_year.get(year, []), findings.reported_by_year.get(year, [])
         drawn = inputs.briefs_of([*occurred, *reported])
-        common = {"year": year, "month": None, "period": str(year)}
+        whole_year = {"year": year, "month": None, "period": str(year)}
         if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
             yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
-                **common, "by_occurred": occurred, "by_reported": reported, "months": [],
+                **whole_year, "by_occurred": occurred, "by_reported": reported, "months": [],
             }, drawn)
             continue
         # a long year: a page a month; claims dated only to the year stay on the year's page
@@ -406,7 +411,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         months = sorted({m for m in [*month_of.values(), *reported_month.values()] if m})
         counts = [(m, MONTHS[m - 1], sum(1 for c in occurred if month_of[c] == m), sum(1 for c in reported if reported_month[c] == m)) for m in months]
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
-            **common, "by_occurred": [c for c in occurred if not month_of[c]], "by_reported": [c for c in reported if not reported_month[c]],
+            **whole_year, "by_occurred": [c for c in occurred if not month_of[c]], "by_reported": [c for c in reported if not reported_month[c]],
             "months": counts,
         }, drawn)
         for m in months:
@@ -416,9 +421,8 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
             }, inputs.briefs_of([*in_month[0], *in_month[1]]))
     pairs = findings.contradictions
     drawn = inputs.briefs_of(c for pair in pairs for c in pair)  # every page shows the count
-    chunks = [pairs[i:i + CONTRADICTIONS_PAGE_SIZE] for i in range(0, len(pairs), CONTRADICTIONS_PAGE_SIZE)] or [[]]
-    pager = [(n, "" if n == 1 else str(n)) for n in range(1, len(chunks) + 1)]
-    for (n, target), chunk in zip(pager, chunks):
+    pager, chunks = _paginate(pairs, CONTRADICTIONS_PAGE_SIZE, "", "")
+    for (n, target), chunk in zip(pager, chunks or [[]]):
         yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
             "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
         }, drawn)
@@ -428,6 +432,13 @@ GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
 CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
 CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
 TIMELINE_MONTHS_ABOVE = 500  # a year with more claims than this gets a page a month
+
+
+def _paginate(items: list, size: int, first: str, prefix: str) -> tuple[list[tuple[int, str]], list[list]]:
+    """Split a listing into pages: the pager [(number, link id)], page 1 at `first`, page n at `prefix`n; and the pages."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    pager = [(n, first if n == 1 else f"{prefix}{n}") for n in range(1, max(len(chunks), 1) + 1)]
+    return pager, chunks
 
 
 def _sibling(actor_id: str) -> str:
