@@ -147,24 +147,15 @@ def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> 
     With a `cache` folder and the corpus's `incremental.Inputs`, the lines of a
     brief's items are reused while neither it nor any file it refers to changed.
     """
-    from .incremental import load_pickle, save_pickle
+    from .incremental import BriefMemo
 
-    keys = inputs.brief_keys if cache is not None and inputs is not None else {}
-    store = cache / "corpus-briefs.pickle" if keys else None
-    kept = load_pickle(store, {}) if store else {}
-    now = {}
+    memo = BriefMemo(cache, "corpus-briefs", inputs)
     tables: dict[str, list[tuple[str, str]]] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
-        key = keys.get(b)
-        lines = kept.get(key) if key else None
-        if lines is None:
-            lines = {t: tuple((i, _COMPACT(item)) for i, item in rows) for t, rows in _brief_items(corpus, b).items()}
+        lines = memo.get(b, lambda: {t: tuple((i, _COMPACT(item)) for i, item in rows) for t, rows in _brief_items(corpus, b).items()})
         for table, rows in lines.items():
             tables[table].extend(rows)
-        if key:
-            now[key] = lines
-    if store and now != kept:
-        save_pickle(store, now)
+    memo.save()
     body = {t: [line for _, line in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
     body.update({t: [_COMPACT(item) for item in items] for t, items in _entity_items(corpus, findings).items()})
     parts = [f"{json.dumps(t)}:[\n" + ",\n".join(lines) + "\n]" if lines else f"{json.dumps(t)}:[]" for t, lines in body.items()]

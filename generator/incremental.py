@@ -42,7 +42,7 @@ import os
 import pickle
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .cache import code_key
 from .corpus import Corpus
@@ -200,6 +200,31 @@ def load_pickle(path: Path, default):
 
 def save_pickle(path: Path, value) -> None:
     write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class BriefMemo:
+    """What an export made of each brief last time (STIX objects, corpus.json lines), reused while
+    the brief's key (`Inputs.brief_keys`) stays; without a cache folder, everything is made afresh."""
+
+    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None):
+        self.keys = inputs.brief_keys if cache is not None and inputs is not None else {}
+        self.path = cache / f"{name}.pickle" if self.keys else None
+        self.kept = load_pickle(self.path, {}) if self.path else {}
+        self.now: dict[str, Any] = {}
+
+    def get(self, brief_id: str, make):
+        key = self.keys.get(brief_id)
+        value = self.kept.get(key) if key else None
+        if value is None:
+            value = make()
+        if key:
+            self.now[key] = value
+        return value
+
+    def save(self) -> None:
+        """Keep what this export used, for the next one."""
+        if self.path and self.now != self.kept:
+            save_pickle(self.path, self.now)
 
 
 def manifest_path(docs: Path) -> Path:

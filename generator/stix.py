@@ -154,6 +154,7 @@ from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med
 
 from . import vocab
 from .analysis import Findings, Matrix
+from .incremental import BriefMemo
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question
 
@@ -311,15 +312,12 @@ _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", 
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, kept: dict | None = None, keys: dict[str, str] | None = None):
+    def __init__(self, corpus: Corpus, findings: Findings, memo: BriefMemo | None = None):
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
         self.lines: dict[str, str] = {}  # id -> the object's JSON line, for the objects of briefs
-        # the lines of each brief's objects from the last export, by a key of what they show (see brief_keys)
-        self.kept = kept or {}
-        self.keys = keys or {}
-        self.now_kept: dict[str, tuple] = {}
+        self.memo = memo or BriefMemo(None, "", None)  # each brief's object lines from the last export
         self.made: list[str] = []  # ids of the objects added since the last brief began
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
@@ -481,23 +479,21 @@ class _Export:
     # -- briefs and what they hold
     def briefs(self) -> None:
         for brief_id, brief in self.c.briefs.items():
-            key = self.keys.get(brief_id)
-            kept = self.kept.get(key) if key else None
-            if kept is not None:
-                lines, markings = kept
-            else:
-                outer, self.markings_used = self.markings_used, set()
-                self.made = []
-                self.brief(brief_id, brief)
-                lines = tuple((i, _ENCODE(self.objects.pop(i))) for i in self.made)
-                markings, self.markings_used = frozenset(self.markings_used), outer
+            lines, markings = self.memo.get(brief_id, lambda: self.brief_lines(brief_id, brief))
             for object_id, line in lines:
                 if object_id in self.lines:
                     raise ValueError(f"duplicate STIX id {object_id}")
                 self.lines[object_id] = line
             self.markings_used |= markings
-            if key:
-                self.now_kept[key] = (lines, markings)
+
+    def brief_lines(self, brief_id: str, brief: Brief) -> tuple[tuple, frozenset]:
+        """The JSON lines of a brief's objects, by id, and the TLP markings they use."""
+        outer, self.markings_used = self.markings_used, set()
+        self.made = []
+        self.brief(brief_id, brief)
+        lines = tuple((i, _ENCODE(self.objects.pop(i))) for i in self.made)
+        markings, self.markings_used = frozenset(self.markings_used), outer
+        return lines, markings
 
     def brief(self, brief_id: str, brief: Brief) -> None:
         """The report of a brief and the objects of its items."""
@@ -859,14 +855,7 @@ def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, i
     a brief are taken from the last export when neither the brief nor any file
     it refers to changed (most of the work of an incremental build).
     """
-    if cache is None or inputs is None:
-        return _Export(corpus, findings).bundle()
-    from .incremental import load_pickle, save_pickle
-
-    store = cache / "stix-briefs.pickle"
-    kept = load_pickle(store, {})
-    export = _Export(corpus, findings, kept, inputs.brief_keys)
-    text = export.bundle()
-    if export.now_kept != kept:
-        save_pickle(store, export.now_kept)
+    memo = BriefMemo(cache, "stix-briefs", inputs)
+    text = _Export(corpus, findings, memo).bundle()
+    memo.save()
     return text
