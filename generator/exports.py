@@ -10,7 +10,7 @@ import csv
 import functools
 import io
 import json
-from typing import Optional
+from typing import Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -139,8 +139,8 @@ def _json(data) -> str:
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> str:
-    """`/data/corpus.json`, the same document as `briefgen export json`.
+def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> Iterator[str]:
+    """`/data/corpus.json`, the same document as `briefgen export json`, in pieces.
 
     One item a line: grep and diff find items, and the C JSON encoder writes
     it (an indented dump goes through the pure-Python encoder, 5x slower).
@@ -158,8 +158,14 @@ def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> 
     memo.save()
     body = {t: [line for _, line in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
     body.update({t: [_COMPACT(item) for item in items] for t, items in _entity_items(corpus, findings).items()})
-    parts = [f"{json.dumps(t)}:[\n" + ",\n".join(lines) + "\n]" if lines else f"{json.dumps(t)}:[]" for t, lines in body.items()]
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    for n, (table, lines) in enumerate(body.items()):
+        yield (",\n" if n else "{\n") + (f"{json.dumps(table)}:[\n" + ",\n".join(lines) + "\n]" if lines else f"{json.dumps(table)}:[]")
+    yield "\n}\n"
+
+
+def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> str:
+    """`corpus_json_chunks` as one string."""
+    return "".join(corpus_json_chunks(corpus, findings, cache, inputs))
 
 
 # --- ACH matrices as CSV ---------------------------------------------------------
@@ -196,21 +202,16 @@ def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None) ->
     or nothing but briefgen itself (the schemas). `cache`: see `stix.stix_bundle`.
     """
     from .incremental import EVERYTHING
-    from .stix import stix_bundle
+    from .stix import stix_chunks
 
     nothing = frozenset()
     exports = {
-        "data/corpus.json": (EVERYTHING, lambda: corpus_json(corpus, findings, cache, inputs)),
+        "data/corpus.json": (EVERYTHING, lambda: corpus_json_chunks(corpus, findings, cache, inputs)),
         "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
-        "data/stix-bundle.json": (EVERYTHING, lambda: stix_bundle(corpus, findings, cache, inputs)),
+        "data/stix-bundle.json": (EVERYTHING, lambda: stix_chunks(corpus, findings, cache, inputs)),
     }
     for q in findings.matrices:
         exports[ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(ach_csv, corpus, findings, q))
     for kind in schemas.KINDS:
         exports[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
     return exports
-
-
-def data_files(corpus: Corpus, findings: Findings, inputs=None, cache=None, only: set[str] | None = None) -> dict[str, str]:
-    """The data exports (those in `only`, if given), by path under the docs folder."""
-    return {path: make() for path, (_, make) in data_exports(corpus, findings, inputs, cache).items() if only is None or path in only}

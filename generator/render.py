@@ -19,7 +19,7 @@ import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
@@ -456,8 +456,14 @@ def _counts(corpus: Corpus) -> dict[str, int]:
 # --- writing -----------------------------------------------------------------
 
 
-def _write(path: Path, content: str | bytes) -> bool:
-    """Write only if the bytes differ; True when the file changed."""
+def _write(path: Path, content: str | bytes | Iterable[str]) -> bool:
+    """Write only if the bytes differ; True when the file changed.
+
+    Content in pieces (the corpus-wide exports, hundreds of MB) is streamed to
+    a temporary file, compared with the old one and renamed over it if it differs.
+    """
+    if not isinstance(content, (str, bytes)):
+        return _write_stream(path, content)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
@@ -466,6 +472,34 @@ def _write(path: Path, content: str | bytes) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
+
+
+def _write_stream(path: Path, pieces: Iterable[str]) -> bool:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            out.writelines(pieces)
+        if _same_bytes(tmp, path):
+            tmp.unlink()
+            return False
+        os.replace(tmp, path)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
+    try:
+        if os.stat(a).st_size != os.stat(b).st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while chunk := fa.read(block):
+                if chunk != fb.read(block):
+                    return False
+        return True
+    except FileNotFoundError:
+        return False
 
 
 @dataclass
@@ -504,9 +538,21 @@ def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
     return _render_chunk(project, page_list[start:stop], common)
 
 
-def _data_job(only: set[str]) -> dict[str, str]:
+def _write_data(project: Project, corpus: Corpus, findings: Findings, inputs, only: set[str]) -> tuple[list[str], int]:
+    """Make and write the data exports in `only`; the paths written and the count left unchanged."""
+    written, unchanged = [], 0
+    for rel, (_, make) in exports.data_exports(corpus, findings, inputs, project.cache).items():
+        if rel in only:
+            if _write(project.docs / rel, make()):
+                written.append(rel)
+            else:
+                unchanged += 1
+    return written, unchanged
+
+
+def _data_job(only: set[str]) -> tuple[list[str], int]:
     project, _, common, inputs = _JOB
-    return exports.data_files(common["corpus"], common["findings"], inputs, project.cache, only)
+    return _write_data(project, common["corpus"], common["findings"], inputs, only)
 
 
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
@@ -545,16 +591,16 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data = pool.submit(_data_job, need_data) if need_data else None
                 parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
-                exported = data.result() if data else {}
+                if data:
+                    results.append(data.result())
         finally:
             _JOB = None
     else:
-        results = [_render_chunk(project, page_list, common)]
-        exported = exports.data_files(corpus, findings, inputs, project.cache, need_data) if need_data else {}
+        results = [_render_chunk(project, page_list, common), _write_data(project, corpus, findings, inputs, need_data)]
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)
-    for rel, content in [*others.items(), *exported.items()]:
+    for rel, content in others.items():
         if _write(project.docs / rel, content):
             written.append(rel)
         else:
@@ -572,10 +618,10 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 path.rmdir()
     for p in page_list:
         manifest.record(p.path, fingerprints[p.path])
-    for rel in exported:
+    for rel in need_data:
         manifest.record(rel, fingerprints[rel])
     manifest.save(keep=set(fingerprints))
-    rendered = sorted([p.path for p in page_list] + list(exported))
+    rendered = sorted([p.path for p in page_list] + list(need_data))
     return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data_inputs) - len(rendered))
 
 

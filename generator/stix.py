@@ -148,7 +148,7 @@ import unicodedata
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
@@ -831,7 +831,8 @@ class _Export:
             if tlp in self.markings_used
         ]
 
-    def bundle(self) -> str:
+    def bundle(self) -> Iterator[str]:
+        """The bundle's JSON text in pieces, so that a 500 MB export is never one string."""
         self.system()
         self.actors()
         self.sources()
@@ -842,20 +843,32 @@ class _Export:
                 raise ValueError(f"duplicate STIX id {obj['id']}")
             self.lines[obj["id"]] = _ENCODE(obj)
         # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
-        lines = [self.lines[i] for i in sorted(self.lines)]
-        digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
-        head = _ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1]
-        return head + ',"objects":[\n' + ",\n".join(lines) + "\n]}\n"
+        order = sorted(self.lines)
+        blocks = [order[i:i + 4096] for i in range(0, len(order), 4096)]
+        digest = hashlib.sha256()  # of the lines joined by newlines, a block at a time
+        for n, block in enumerate(blocks):
+            digest.update((("\n" if n else "") + "\n".join(self.lines[i] for i in block)).encode("utf-8"))
+        yield _ENCODE({"id": stix_id("bundle", "bundle", digest.hexdigest()), "type": "bundle"})[:-1] + ',"objects":[\n'
+        for n, block in enumerate(blocks):
+            yield (",\n" if n else "") + ",\n".join(self.lines[i] for i in block)
+        yield "\n]}\n"
 
 
-def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> str:
-    """The published corpus as a STIX 2.1 bundle, JSON text; the same corpus gives the same bytes.
+def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> Iterator[str]:
+    """The published corpus as a STIX 2.1 bundle, JSON text in pieces; the same corpus gives the same bytes.
 
     With a `cache` folder and the corpus's `incremental.Inputs`, the objects of
     a brief are taken from the last export when neither the brief nor any file
     it refers to changed (most of the work of an incremental build).
     """
     memo = BriefMemo(cache, "stix-briefs", inputs)
-    text = _Export(corpus, findings, memo).bundle()
+    export = _Export(corpus, findings, memo)
+    pieces = export.bundle()
+    yield next(pieces)  # every object is made by now
     memo.save()
-    return text
+    yield from pieces
+
+
+def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> str:
+    """`stix_chunks` as one string."""
+    return "".join(stix_chunks(corpus, findings, cache, inputs))
