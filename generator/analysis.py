@@ -8,6 +8,8 @@ by weighted inconsistency (lowest first), then inconsistency, then id.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 
 from . import vocab
@@ -114,6 +116,7 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     return Matrix(question_id, hyps, rows, scores)
 
 
+@functools.lru_cache(maxsize=None)  # a few thousand distinct dates, sorted on again and again
 def date_key(date: str) -> tuple[int, int, int]:
     parts = [int(p) for p in date.split("-")]
     return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]

@@ -123,6 +123,7 @@ class _Builder:
         self.item_kind: dict[str, str] = {}
         self.brief_of: dict[str, str] = {}
         self.question_of: dict[str, str] = {}
+        self._allowed: dict[tuple[str, str], bool] = {}  # owner -> published in this build
 
     # -- registration and uniqueness
     def register(self, namespace: str, item_id: str, model, doc: Document, loc: tuple, label: str):
@@ -211,24 +212,29 @@ class _Builder:
         return list(self.full[namespace])
 
     # -- publishing
-    def tlp_status(self, namespace: str, item_id: str) -> tuple[str, str]:
+    def owner(self, namespace: str, item_id: str) -> tuple[str, str]:
+        """The file-level entity whose TLP and status an item shares: a brief's items, a question's hypotheses."""
         if namespace in ("item", "claim", "evidence"):
-            brief = self.full["brief"][self.brief_of[item_id]][0]
-            return brief.tlp, brief.status
+            return "brief", self.brief_of[item_id]
         if namespace == "hypothesis":
-            return self.full["question"][self.question_of[item_id]][0].tlp, "published"
-        model = self.full[namespace][item_id][0]
+            return "question", self.question_of[item_id]
+        return namespace, item_id
+
+    def tlp_status(self, namespace: str, item_id: str) -> tuple[str, str]:
+        kind, owner_id = self.owner(namespace, item_id)
+        model = self.full[kind][owner_id][0]
         return model.tlp, getattr(model, "status", "published")
 
     def broken(self, namespace: str, item_id: str) -> bool:
-        if namespace in ("item", "claim", "evidence"):
-            return self.full["brief"][self.brief_of[item_id]][0] is None
-        if namespace == "hypothesis":
-            return self.full["question"][self.question_of[item_id]][0] is None
-        return self.full[namespace][item_id][0] is None
+        kind, owner_id = self.owner(namespace, item_id)
+        return self.full[kind][owner_id][0] is None
 
     def published(self, namespace: str, item_id: str) -> bool:
-        return self.policy.allows(*self.tlp_status(namespace, item_id))
+        owner = self.owner(namespace, item_id)
+        allowed = self._allowed.get(owner)
+        if allowed is None:  # once per file: a million references share a few thousand owners
+            allowed = self._allowed[owner] = self.policy.allows(*self.tlp_status(namespace, item_id))
+        return allowed
 
     def describe(self, namespace: str, item_id: str) -> str:
         kind = {"item": None, "claim": None, "evidence": None}.get(namespace, namespace)
