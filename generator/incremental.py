@@ -42,7 +42,7 @@ import os
 import pickle
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 from .cache import code_key
 from .corpus import Corpus
@@ -180,12 +180,20 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `path` whole or not at all (a temporary file renamed over it)."""
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write `path` whole or not at all (a temporary file renamed over it).
+
+    `data` is the bytes, or a function writing them to the open file (so that
+    a large cache is never one bytes object in memory).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as out:
+            data(out) if callable(data) else out.write(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_pickle(path: Path, default):
@@ -199,7 +207,7 @@ def load_pickle(path: Path, default):
 
 
 def save_pickle(path: Path, value) -> None:
-    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(path, lambda out: pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class BriefMemo:
