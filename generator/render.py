@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 
 from . import exports, graph, incremental, markup, vocab
+from .cache import code_key
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
@@ -283,6 +284,7 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
 def environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project.templates)),
+        bytecode_cache=_template_cache(project),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # output is Markdown; every field goes through a markup filter
         keep_trailing_newline=True,
@@ -306,6 +308,17 @@ def environment(project: Project) -> jinja2.Environment:
     )
     env.globals.update(link=_link, href=_href, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
     return env
+
+
+def _template_cache(project: Project) -> jinja2.BytecodeCache:
+    """Compiled templates kept in the build cache, keyed by each template's source (Jinja2 checks it)
+    and by briefgen's code (the environment's options live there): every worker and every build
+    after the first skips compiling."""
+    folder = project.cache / "templates" / code_key()
+    if not folder.is_dir():
+        shutil.rmtree(folder.parent, ignore_errors=True)  # those of other code versions
+        folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 # --- which pages exist -------------------------------------------------------
