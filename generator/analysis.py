@@ -9,6 +9,7 @@ by weighted inconsistency (lowest first), then inconsistency, then id.
 from __future__ import annotations
 
 import functools
+import itertools
 
 from dataclasses import dataclass, field
 
@@ -145,8 +146,9 @@ def analyse(corpus: Corpus) -> Findings:
             years.setdefault(date_key(date_of(claims[claim_id]))[0], []).append(claim_id)
         setattr(result, attr, years)
     grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
-    newest_first = sorted(claims, key=lambda c: (tuple(-x for x in date_key(claims[c].reported)), c))
-    for claim_id in newest_first:
+    # newest first, ids in order within a date: by_reported with its dates reversed
+    same_date = [list(ids) for _, ids in itertools.groupby(result.by_reported, key=lambda c: date_key(claims[c].reported))]
+    for claim_id in itertools.chain.from_iterable(reversed(same_date)):
         claim = claims[claim_id]
         grid[corpus.sources[claim.source].reliability][claim.credibility].append(claim_id)
     result.admiralty_grid = grid

@@ -243,8 +243,22 @@ class _Builder:
         why = "a draft" if status == "draft" and vocab.tlp_rank(tlp) <= vocab.tlp_rank(self.policy.max_tlp) else vocab.TLP[tlp].label
         return f"{kind} '{item_id}' ({why})"
 
+    def sound_targets(self) -> dict[str, set[str]]:
+        """By namespace, the targets no reference can be wrong to point at: they exist,
+        their file loaded, and this build publishes them (most targets, most of the time)."""
+        def sound(namespace: str, item_id: str) -> bool:
+            return not self.broken(namespace, item_id) and self.published(namespace, item_id)
+
+        out = {ns: {i for i in self.full[ns] if sound(ns, i)} for ns in ("actor", "source", "hypothesis")}
+        out["claim"] = {i for i, k in self.item_kind.items() if k == "claim" and sound("item", i)}
+        out["evidence"] = out["claim"] | {i for i, k in self.item_kind.items() if k == "analysis" and sound("item", i)}
+        return out
+
     def check_references(self):
+        sound = self.sound_targets()
         for holder_ns, holder, ns, target, doc, loc in self.references():
+            if target in sound[ns]:
+                continue
             if not self.target_exists(ns, target):
                 noun = {"evidence": "claim or analysis", "claim": "claim"}.get(ns, ns)
                 hint = did_you_mean(target, self.choices(ns))
