@@ -13,7 +13,7 @@ import itertools
 
 from dataclasses import dataclass, field
 
-from . import vocab
+from . import heap, vocab
 from .corpus import Corpus
 from .models import Analysis, Claim
 
@@ -124,6 +124,11 @@ def date_key(date: str) -> tuple[int, int, int]:
 
 
 def analyse(corpus: Corpus) -> Findings:
+    with heap.bulk():
+        return _analyse(corpus)
+
+
+def _analyse(corpus: Corpus) -> Findings:
     result = Findings()
     evidence: dict[str, list] = {q: [] for q in corpus.questions}
     for item in [*corpus.claims.values(), *corpus.analyses.values()]:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from . import vocab
+from . import heap, vocab
 from .errors import ContentError, Problem, did_you_mean
 from .load import Document
 from .models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source, validate_document
@@ -177,24 +177,27 @@ class _Builder:
             for kind, attr in _ITEMS:
                 for i, item in enumerate(getattr(brief, attr)):
                     base = (attr, i)
-                    if kind == "claim":
-                        yield "item", item.id, "source", item.source, doc, base + ("source",)
-                    if kind == "analysis":
-                        yield "item", item.id, "source", item.analyst, doc, base + ("analyst",)
-                    for j, s in enumerate(getattr(item, "via", [])):
-                        yield "item", item.id, "source", s, doc, base + ("via", j)
-                    for j, a in enumerate(getattr(item, "actors", [])):
-                        yield "item", item.id, "actor", a, doc, base + ("actors", j)
-                    for h in getattr(item, "assessments", {}):
-                        yield "item", item.id, "hypothesis", h, doc, base + ("assessments", h)
-                    for rel in ("contradicts", "corroborates"):
-                        for j, c in enumerate(getattr(item, rel, [])):
-                            yield "item", item.id, "claim", c, doc, base + (rel, j)
                     if kind == "judgment":
                         for j, b in enumerate(item.basis):
                             yield "item", item.id, "evidence", b, doc, base + ("basis", j)
                         if item.hypothesis:
                             yield "item", item.id, "hypothesis", item.hypothesis, doc, base + ("hypothesis",)
+                        continue
+                    # claims and analyses (asking a model for a field it lacks is slow in pydantic)
+                    if kind == "claim":
+                        yield "item", item.id, "source", item.source, doc, base + ("source",)
+                    else:
+                        yield "item", item.id, "source", item.analyst, doc, base + ("analyst",)
+                    for j, s in enumerate(item.via):
+                        yield "item", item.id, "source", s, doc, base + ("via", j)
+                    for j, a in enumerate(item.actors):
+                        yield "item", item.id, "actor", a, doc, base + ("actors", j)
+                    for h in item.assessments:
+                        yield "item", item.id, "hypothesis", h, doc, base + ("assessments", h)
+                    if kind == "claim":
+                        for rel in ("contradicts", "corroborates"):
+                            for j, c in enumerate(getattr(item, rel)):
+                                yield "item", item.id, "claim", c, doc, base + (rel, j)
 
     def target_exists(self, namespace: str, target: str) -> bool:
         if namespace == "claim":
@@ -368,10 +371,11 @@ def _link(table: dict[str, list[str]], a: str, b: str) -> None:
 
 def build_corpus(docs: list[Document], policy: Policy, load_problems: list[Problem] = ()) -> Corpus:
     """The published corpus; raises ContentError with every problem found."""
-    builder = _Builder(docs, policy)
-    builder.problems.extend(load_problems)
-    builder.collect()
-    builder.check_references()
-    if builder.problems:
-        raise ContentError(builder.problems)
-    return builder.corpus()
+    with heap.bulk():
+        builder = _Builder(docs, policy)
+        builder.problems.extend(load_problems)
+        builder.collect()
+        builder.check_references()
+        if builder.problems:
+            raise ContentError(builder.problems)
+        return builder.corpus()

@@ -75,15 +75,15 @@ class Inputs:
                 self._refer(key("source", source_id), key("actor", source.actor))
         for brief_id, brief in c.briefs.items():
             me = key("brief", brief_id)
-            for item in [*brief.claims, *brief.analyses]:
-                origin = item.source if hasattr(item, "source") else item.analyst
+            for item, origin in [*((x, x.source) for x in brief.claims), *((x, x.analyst) for x in brief.analyses)]:
                 for s in (origin, *item.via):
                     self._refer(me, key("source", s))
                 for a in item.actors:
                     self._refer(me, key("actor", a))
                 for h in item.assessments:
                     self._refer(me, key("question", c.question_of[h]))
-                for other in (*getattr(item, "contradicts", ()), *getattr(item, "corroborates", ())):
+            for claim in brief.claims:
+                for other in (*claim.contradicts, *claim.corroborates):
                     self._refer(me, key("brief", c.brief_of[other]))
             for j in brief.judgments:
                 for b in j.basis:

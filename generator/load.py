@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from . import heap
 from .errors import Problem
 
 try:  # the C parser; the pure-Python one is a fallback for odd installs
@@ -262,6 +263,11 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     validated cleanly are not parsed: their documents come with their models;
     the others' models are kept for next time.
     """
+    with heap.bulk():
+        return _load(briefs_dir, root, cache, validate, workers)
+
+
+def _load(briefs_dir: Path, root: Path, cache, validate, workers: int | None) -> tuple[list[Document], list[Problem]]:
     global _JOB
     files = corpus_files(briefs_dir)
     slots: list[tuple[Document | None, list[Problem]] | None] = [None] * len(files)

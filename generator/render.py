@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from . import exports, graph, incremental, markup, vocab
+from . import exports, graph, heap, incremental, markup, vocab
 from .cache import code_key
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
@@ -600,7 +600,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         try:
             chunks = max(workers * 4, 1)
             size = -(-len(page_list) // chunks)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with heap.frozen(), ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 data = pool.submit(_data_job, need_data) if need_data else None
                 parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
