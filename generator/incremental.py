@@ -74,22 +74,23 @@ class Inputs:
             if source.actor:
                 self._refer(key("source", source_id), key("actor", source.actor))
         for brief_id, brief in c.briefs.items():
-            me = key("brief", brief_id)
+            # a brief refers to the same files over and over: collect them, then record each once
+            sources, actors, questions, briefs = set(), set(), set(), set()
             for item, origin in [*((x, x.source) for x in brief.claims), *((x, x.analyst) for x in brief.analyses)]:
-                for s in (origin, *item.via):
-                    self._refer(me, key("source", s))
-                for a in item.actors:
-                    self._refer(me, key("actor", a))
-                for h in item.assessments:
-                    self._refer(me, key("question", c.question_of[h]))
+                sources.add(origin)
+                sources.update(item.via)
+                actors.update(item.actors)
+                questions.update(c.question_of[h] for h in item.assessments)
             for claim in brief.claims:
-                for other in (*claim.contradicts, *claim.corroborates):
-                    self._refer(me, key("brief", c.brief_of[other]))
+                briefs.update(c.brief_of[other] for other in (*claim.contradicts, *claim.corroborates))
             for j in brief.judgments:
-                for b in j.basis:
-                    self._refer(me, key("brief", c.brief_of[b]))
+                briefs.update(c.brief_of[b] for b in j.basis)
                 if j.hypothesis:
-                    self._refer(me, key("question", c.question_of[j.hypothesis]))
+                    questions.add(c.question_of[j.hypothesis])
+            me = key("brief", brief_id)
+            for namespace, ids in (("source", sources), ("actor", actors), ("question", questions), ("brief", briefs)):
+                for i in ids:
+                    self._refer(me, key(namespace, i))
 
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
         # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
