@@ -217,9 +217,11 @@ class BriefMemo:
 
     def __init__(self, cache: Path | None, name: str, inputs: Inputs | None):
         self.keys = inputs.brief_keys if cache is not None and inputs is not None else {}
-        self.path = cache / f"{name}.pickle" if self.keys else None
+        # named after briefgen's code too: after an upgrade no key can match, so the old file is not even read
+        self.path = cache / f"{name}.{code_key()[:16]}.pickle" if self.keys else None
         self.kept = load_pickle(self.path, {}) if self.path else {}
         self.now: dict[str, Any] = {}
+        self.name = name
 
     def get(self, brief_id: str, make):
         key = self.keys.get(brief_id)
@@ -234,6 +236,9 @@ class BriefMemo:
         """Keep what this export used, for the next one."""
         if self.path and self.now != self.kept:
             save_pickle(self.path, self.now)
+            for old in self.path.parent.glob(f"{self.name}*.pickle"):  # other code versions
+                if old != self.path:
+                    old.unlink(missing_ok=True)
 
 
 def manifest_path(docs: Path) -> Path:

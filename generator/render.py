@@ -494,8 +494,7 @@ def _write_stream(path: Path, pieces: Iterable[str]) -> bool:
         with open(tmp, "w", encoding="utf-8", newline="") as out:
             out.writelines(pieces)
         if _same_bytes(tmp, path):
-            tmp.unlink()
-            return False
+            return False  # the old file stays, with its mtime
         os.replace(tmp, path)
         return True
     finally:
@@ -595,17 +594,20 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         fingerprints[rel] = inputs.fingerprint(salt, rel, spec)
     need_data = {rel for rel in data_inputs if not manifest.fresh(rel, fingerprints[rel])}
 
-    if workers > 1 and len(page_list) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
+    # the corpus-wide exports cost about a page a brief, even after a one-brief edit
+    work = len(page_list) + (len(corpus.briefs) if need_data else 0)
+    if workers > 1 and work >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
         _JOB = (project, page_list, common, inputs)
         try:
             chunks = max(workers * 4, 1)
             size = -(-len(page_list) // chunks)
             with heap.frozen(), ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                data = pool.submit(_data_job, need_data) if need_data else None
-                parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
+                # the longest jobs first: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
+                whole = [{rel} for rel in sorted(need_data) if data_inputs[rel] is incremental.EVERYTHING]
+                rest = need_data.difference(*whole)
+                parts = [pool.submit(_data_job, only) for only in [*whole, rest] if only]
+                parts += [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
-                if data:
-                    results.append(data.result())
         finally:
             _JOB = None
     else:

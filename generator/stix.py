@@ -243,8 +243,21 @@ _ACTOR_CLASS = {
 
 
 def stix_id(stix_type: str, kind: str, briefgen_id: str) -> str:
-    """The deterministic STIX id of a briefgen item."""
-    return f"{stix_type}--{uuid.uuid5(NAMESPACE, f'{kind}:{briefgen_id}')}"
+    """The deterministic STIX id of a briefgen item: a UUIDv5 of its kind and id."""
+    return f"{stix_type}--{uuid5(f'{kind}:{briefgen_id}')}"
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
+def uuid5(name: str) -> str:
+    """`str(uuid.uuid5(NAMESPACE, name))` (RFC 4122: SHA-1, version and variant bits) without
+    building UUID objects, a third of the time: a large export makes a few hundred thousand."""
+    b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    x = b.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def timestamp(date: str) -> str:

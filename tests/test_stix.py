@@ -109,6 +109,15 @@ def test_objects_sorted_by_id_and_ids_unique(objects):
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.parametrize("name", ["claim:c-1", "actor:hezbollah", "source:al-manar", "brief:erdoğan-visit", "x" * 300, ""])
+def test_ids_are_uuid5_of_kind_and_id(name):
+    import uuid
+
+    from generator.stix import NAMESPACE, uuid5
+
+    assert uuid5(name) == str(uuid.uuid5(NAMESPACE, name))
+
+
 def test_no_clock_timestamps(objects):
     stamps = {o[k] for o in objects for k in ("created", "modified", "published") if k in o}
     # every timestamp is a date from the corpus (midnight), the fixed epoch or the TLP 2.0 date
