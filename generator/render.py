@@ -17,6 +17,7 @@ import posixpath
 import shutil
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -571,47 +572,58 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     """Write every page, static file and data export into the docs folder.
 
     Only pages whose inputs changed since the last render are rendered again
-    (see `incremental`). Large jobs render on every core: forked workers
-    share the corpus, one builds the data exports while the others write pages.
+    (see `incremental`). Large jobs run on every core: forked workers share
+    the corpus; the data exports of a large corpus start first, in a worker of
+    their own, while this process lists the pages and workers render them.
     """
     global _JOB
     inputs = incremental.Inputs(corpus)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
-    all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
     workers = workers or os.cpu_count() or 1
+    fork = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
     others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
     for extra in _static_files(project):
         others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
 
-    # what changed since the last render
+    # what changed since the last render: the data exports first
     manifest = incremental.Manifest(project.docs)
-    fingerprints = {p.path: inputs.fingerprint(salt, p.path, p.inputs) for p in all_pages}
-    page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
     data_inputs = {path: spec for path, (spec, _) in exports.data_exports(corpus, findings, inputs).items()}
-    for rel, spec in data_inputs.items():
-        fingerprints[rel] = inputs.fingerprint(salt, rel, spec)
+    fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, spec in data_inputs.items()}
     need_data = {rel for rel in data_inputs if not manifest.fresh(rel, fingerprints[rel])}
+    # the longest jobs: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
+    whole = [{rel} for rel in sorted(need_data) if data_inputs[rel] is incremental.EVERYTHING]
+    data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
-    # the corpus-wide exports cost about a page a brief, even after a one-brief edit
-    work = len(page_list) + (len(corpus.briefs) if need_data else 0)
-    if workers > 1 and work >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
-        _JOB = (project, page_list, common, inputs)
-        try:
-            chunks = max(workers * 4, 1)
-            size = -(-len(page_list) // chunks)
-            with heap.frozen(), ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                # the longest jobs first: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
-                whole = [{rel} for rel in sorted(need_data) if data_inputs[rel] is incremental.EVERYTHING]
-                rest = need_data.difference(*whole)
-                parts = [pool.submit(_data_job, only) for only in [*whole, rest] if only]
-                parts += [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
+    try:
+        with heap.frozen(), ExitStack() as pools:
+            # a large corpus's exports start at once in a worker of their own, and run while
+            # this process lists the pages and renders them (the exports cost about a page a brief)
+            data_parts = None
+            if fork and data_jobs and len(corpus.briefs) >= PARALLEL_MIN_PAGES:
+                _JOB = (project, [], common, inputs)
+                data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
+                data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
+
+            all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
+            fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in all_pages)
+            page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
+
+            if fork and len(page_list) >= PARALLEL_MIN_PAGES:
+                _JOB = (project, page_list, common, inputs)  # what the page workers, forked from here on, see
+                size = -(-len(page_list) // (workers * 4))
+                pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
+                parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
                 results = [f.result() for f in parts]
-        finally:
-            _JOB = None
-    else:
-        results = [_render_chunk(project, page_list, common), _write_data(project, corpus, findings, inputs, need_data)]
+            else:
+                results = [_render_chunk(project, page_list, common)]
+            if data_parts is None:
+                results.append(_write_data(project, corpus, findings, inputs, need_data))
+            else:
+                results += [f.result() for f in data_parts]
+    finally:
+        _JOB = None
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)
