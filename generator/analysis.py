@@ -123,12 +123,8 @@ def date_key(date: str) -> tuple[int, int, int]:
     return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
 
 
+@heap.bulk()
 def analyse(corpus: Corpus) -> Findings:
-    with heap.bulk():
-        return _analyse(corpus)
-
-
-def _analyse(corpus: Corpus) -> Findings:
     result = Findings()
     evidence: dict[str, list] = {q: [] for q in corpus.questions}
     for item in [*corpus.claims.values(), *corpus.analyses.values()]:

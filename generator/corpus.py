@@ -369,13 +369,13 @@ def _link(table: dict[str, list[str]], a: str, b: str) -> None:
         table[b].append(a)
 
 
+@heap.bulk()
 def build_corpus(docs: list[Document], policy: Policy, load_problems: list[Problem] = ()) -> Corpus:
     """The published corpus; raises ContentError with every problem found."""
-    with heap.bulk():
-        builder = _Builder(docs, policy)
-        builder.problems.extend(load_problems)
-        builder.collect()
-        builder.check_references()
-        if builder.problems:
-            raise ContentError(builder.problems)
-        return builder.corpus()
+    builder = _Builder(docs, policy)
+    builder.problems.extend(load_problems)
+    builder.collect()
+    builder.check_references()
+    if builder.problems:
+        raise ContentError(builder.problems)
+    return builder.corpus()

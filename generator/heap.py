@@ -16,7 +16,7 @@ from typing import Iterator
 
 @contextmanager
 def bulk() -> Iterator[None]:
-    """No cyclic collection while building long-lived data."""
+    """No cyclic collection while building long-lived data (a `with` block, or a function decorator)."""
     was = gc.isenabled()
     gc.disable()
     try:

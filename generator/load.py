@@ -254,6 +254,7 @@ def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Prob
     return [_parse(f, briefs_dir, root, validate, cache) for f in files[start:stop]]
 
 
+@heap.bulk()
 def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers: int | None = None) -> tuple[list[Document], list[Problem]]:
     """Parse every file under `briefs_dir`; problems of all files together.
 
@@ -263,11 +264,6 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     validated cleanly are not parsed: their documents come with their models;
     the others' models are kept for next time.
     """
-    with heap.bulk():
-        return _load(briefs_dir, root, cache, validate, workers)
-
-
-def _load(briefs_dir: Path, root: Path, cache, validate, workers: int | None) -> tuple[list[Document], list[Problem]]:
     global _JOB
     files = corpus_files(briefs_dir)
     slots: list[tuple[Document | None, list[Problem]] | None] = [None] * len(files)
