@@ -181,20 +181,38 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
-    """Write `path` whole or not at all (a temporary file renamed over it).
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None], unless_same: bool = False) -> bool:
+    """Write `path` whole or not at all (a temporary file renamed over it); True if it was replaced.
 
     `data` is the bytes, or a function writing them to the open file (so that
-    a large cache is never one bytes object in memory).
+    a large file is never one bytes object in memory). With `unless_same`, a
+    file that already has those bytes is left alone, with its mtime.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "wb") as out:
             data(out) if callable(data) else out.write(data)
+        if unless_same and same_bytes(tmp, path):
+            return False
         os.replace(tmp, path)
+        return True
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
+    """Two files hold the same bytes (False if either is missing); read a block at a time."""
+    try:
+        if os.stat(a).st_size != os.stat(b).st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while chunk := fa.read(block):
+                if chunk != fb.read(block):
+                    return False
+        return True
+    except FileNotFoundError:
+        return False
 
 
 def load_pickle(path: Path, default):

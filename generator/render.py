@@ -477,7 +477,7 @@ def _write(path: Path, content: str | bytes | Iterable[str]) -> bool:
     a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):
-        return _write_stream(path, content)
+        return incremental.write_atomic(path, lambda out: out.writelines(piece.encode("utf-8") for piece in content), unless_same=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
@@ -486,33 +486,6 @@ def _write(path: Path, content: str | bytes | Iterable[str]) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
-
-
-def _write_stream(path: Path, pieces: Iterable[str]) -> bool:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            out.writelines(pieces)
-        if _same_bytes(tmp, path):
-            return False  # the old file stays, with its mtime
-        os.replace(tmp, path)
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
-    try:
-        if os.stat(a).st_size != os.stat(b).st_size:
-            return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            while chunk := fa.read(block):
-                if chunk != fb.read(block):
-                    return False
-        return True
-    except FileNotFoundError:
-        return False
 
 
 @dataclass
@@ -525,7 +498,7 @@ class RenderResult:
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
-_JOB: tuple | None = None  # what forked workers render: (project, pages, common, inputs)
+_JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports)
 
 
 def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tuple[list[str], int]:
@@ -551,21 +524,20 @@ def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
     return _render_chunk(project, page_list[start:stop], common)
 
 
-def _write_data(project: Project, corpus: Corpus, findings: Findings, inputs, only: set[str]) -> tuple[list[str], int]:
-    """Make and write the data exports in `only`; the paths written and the count left unchanged."""
+def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
+    """Make and write the data exports in `only` (`data`: `exports.data_exports`); the paths written and the count left unchanged."""
     written, unchanged = [], 0
-    for rel, (_, make) in exports.data_exports(corpus, findings, inputs, project.cache).items():
-        if rel in only:
-            if _write(project.docs / rel, make()):
-                written.append(rel)
-            else:
-                unchanged += 1
+    for rel in sorted(only):
+        if _write(docs / rel, data[rel][1]()):
+            written.append(rel)
+        else:
+            unchanged += 1
     return written, unchanged
 
 
 def _data_job(only: set[str]) -> tuple[list[str], int]:
-    project, _, common, inputs = _JOB
-    return _write_data(project, common["corpus"], common["findings"], inputs, only)
+    project, _, _, data = _JOB
+    return _write_data(project.docs, data, only)
 
 
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
@@ -589,11 +561,11 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
     # what changed since the last render: the data exports first
     manifest = incremental.Manifest(project.docs)
-    data_inputs = {path: spec for path, (spec, _) in exports.data_exports(corpus, findings, inputs).items()}
-    fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, spec in data_inputs.items()}
-    need_data = {rel for rel in data_inputs if not manifest.fresh(rel, fingerprints[rel])}
+    data = exports.data_exports(corpus, findings, inputs, project.cache)
+    fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, (spec, _) in data.items()}
+    need_data = {rel for rel in data if not manifest.fresh(rel, fingerprints[rel])}
     # the longest jobs: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
-    whole = [{rel} for rel in sorted(need_data) if data_inputs[rel] is incremental.EVERYTHING]
+    whole = [{rel} for rel in sorted(need_data) if data[rel][0] is incremental.EVERYTHING]
     data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
     try:
@@ -602,7 +574,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             # this process lists the pages and renders them (the exports cost about a page a brief)
             data_parts = None
             if fork and data_jobs and len(corpus.briefs) >= PARALLEL_MIN_PAGES:
-                _JOB = (project, [], common, inputs)
+                _JOB = (project, [], common, data)
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
@@ -611,7 +583,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:
-                _JOB = (project, page_list, common, inputs)  # what the page workers, forked from here on, see
+                _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
                 size = -(-len(page_list) // (workers * 4))
                 pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
                 parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
@@ -619,7 +591,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             else:
                 results = [_render_chunk(project, page_list, common)]
             if data_parts is None:
-                results.append(_write_data(project, corpus, findings, inputs, need_data))
+                results.append(_write_data(project.docs, data, need_data))
             else:
                 results += [f.result() for f in data_parts]
     finally:
@@ -632,7 +604,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             written.append(rel)
         else:
             unchanged += 1
-    expected = {p.path for p in all_pages} | set(others) | set(data_inputs)
+    expected = {p.path for p in all_pages} | set(others) | set(data)
     removed = []
     docs = project.docs
     if docs.exists():
@@ -649,7 +621,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         manifest.record(rel, fingerprints[rel])
     manifest.save(keep=set(fingerprints))
     rendered = sorted([p.path for p in page_list] + list(need_data))
-    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data_inputs) - len(rendered))
+    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data) - len(rendered))
 
 
 def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:
