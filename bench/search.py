@@ -41,7 +41,6 @@ import json
 import os
 import random
 import re
-import socketserver
 import statistics
 import sys
 import threading
@@ -76,13 +75,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def serve(directory: Path):
-    server = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 

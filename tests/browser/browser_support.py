@@ -6,6 +6,16 @@ from pathlib import Path
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# aliases and spellings of the bundled corpus's actors a reader may search for, and the page each must find
+ALIASES = [
+    ("Nusra", "actors/hts/"),
+    ("Daesh", "actors/isis/"),
+    ("Jolani", "actors/abu-muhammad-al-julani/"),
+    ("MIT", "actors/turkish-intelligence/"),
+    ("Erdogan", "actors/recep-tayyip-erdogan/"),
+    ("Qurashi", "actors/abu-al-hussein-al-qurashi/"),
+]
+
 
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

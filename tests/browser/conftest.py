@@ -11,7 +11,6 @@ import functools
 import http.server
 import os
 import shutil
-import socketserver
 import sys
 import tempfile
 import threading
@@ -41,14 +40,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def serve_dir(directory: Path):
     handler = functools.partial(_Quiet, directory=str(directory))
-    server = _Server(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 

@@ -6,16 +6,7 @@ import re
 
 import pytest
 
-from browser_support import ARTIFACTS, shot
-
-ALIASES = [
-    ("Nusra", "actors/hts/"),
-    ("Daesh", "actors/isis/"),
-    ("Jolani", "actors/abu-muhammad-al-julani/"),
-    ("MIT", "actors/turkish-intelligence/"),
-    ("Erdogan", "actors/recep-tayyip-erdogan/"),
-    ("Qurashi", "actors/abu-al-hussein-al-qurashi/"),
-]
+from browser_support import ALIASES, ARTIFACTS, shot
 
 
 @pytest.mark.parametrize("query,target", ALIASES)
