@@ -70,12 +70,42 @@ def _freeze(fragment: str) -> str:
     return _TEXT_NODES.sub(lambda m: ">" + m.group(1).translate(_MD_TABLE) + "<", fragment)
 
 
+# Prose with nothing Python-Markdown reads as syntax: letters, digits, spaces, line breaks and
+# punctuation that no block or inline pattern of this converter starts with (see `_plain_paragraphs`).
+_PROSE = re.compile(r"(?:[^\W_]|[ \n,.;:?!'\"()/%@$\-–—‘’“”…])*")
+_LIST_START = re.compile(r"^(?:-|\d+\.)", re.M)
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """What Python-Markdown makes of plain prose (`<p>` per paragraph, lines kept), without
+    running its parser; None when the text holds anything else. Most authored summaries and
+    points are such prose, and the parser is a third of a brief page's rendering.
+    tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
+    stripped = text.strip("\n")
+    if not stripped or not _PROSE.fullmatch(stripped) or _LIST_START.search(stripped):
+        return None
+    paragraphs = _PARAGRAPH_BREAK.split(stripped)
+    for paragraph in paragraphs:
+        for line in paragraph.split("\n"):
+            if line[:1] == " " or line[-1:] == " ":  # an indented line (code, a list's continuation), a line break
+                return None
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def _convert(text: str) -> str:
+    plain_html = _plain_paragraphs(text)
+    if plain_html is not None:
+        return plain_html
+    _md.reset()
+    return _md.convert(text)
+
+
 def md_block(text: str | None) -> str:
     """A Markdown field as an HTML block (a `div`) safe to embed in a Markdown page."""
     if not text:
         return ""
-    _md.reset()
-    body = _md.convert(text)
+    body = _convert(text)
     # blank lines would end the raw HTML block in the page's Markdown
     body = re.sub(r"\n\s*\n", "\n", body)
     return f'<div class="bg-md">\n{_freeze(body)}\n</div>'
@@ -85,8 +115,7 @@ def md_inline(text: str | None) -> str:
     """A short Markdown field as inline HTML on one line (for lists and table cells)."""
     if not text:
         return ""
-    _md.reset()
-    body = _md.convert(text).strip()
+    body = _convert(text).strip()
     if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
         body = body[3:-4]
     return _freeze(f"<span>{body}</span>").replace("\n", " ")

@@ -1,0 +1,65 @@
+"""Authored Markdown fields: the shortcut for plain prose gives exactly what Python-Markdown gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from generator import markup
+
+
+def python_markdown(text: str) -> str:
+    """The converter itself, bypassing the shortcut."""
+    markup._md.reset()
+    return markup._md.convert(text)
+
+
+# prose and the characters that could turn it into something else: list and heading markers,
+# indentation, hard line breaks, emphasis, links, HTML, tables, fenced code, numbered lines
+ALPHABET = "ab Zé9.1 \n\n-–,:;!?'\"()*_[]<>&#|`~=+\\\t"
+# and mostly prose, so that most examples do take the shortcut
+PROSE_ALPHABET = "ab Zé9.1  \n\n\n-–,:;!?'\"()"
+texts = st.text(alphabet=ALPHABET, max_size=80) | st.text(alphabet=PROSE_ALPHABET, max_size=80)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(texts)
+def test_the_prose_shortcut_agrees_with_python_markdown_wherever_it_applies(text):
+    shortcut = markup._plain_paragraphs(text)
+    if shortcut is not None:
+        assert shortcut == python_markdown(text)
+
+
+PROSE = [
+    "HTS took Idleb in 2017.",
+    "Two lines of a paragraph,\nkept as two lines.\n",
+    "First paragraph.\n\nSecond one, after a blank line — with “quotes”, 40% and (asides)!\n",
+    "The 2019 offensive: al-Sharaa’s men, 1.5 million displaced?\n\n\nAfter two blank lines.",
+]
+NOT_PROSE = [
+    "- a list item", "1. a numbered line", "Text\n2019. A year opening a line", "**bold**", "a_b", "[link](x)",
+    "<b>html</b>", "a & b", "# heading", "| a | b |", "    indented code", "line  \nbreak", "~~~", "=", "",
+    "\n\n", "tab\there",
+]
+
+
+@pytest.mark.parametrize("text", PROSE)
+def test_plain_prose_takes_the_shortcut_and_matches(text):
+    assert markup._plain_paragraphs(text) == python_markdown(text)
+
+
+@pytest.mark.parametrize("text", NOT_PROSE)
+def test_anything_with_markdown_syntax_goes_to_python_markdown(text):
+    assert markup._plain_paragraphs(text) is None
+
+
+def test_the_filters_give_the_same_html_either_way():
+    text = "An analysis summary,\non two lines.\n\nAnd a second paragraph."
+    shortcut = markup.md_block(text)
+    markup_plain, markup._plain_paragraphs = markup._plain_paragraphs, lambda t: None
+    try:
+        assert markup.md_block(text) == shortcut
+        assert markup.md_inline("One point.") == "<span>One point.</span>"
+    finally:
+        markup._plain_paragraphs = markup_plain
+    assert markup.md_inline("One point.") == "<span>One point.</span>"
