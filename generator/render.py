@@ -501,10 +501,15 @@ PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more tha
 _JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports)
 
 
-def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tuple[list[str], int]:
-    """Render and write some pages; the paths written and the count left unchanged."""
+def _page_environment(project: Project, common: dict) -> jinja2.Environment:
     env = environment(project)
     env.globals.update(References(common["corpus"]).globals())
+    return env
+
+
+def _render_chunk(project: Project, page_list: list[Page], common: dict, env: jinja2.Environment | None = None) -> tuple[list[str], int]:
+    """Render and write some pages; the paths written and the count left unchanged."""
+    env = env or _page_environment(project, common)
     written, unchanged = [], 0
     for page in page_list:
         try:
@@ -519,9 +524,27 @@ def _render_chunk(project: Project, page_list: list[Page], common: dict) -> tupl
     return written, unchanged
 
 
+_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
+
+
 def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
+    global _WORKER_ENV
     project, page_list, common, _ = _JOB
-    return _render_chunk(project, page_list[start:stop], common)
+    if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
+        _WORKER_ENV = _page_environment(project, common)
+    return _render_chunk(project, page_list[start:stop], common, _WORKER_ENV)
+
+
+def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int]]:
+    """Split `total` pages into chunks that shrink as the work runs out (guided scheduling):
+    each takes a share of what is left, so the last ones are small and no worker
+    finishes long after the others (pages differ in cost a hundredfold)."""
+    out, start = [], 0
+    while start < total:
+        size = max(smallest, (total - start) // (workers * 3))
+        out.append((start, min(total, start + size)))
+        start += size
+    return out
 
 
 def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
@@ -584,9 +607,8 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:
                 _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
-                size = -(-len(page_list) // (workers * 4))
                 pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
-                parts = [pool.submit(_chunk_job, i, i + size) for i in range(0, len(page_list), size)]
+                parts = [pool.submit(_chunk_job, start, stop) for start, stop in _chunks(len(page_list), workers)]
                 results = [f.result() for f in parts]
             else:
                 results = [_render_chunk(project, page_list, common)]
