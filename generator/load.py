@@ -145,6 +145,13 @@ def _expanded_size(node, memo: dict) -> int:
     return size
 
 
+def _may_expand(raw: bytes) -> bool:
+    """Whether a file could stand for more than MAX_EXPANDED_NODES values. Without an anchor (`&`)
+    there is no alias, and a file makes at most two nodes a byte (`{a,b}`: a key and its empty
+    value for each letter and comma), so a short file without one needs no count."""
+    return b"&" in raw or 2 * len(raw) > MAX_EXPANDED_NODES
+
+
 def _position_in(text: bytes, offset: int) -> tuple[int, int]:
     before = text[:offset]
     line = before.count(b"\n") + 1
@@ -193,7 +200,7 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+        if node is not None and _may_expand(raw) and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
             return fail(1, 1, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values; write the content out instead")
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:

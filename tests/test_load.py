@@ -56,3 +56,9 @@ def test_small_aliases_are_fine(minimal):
 def test_oversized_file(minimal):
     (minimal.root / "briefs/huge.yaml").write_text("title: x\nsummary: |\n" + ("  " + "y" * 99 + "\n") * 11000)
     assert _only(minimal.run("validate")) == "briefs/huge.yaml:1:1: error: file is 1,122,020 bytes, over the limit of 1,000,000; split it into several briefs"
+
+
+def test_a_file_of_too_many_values_is_refused_even_without_aliases(minimal):
+    # 210,000 empty list items in 420 KB: the bound on values holds without an anchor in sight
+    (minimal.root / "briefs/many.yaml").write_text("title: x\ntags:\n" + "-\n" * 210_000)
+    assert _only(minimal.run("validate")) == "briefs/many.yaml:1:1: error: YAML aliases expand to more than 200,000 values; write the content out instead"
