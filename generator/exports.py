@@ -139,8 +139,8 @@ def _json(data) -> str:
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> Iterator[str]:
-    """`/data/corpus.json`, the same document as `briefgen export json`, in pieces.
+def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> Iterator[bytes]:
+    """`/data/corpus.json`, the same document as `briefgen export json`, in UTF-8 pieces.
 
     One item a line: grep and diff find items, and the C JSON encoder writes
     it (an indented dump goes through the pure-Python encoder, 5x slower).
@@ -150,22 +150,23 @@ def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=No
     from .incremental import BriefMemo
 
     memo = BriefMemo(cache, "corpus-briefs", inputs)
-    tables: dict[str, list[tuple[str, str]]] = {t: [] for t in _BRIEF_TABLES}
+    tables: dict[str, list[tuple[str, bytes]]] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
-        lines = memo.get(b, lambda: {t: tuple((i, _COMPACT(item)) for i, item in rows) for t, rows in _brief_items(corpus, b).items()})
+        lines = memo.get(b, lambda: {t: tuple((i, _COMPACT(item).encode("utf-8")) for i, item in rows) for t, rows in _brief_items(corpus, b).items()})
         for table, rows in lines.items():
             tables[table].extend(rows)
     memo.save()
     body = {t: [line for _, line in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
-    body.update({t: [_COMPACT(item) for item in items] for t, items in _entity_items(corpus, findings).items()})
+    body.update({t: [_COMPACT(item).encode("utf-8") for item in items] for t, items in _entity_items(corpus, findings).items()})
     for n, (table, lines) in enumerate(body.items()):
-        yield (",\n" if n else "{\n") + (f"{json.dumps(table)}:[\n" + ",\n".join(lines) + "\n]" if lines else f"{json.dumps(table)}:[]")
-    yield "\n}\n"
+        name = json.dumps(table).encode("utf-8")
+        yield (b",\n" if n else b"{\n") + (name + b":[\n" + b",\n".join(lines) + b"\n]" if lines else name + b":[]")
+    yield b"\n}\n"
 
 
 def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> str:
     """`corpus_json_chunks` as one string."""
-    return "".join(corpus_json_chunks(corpus, findings, cache, inputs))
+    return b"".join(corpus_json_chunks(corpus, findings, cache, inputs)).decode("utf-8")
 
 
 # --- ACH matrices as CSV ---------------------------------------------------------

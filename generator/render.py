@@ -470,14 +470,15 @@ def _counts(corpus: Corpus) -> dict[str, int]:
 # --- writing -----------------------------------------------------------------
 
 
-def _write(path: Path, content: str | bytes | Iterable[str]) -> bool:
+def _write(path: Path, content: str | bytes | Iterable[str | bytes]) -> bool:
     """Write only if the bytes differ; True when the file changed.
 
     Content in pieces (the corpus-wide exports, hundreds of MB) is streamed to
     a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):
-        return incremental.write_atomic(path, lambda out: out.writelines(piece.encode("utf-8") for piece in content), unless_same=True)
+        pieces = (piece.encode("utf-8") if isinstance(piece, str) else piece for piece in content)
+        return incremental.write_atomic(path, lambda out: out.writelines(pieces), unless_same=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
@@ -547,6 +548,7 @@ def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int
     return out
 
 
+@heap.bulk()  # the corpus-wide exports hold every brief's lines (hundreds of thousands of objects) at once
 def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
     """Make and write the data exports in `only` (`data`: `exports.data_exports`); the paths written and the count left unchanged."""
     written, unchanged = [], 0

@@ -329,7 +329,7 @@ class _Export:
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
-        self.lines: dict[str, str] = {}  # id -> the object's JSON line, for the objects of briefs
+        self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
         self.memo = memo or BriefMemo(None, "", None)  # each brief's object lines from the last export
         self.made: list[str] = []  # ids of the objects added since the last brief began
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
@@ -504,7 +504,7 @@ class _Export:
         outer, self.markings_used = self.markings_used, set()
         self.made = []
         self.brief(brief_id, brief)
-        lines = tuple((i, _ENCODE(self.objects.pop(i))) for i in self.made)
+        lines = tuple((i, _ENCODE(self.objects.pop(i)).encode("utf-8")) for i in self.made)
         markings, self.markings_used = frozenset(self.markings_used), outer
         return lines, markings
 
@@ -844,8 +844,8 @@ class _Export:
             if tlp in self.markings_used
         ]
 
-    def bundle(self) -> Iterator[str]:
-        """The bundle's JSON text in pieces, so that a 500 MB export is never one string."""
+    def bundle(self) -> Iterator[bytes]:
+        """The bundle's JSON text in UTF-8 pieces, so that a 500 MB export is never one string."""
         self.system()
         self.actors()
         self.sources()
@@ -854,21 +854,23 @@ class _Export:
         for obj in [*self.objects.values(), *self.tlp_markings()]:
             if obj["id"] in self.lines:
                 raise ValueError(f"duplicate STIX id {obj['id']}")
-            self.lines[obj["id"]] = _ENCODE(obj)
+            self.lines[obj["id"]] = _ENCODE(obj).encode("utf-8")
         # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
         order = sorted(self.lines)
-        blocks = [order[i:i + 4096] for i in range(0, len(order), 4096)]
-        digest = hashlib.sha256()  # of the lines joined by newlines, a block at a time
-        for n, block in enumerate(blocks):
-            digest.update((("\n" if n else "") + "\n".join(self.lines[i] for i in block)).encode("utf-8"))
-        yield _ENCODE({"id": stix_id("bundle", "bundle", digest.hexdigest()), "type": "bundle"})[:-1] + ',"objects":[\n'
-        for n, block in enumerate(blocks):
-            yield (",\n" if n else "") + ",\n".join(self.lines[i] for i in block)
-        yield "\n]}\n"
+        digest = hashlib.sha256()  # of the lines joined by newlines
+        update = digest.update
+        for n, i in enumerate(order):
+            if n:
+                update(b"\n")
+            update(self.lines[i])
+        yield (_ENCODE({"id": stix_id("bundle", "bundle", digest.hexdigest()), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
+        for n in range(0, len(order), 4096):
+            yield (b",\n" if n else b"") + b",\n".join([self.lines[i] for i in order[n:n + 4096]])
+        yield b"\n]}\n"
 
 
-def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> Iterator[str]:
-    """The published corpus as a STIX 2.1 bundle, JSON text in pieces; the same corpus gives the same bytes.
+def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> Iterator[bytes]:
+    """The published corpus as a STIX 2.1 bundle, JSON text in UTF-8 pieces; the same corpus gives the same bytes.
 
     With a `cache` folder and the corpus's `incremental.Inputs`, the objects of
     a brief are taken from the last export when neither the brief nor any file
@@ -884,4 +886,4 @@ def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, i
 
 def stix_bundle(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None) -> str:
     """`stix_chunks` as one string."""
-    return "".join(stix_chunks(corpus, findings, cache, inputs))
+    return b"".join(stix_chunks(corpus, findings, cache, inputs)).decode("utf-8")
