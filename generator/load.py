@@ -118,15 +118,36 @@ def kind_of(rel: Path) -> str:
 
 def corpus_files(briefs_dir: Path) -> list[Path]:
     """Every YAML file of the corpus, in a stable order; `_x` and `.x` are skipped."""
-    files = []
-    for p in briefs_dir.rglob("*"):
-        rel = p.relative_to(briefs_dir)
-        if p.suffix not in (".yaml", ".yml") or not p.is_file():
-            continue
-        if any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        files.append(p)
-    return sorted(files, key=lambda p: p.relative_to(briefs_dir).as_posix())
+    return [file for _, file in _corpus_entries(briefs_dir)]
+
+
+def _corpus_entries(briefs_dir: Path) -> list[tuple[str, Path]]:
+    """(path relative to `briefs_dir` in POSIX form, file) for every corpus file, sorted by the former."""
+    found: list[tuple[str, str]] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith(("_", ".")):
+                continue
+            if entry.is_dir():
+                walk(entry.path, prefix + entry.name + "/")
+            elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
+                found.append((prefix + entry.name, entry.path))
+
+    walk(str(briefs_dir), "")
+    found.sort()
+    return [(rel, Path(path)) for rel, path in found]
+
+
+def _kind_of_rel(rel: str) -> str:
+    parts = rel.split("/")
+    if len(parts) == 2 and parts[0] in ENTITY_DIRS:
+        return ENTITY_DIRS[parts[0]]
+    return "brief"
 
 
 def _expanded_size(node, memo: dict) -> int:
@@ -272,12 +293,15 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     the others' models are kept for next time.
     """
     global _JOB
-    files = corpus_files(briefs_dir)
+    entries = _corpus_entries(briefs_dir)
+    files = [file for _, file in entries]
     slots: list[tuple[Document | None, list[Problem]] | None] = [None] * len(files)
     todo: list[int] = []
-    for i, file in enumerate(files):
+    shown_dir = shown_path(briefs_dir, root)
+    shown_dir = "" if shown_dir == "." else shown_dir + "/"  # what `shown_path` gives each file, without a Path a file
+    for i, (rel, file) in enumerate(entries):
         if cache is not None:
-            kept = cache.get(file, shown_path(file, root), kind_of(file.relative_to(briefs_dir)), file.stem)
+            kept = cache.get(file, shown_dir + rel, _kind_of_rel(rel), rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
             if kept is not None:
                 slots[i] = (kept, [])
                 continue

@@ -324,6 +324,18 @@ def _clean(props: dict) -> dict:
 _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
+class _Lazy(dict):
+    """A table whose values are made on first lookup."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
 class _Export:
     def __init__(self, corpus: Corpus, findings: Findings, memo: BriefMemo | None = None):
         self.c = corpus
@@ -339,7 +351,7 @@ class _Export:
         self.actor_ref = {a: self._actor_ref(a, actor) for a, actor in corpus.actors.items()}
         self.source_ref = {s: stix_id("identity", "source", s) for s in corpus.sources}
         self.brief_ref = {b: stix_id("report", "brief", b) for b in corpus.briefs}
-        self.item_ref = {i: stix_id("note", kind, i) for kind, table in (("claim", corpus.claims), ("analysis", corpus.analyses), ("judgment", corpus.judgments)) for i in table}
+        self.item_ref = _Lazy(self._item_ref)  # made when first asked: a brief taken from the memo asks for none of its items
         self.hypothesis_ref = {h: stix_id("note", "hypothesis", h) for h in corpus.hypotheses}
         self.question_ref = {q: stix_id("grouping", "question", q) for q in corpus.questions}
         self.ach_ref = {q: stix_id("note", "ach", q) for q in corpus.questions}
@@ -357,6 +369,12 @@ class _Export:
             self.question_modified[q] = _later(EPOCH, *(self.brief_modified[b] for b in briefs))
 
     # -- building blocks
+    def _item_ref(self, item_id: str) -> str:
+        for kind, table in (("claim", self.c.claims), ("analysis", self.c.analyses), ("judgment", self.c.judgments)):
+            if item_id in table:
+                return stix_id("note", kind, item_id)
+        raise KeyError(item_id)
+
     def _actor_ref(self, actor_id: str, actor: Actor) -> str:
         if actor.kind == "armed-group":
             return stix_id("threat-actor", "actor", actor_id)
