@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import os
 import pickle
 from collections import defaultdict
@@ -126,10 +127,7 @@ class Inputs:
         if inputs is EVERYTHING:
             shown = "*" + self.everything
         else:
-            combined = 0
-            token = self.token
-            for k in inputs:
-                combined ^= token[k]
+            combined = functools.reduce(operator.xor, map(self.token.__getitem__, inputs), 0)
             shown = f"{len(inputs)}:{combined:032x}"
         return hashlib.blake2b(f"{salt_}\0{path}\0{shown}".encode(), digest_size=16).hexdigest()
 

@@ -339,15 +339,8 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
     for brief_id in briefs:
         brief = corpus.briefs[brief_id]
-        items = [*brief.claims, *brief.analyses]
-        actors = sorted({a for item in items for a in item.actors}, key=lambda a: corpus.actors[a].name.lower())
-        sources = sorted(
-            {s for c in brief.claims for s in (c.source, *c.via)} | {s for a in brief.analyses for s in (a.analyst, *a.via)},
-            key=lambda s: corpus.sources[s].name.lower(),
-        )
-        questions = sorted({corpus.question_of[h] for item in items for h in item.assessments} | {corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis})
-        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "actors": actors, "sources": sources, "questions": questions},
-                   inputs.entity("brief", brief_id))
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief}, inputs.entity("brief", brief_id),
+                   late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
     network = lambda: graph.network_graph(corpus, lambda actor: f"{actor}/")  # noqa: E731
@@ -365,8 +358,10 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
             "claims": corpus.claims_by_actor.get(actor_id, []),
             "analyses": corpus.analyses_by_actor.get(actor_id, []),
             "sources": corpus.sources_by_actor.get(actor_id, []),
-            "search_terms": search_terms([actor.name, *actor.aliases]),
-        }, inputs.actor(actor_id), late={"graph": functools.partial(graph.actor_graph, corpus, actor_id, _sibling)})
+        }, inputs.actor(actor_id), late={
+            "graph": functools.partial(graph.actor_graph, corpus, actor_id, _sibling),
+            "search_terms": functools.partial(search_terms, [actor.name, *actor.aliases]),
+        })
 
     source_ids = by_name(corpus.sources)
     yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids})
@@ -442,6 +437,24 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         }, drawn)
 
 
+def _brief_actors(corpus: Corpus, brief) -> list[str]:
+    """The actors a brief names, by name (its closing list)."""
+    return sorted({a for item in (*brief.claims, *brief.analyses) for a in item.actors}, key=lambda a: corpus.actors[a].name.lower())
+
+
+def _brief_sources(corpus: Corpus, brief) -> list[str]:
+    return sorted(
+        {s for c in brief.claims for s in (c.source, *c.via)} | {s for a in brief.analyses for s in (a.analyst, *a.via)},
+        key=lambda s: corpus.sources[s].name.lower(),
+    )
+
+
+def _brief_questions(corpus: Corpus, brief) -> list[str]:
+    return sorted({corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+                  | {corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis})
+
+
+_BRIEF_LISTS = (("actors", _brief_actors), ("sources", _brief_sources), ("questions", _brief_questions))
 GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
 CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
 CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
@@ -574,7 +587,9 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     their own, while this process lists the pages and workers render them.
     """
     global _JOB
-    inputs = incremental.Inputs(corpus)
+    with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
+        inputs = incremental.Inputs(corpus)
+        data = exports.data_exports(corpus, findings, inputs, project.cache)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
@@ -586,7 +601,6 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
     # what changed since the last render: the data exports first
     manifest = incremental.Manifest(project.docs)
-    data = exports.data_exports(corpus, findings, inputs, project.cache)
     fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, (spec, _) in data.items()}
     need_data = {rel for rel in data if not manifest.fresh(rel, fingerprints[rel])}
     # the longest jobs: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
@@ -603,8 +617,9 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
-            all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
-            fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in all_pages)
+            with heap.bulk():
+                all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
+                fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in all_pages)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:
