@@ -138,6 +138,12 @@ class Inputs:
         salt_ = code_key()
         return {b: self.fingerprint(salt_, "export", frozenset({f"brief:{b}", *self.refs.get(f"brief:{b}", ())})) for b in self.corpus.briefs}
 
+    @functools.cached_property
+    def question_keys(self) -> dict[str, str]:
+        """Question id -> a key of what its exported objects show (its ACH matrix): what its page draws on."""
+        salt_ = code_key()
+        return {q: self.fingerprint(salt_, "export", self.entity("question", q)) for q in self.corpus.questions}
+
     def of(self, namespace: str) -> frozenset[str]:
         """Every file of one kind (e.g. all actors)."""
         return frozenset(k for k in self.digest if k.startswith(namespace + ":"))
@@ -229,10 +235,11 @@ def save_pickle(path: Path, value) -> None:
 
 class BriefMemo:
     """What an export made of each brief last time (STIX objects, corpus.json lines), reused while
-    the brief's key (`Inputs.brief_keys`) stays; without a cache folder, everything is made afresh."""
+    the brief's key (`Inputs.brief_keys`, or another table of keys such as `question_keys`) stays;
+    without a cache folder, everything is made afresh."""
 
-    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None):
-        self.keys = inputs.brief_keys if cache is not None and inputs is not None else {}
+    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None, keys: str = "brief_keys"):
+        self.keys = getattr(inputs, keys) if cache is not None and inputs is not None else {}
         # named after briefgen's code too: after an upgrade no key can match, so the old file is not even read
         self.path = cache / f"{name}.{code_key()[:16]}.pickle" if self.keys else None
         self.kept = load_pickle(self.path, {}) if self.path else {}

@@ -337,12 +337,13 @@ class _Lazy(dict):
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, memo: BriefMemo | None = None):
+    def __init__(self, corpus: Corpus, findings: Findings, memo: BriefMemo | None = None, question_memo: BriefMemo | None = None):
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
         self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
         self.memo = memo or BriefMemo(None, "", None)  # each brief's object lines from the last export
+        self.question_memo = question_memo or BriefMemo(None, "", None)  # and each question's
         self.made: list[str] = []  # ids of the objects added since the last brief began
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
@@ -510,18 +511,22 @@ class _Export:
     # -- briefs and what they hold
     def briefs(self) -> None:
         for brief_id, brief in self.c.briefs.items():
-            lines, markings = self.memo.get(brief_id, lambda: self.brief_lines(brief_id, brief))
-            for object_id, line in lines:
-                if object_id in self.lines:
-                    raise ValueError(f"duplicate STIX id {object_id}")
-                self.lines[object_id] = line
-            self.markings_used |= markings
+            self.take(self.memo.get(brief_id, lambda: self.lines_of(self.brief, brief_id, brief)))
 
-    def brief_lines(self, brief_id: str, brief: Brief) -> tuple[tuple, frozenset]:
-        """The JSON lines of a brief's objects, by id, and the TLP markings they use."""
+    def take(self, made: tuple[tuple, frozenset]) -> None:
+        """Add the lines of a brief's or a question's objects (from `lines_of` or a memo)."""
+        lines, markings = made
+        for object_id, line in lines:
+            if object_id in self.lines:
+                raise ValueError(f"duplicate STIX id {object_id}")
+            self.lines[object_id] = line
+        self.markings_used |= markings
+
+    def lines_of(self, make, *args) -> tuple[tuple, frozenset]:
+        """The JSON lines of the objects `make(*args)` adds, by id, and the TLP markings they use."""
         outer, self.markings_used = self.markings_used, set()
         self.made = []
-        self.brief(brief_id, brief)
+        make(*args)
         lines = tuple((i, _ENCODE(self.objects.pop(i)).encode("utf-8")) for i in self.made)
         markings, self.markings_used = frozenset(self.markings_used), outer
         return lines, markings
@@ -742,65 +747,69 @@ class _Export:
 
     def questions(self) -> None:
         for q, question in self.c.questions.items():
-            matrix = self.f.matrices[q]
-            tlp = self.question_tlp[q]
-            modified = self.question_modified[q]
-            evidence = sorted({self.item_ref[row.id] for row in matrix.rows})
-            hypotheses = sorted(self.hypothesis_ref[h.id] for h in question.hypotheses)
-            table = self.ach_markdown(question, matrix)
-            description = f"{question.context.strip()}\n\n{table}" if question.context else table
-            self.add(
-                "grouping",
-                id=self.question_ref[q],
-                created=EPOCH,
-                modified=modified,
-                name=question.question,
-                context="unspecified",
-                description=description,
-                object_refs=sorted({*hypotheses, *evidence, self.ach_ref[q]}),
-                object_marking_refs=self.marking(tlp),
-                x_briefgen_id=q,
-                x_briefgen_kind="question",
-            )
+            self.take(self.question_memo.get(q, lambda: self.lines_of(self.question, q, question)))
+
+    def question(self, q: str, question: Question) -> None:
+        """The grouping of a question, its ACH result and its hypotheses."""
+        matrix = self.f.matrices[q]
+        tlp = self.question_tlp[q]
+        modified = self.question_modified[q]
+        evidence = sorted({self.item_ref[row.id] for row in matrix.rows})
+        hypotheses = sorted(self.hypothesis_ref[h.id] for h in question.hypotheses)
+        table = self.ach_markdown(question, matrix)
+        description = f"{question.context.strip()}\n\n{table}" if question.context else table
+        self.add(
+            "grouping",
+            id=self.question_ref[q],
+            created=EPOCH,
+            modified=modified,
+            name=question.question,
+            context="unspecified",
+            description=description,
+            object_refs=sorted({*hypotheses, *evidence, self.ach_ref[q]}),
+            object_marking_refs=self.marking(tlp),
+            x_briefgen_id=q,
+            x_briefgen_kind="question",
+        )
+        self.add(
+            "note",
+            id=self.ach_ref[q],
+            created=EPOCH,
+            modified=modified,
+            abstract=f"ACH: {question.question}",
+            content=table,
+            object_refs=sorted({self.question_ref[q], *hypotheses, *evidence}),
+            object_marking_refs=self.marking(tlp),
+            x_briefgen_id=q,
+            x_briefgen_kind="ach-result",
+            x_briefgen_question=q,
+        )
+        total = len(matrix.ranking)
+        for s in matrix.ranking:
             self.add(
                 "note",
-                id=self.ach_ref[q],
+                id=self.hypothesis_ref[s.id],
                 created=EPOCH,
                 modified=modified,
-                abstract=f"ACH: {question.question}",
-                content=table,
-                object_refs=sorted({self.question_ref[q], *hypotheses, *evidence}),
+                abstract=s.statement,
+                content=(
+                    f"{s.statement}\n\n"
+                    f"Hypothesis for: {question.question}\n\n"
+                    f"- **Rank:** {s.rank} of {total}\n"
+                    f"- **Inconsistency:** {s.inconsistency}\n"
+                    f"- **Weighted inconsistency:** {s.weighted:.2f}\n"
+                    f"- **Unrated evidence rows:** {s.gaps}"
+                ),
+                object_refs=[self.question_ref[q]],
                 object_marking_refs=self.marking(tlp),
-                x_briefgen_id=q,
-                x_briefgen_kind="ach-result",
+                x_briefgen_id=s.id,
+                x_briefgen_kind="hypothesis",
                 x_briefgen_question=q,
+                x_briefgen_rank=s.rank,
+                x_briefgen_inconsistency=s.inconsistency,
+                x_briefgen_weighted_inconsistency=round(s.weighted, 4),
+                x_briefgen_gaps=s.gaps,
             )
-            total = len(matrix.ranking)
-            for s in matrix.ranking:
-                self.add(
-                    "note",
-                    id=self.hypothesis_ref[s.id],
-                    created=EPOCH,
-                    modified=modified,
-                    abstract=s.statement,
-                    content=(
-                        f"{s.statement}\n\n"
-                        f"Hypothesis for: {question.question}\n\n"
-                        f"- **Rank:** {s.rank} of {total}\n"
-                        f"- **Inconsistency:** {s.inconsistency}\n"
-                        f"- **Weighted inconsistency:** {s.weighted:.2f}\n"
-                        f"- **Unrated evidence rows:** {s.gaps}"
-                    ),
-                    object_refs=[self.question_ref[q]],
-                    object_marking_refs=self.marking(tlp),
-                    x_briefgen_id=s.id,
-                    x_briefgen_kind="hypothesis",
-                    x_briefgen_question=q,
-                    x_briefgen_rank=s.rank,
-                    x_briefgen_inconsistency=s.inconsistency,
-                    x_briefgen_weighted_inconsistency=round(s.weighted, 4),
-                    x_briefgen_gaps=s.gaps,
-                )
 
     # -- the fixed objects
     def system(self) -> None:
@@ -892,13 +901,16 @@ def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, i
 
     With a `cache` folder and the corpus's `incremental.Inputs`, the objects of
     a brief are taken from the last export when neither the brief nor any file
-    it refers to changed (most of the work of an incremental build).
+    it refers to changed (most of the work of an incremental build); those of a
+    question (its ACH tables) while no file its page draws on changed.
     """
     memo = BriefMemo(cache, "stix-briefs", inputs)
-    export = _Export(corpus, findings, memo)
+    question_memo = BriefMemo(cache, "stix-questions", inputs, "question_keys")
+    export = _Export(corpus, findings, memo, question_memo)
     pieces = export.bundle()
     yield next(pieces)  # every object is made by now
     memo.save()
+    question_memo.save()
     yield from pieces
 
 
