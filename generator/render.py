@@ -317,7 +317,11 @@ def _template_cache(project: Project) -> jinja2.BytecodeCache:
     after the first skips compiling."""
     folder = project.cache / "templates" / code_key()
     if not folder.is_dir():
-        shutil.rmtree(folder.parent, ignore_errors=True)  # those of other code versions
+        # those of other code versions go; not the parent folder, which workers starting
+        # at the same moment may be making this version's folder in
+        for old in folder.parent.glob("*"):
+            if old.name != folder.name:
+                shutil.rmtree(old, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
     return jinja2.FileSystemBytecodeCache(str(folder))
 
