@@ -582,6 +582,7 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
     return _write_data(project.docs, data, only)
 
 
+@heap.frozen()  # the corpus and the findings, made before, live through the render
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
 
