@@ -88,29 +88,39 @@ def weight(reliability: str, credibility: int) -> float:
 
 
 def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -> Matrix:
-    hyps = [h.id for h in corpus.questions[question_id].hypotheses]
+    question = corpus.questions[question_id]
+    hyps = [h.id for h in question.hypotheses]
+    rating_weight = {code: t.weight for code, t in vocab.RATING.items()}
     rows = []
+    # each hypothesis's inconsistency, weighted inconsistency and unrated rows, summed row by row
+    inconsistency, weighted, gaps = dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0)
     for item in evidence:
-        rated = {h: item.assessments[h] for h in hyps if h in item.assessments}
-        values = [vocab.RATING[r].weight for r in rated.values() if r != "NA"]
+        assessments = item.assessments
+        ratings = {h: assessments.get(h, "NA") for h in hyps}  # NA where the author left it out
+        unrated = [h for h in hyps if h not in assessments]
+        values = [rating_weight[r] for r in ratings.values() if r != "NA"]
         reliability = corpus.reliability_of(item)
-        rows.append(Row(
+        is_claim = isinstance(item, Claim)
+        row = Row(
             id=item.id,
-            kind="claim" if isinstance(item, Claim) else "analysis",
+            kind="claim" if is_claim else "analysis",
             brief=corpus.brief_of[item.id],
-            text=item.statement if isinstance(item, Claim) else item.title,
+            text=item.statement if is_claim else item.title,
             reliability=reliability,
             credibility=item.credibility,
             weight=weight(reliability, item.credibility),
-            ratings={h: rated.get(h, "NA") for h in hyps},
-            gaps=[h for h in hyps if h not in rated],
+            ratings=ratings,
+            gaps=unrated,
             diagnosticity=int(max(values) - min(values)) if values else 0,
-        ))
-    scores = []
-    for h in corpus.questions[question_id].hypotheses:
-        inc = sum(_PENALTY.get(r.ratings[h.id], 0) for r in rows)
-        weighted = sum(_PENALTY.get(r.ratings[h.id], 0) * r.weight for r in rows)
-        scores.append(Score(h.id, h.statement, inc, round(weighted, 9), gaps=sum(h.id in r.gaps for r in rows)))
+        )
+        rows.append(row)
+        for h, rating in ratings.items():
+            penalty = _PENALTY.get(rating, 0)
+            inconsistency[h] += penalty
+            weighted[h] += penalty * row.weight
+        for h in unrated:
+            gaps[h] += 1
+    scores = [Score(h.id, h.statement, inconsistency[h.id], round(weighted[h.id], 9), gaps=gaps[h.id]) for h in question.hypotheses]
     scores.sort(key=lambda s: (s.weighted, s.inconsistency, s.id))
     for rank, s in enumerate(scores, 1):
         s.rank = rank

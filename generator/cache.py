@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import pickle
 import shutil
 import sys
@@ -45,8 +46,8 @@ class ModelCache:
         self.hits = 0
         self._ready = False
 
-    def _entry(self, doc_path: str) -> Path:
-        return self.dir / (hashlib.blake2b(doc_path.encode(), digest_size=12).hexdigest() + ".pickle")
+    def _entry(self, doc_path: str) -> str:
+        return os.path.join(self.dir, hashlib.blake2b(doc_path.encode(), digest_size=12).hexdigest() + ".pickle")
 
     def get(self, file: Path, doc_path: str, kind: str, doc_id: str) -> Document | None:
         """The document with its model, if the file is unchanged since the model was kept."""

@@ -191,7 +191,7 @@ def shown_path(file: Path, root: Path) -> str:
 def stamp_of(file: Path) -> tuple[int, int, int] | None:
     """Size, mtime and inode: what tells an unchanged file (see cache)."""
     try:
-        st = file.stat()
+        st = os.stat(file)
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
