@@ -292,6 +292,11 @@ class Manifest:
             return False
         return [st.st_size, st.st_mtime_ns] == entry[1:]
 
+    def size(self, rel: str) -> int:
+        """The size of the file written last time (0 if none): what rendering it again costs, roughly."""
+        entry = self.files.get(rel)
+        return entry[1] if entry else 0
+
     def record(self, rel: str, fp: str) -> None:
         st = os.stat(self.docs / rel)
         self.files[rel] = [fp, st.st_size, st.st_mtime_ns]
