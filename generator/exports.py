@@ -147,9 +147,9 @@ def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=No
     With a `cache` folder and the corpus's `incremental.Inputs`, the lines of a
     brief's items are reused while neither it nor any file it refers to changed.
     """
-    from .incremental import BriefMemo
+    from .incremental import ExportMemo
 
-    memo = BriefMemo(cache, "corpus-briefs", inputs)
+    memo = ExportMemo(cache, "corpus-briefs", inputs)
     tables: dict[str, list[tuple[str, bytes]]] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
         lines = memo.get(b, lambda: {t: tuple((i, _COMPACT(item).encode("utf-8")) for i, item in rows) for t, rows in _brief_items(corpus, b).items()})

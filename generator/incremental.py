@@ -63,6 +63,7 @@ class Inputs:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in _TOP}
+        self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)
         c = corpus
@@ -151,7 +152,11 @@ class Inputs:
 
     def entity(self, namespace: str, item_id: str) -> frozenset[str]:
         """An entity page: the file, what it refers to and is referred to by, and what those refer to."""
-        return self._with_refs(self._near(key(namespace, item_id)))
+        k = key(namespace, item_id)
+        found = self._entities.get(k)
+        if found is None:  # a question's is asked for its page, its CSV and its STIX objects
+            found = self._entities[k] = self._with_refs(self._near(k))
+        return found
 
     def actor(self, actor_id: str) -> frozenset[str]:
         near = self._near(key("actor", actor_id))
@@ -233,10 +238,10 @@ def save_pickle(path: Path, value) -> None:
     write_atomic(path, lambda out: pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-class BriefMemo:
-    """What an export made of each brief last time (STIX objects, corpus.json lines), reused while
-    the brief's key (`Inputs.brief_keys`, or another table of keys such as `question_keys`) stays;
-    without a cache folder, everything is made afresh."""
+class ExportMemo:
+    """What an export made of each brief (or question) last time: STIX objects, corpus.json lines.
+    A part is reused while its key stays (`Inputs.brief_keys`, or the table named by `keys`,
+    such as `question_keys`); without a cache folder, everything is made afresh."""
 
     def __init__(self, cache: Path | None, name: str, inputs: Inputs | None, keys: str = "brief_keys"):
         self.keys = getattr(inputs, keys) if cache is not None and inputs is not None else {}

@@ -154,7 +154,7 @@ from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med
 
 from . import vocab
 from .analysis import Findings, Matrix
-from .incremental import BriefMemo
+from .incremental import ExportMemo
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question
 
@@ -337,13 +337,13 @@ class _Lazy(dict):
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, memo: BriefMemo | None = None, question_memo: BriefMemo | None = None):
+    def __init__(self, corpus: Corpus, findings: Findings, memo: ExportMemo | None = None, question_memo: ExportMemo | None = None):
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
         self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
-        self.memo = memo or BriefMemo(None, "", None)  # each brief's object lines from the last export
-        self.question_memo = question_memo or BriefMemo(None, "", None)  # and each question's
+        self.memo = memo or ExportMemo(None, "", None)  # each brief's object lines from the last export
+        self.question_memo = question_memo or ExportMemo(None, "", None)  # and each question's
         self.made: list[str] = []  # ids of the objects added since the last brief began
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
@@ -904,8 +904,8 @@ def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, i
     it refers to changed (most of the work of an incremental build); those of a
     question (its ACH tables) while no file its page draws on changed.
     """
-    memo = BriefMemo(cache, "stix-briefs", inputs)
-    question_memo = BriefMemo(cache, "stix-questions", inputs, "question_keys")
+    memo = ExportMemo(cache, "stix-briefs", inputs)
+    question_memo = ExportMemo(cache, "stix-questions", inputs, "question_keys")
     export = _Export(corpus, findings, memo, question_memo)
     pieces = export.bundle()
     yield next(pieces)  # every object is made by now
