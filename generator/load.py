@@ -109,10 +109,11 @@ class Document:
         return Problem(self.path, line, col, message, level)
 
 
-def kind_of(rel: Path) -> str:
-    """The entity kind a file holds, from its place under `briefs/`."""
-    if len(rel.parts) == 2 and rel.parts[0] in ENTITY_DIRS:
-        return ENTITY_DIRS[rel.parts[0]]
+def kind_of(rel: Path | str) -> str:
+    """The entity kind a file holds, from its place under `briefs/` (a path, or one in POSIX form)."""
+    parts = rel.split("/") if isinstance(rel, str) else rel.parts
+    if len(parts) == 2 and parts[0] in ENTITY_DIRS:
+        return ENTITY_DIRS[parts[0]]
     return "brief"
 
 
@@ -141,13 +142,6 @@ def _corpus_entries(briefs_dir: Path) -> list[tuple[str, Path]]:
     walk(str(briefs_dir), "")
     found.sort()
     return [(rel, Path(path)) for rel, path in found]
-
-
-def _kind_of_rel(rel: str) -> str:
-    parts = rel.split("/")
-    if len(parts) == 2 and parts[0] in ENTITY_DIRS:
-        return ENTITY_DIRS[parts[0]]
-    return "brief"
 
 
 def _expanded_size(node, memo: dict) -> int:
@@ -301,7 +295,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     shown_dir = "" if shown_dir == "." else shown_dir + "/"  # what `shown_path` gives each file, without a Path a file
     for i, (rel, file) in enumerate(entries):
         if cache is not None:
-            kept = cache.get(file, shown_dir + rel, _kind_of_rel(rel), rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            kept = cache.get(file, shown_dir + rel, kind_of(rel), file.stem)
             if kept is not None:
                 slots[i] = (kept, [])
                 continue
