@@ -39,6 +39,21 @@ def code_key() -> str:
     return h.hexdigest()
 
 
+def code_folder(parent: Path) -> Path:
+    """`parent/<code_key>`, made if missing, the folders of other code versions beside it removed.
+
+    Safe when several workers call it at once: only the other versions' folders
+    go, never `parent` (which another worker may be making this version's folder in).
+    """
+    folder = parent / code_key()
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in parent.iterdir():
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
 class ModelCache:
     def __init__(self, root: Path):
         self.root = root
@@ -67,10 +82,7 @@ class ModelCache:
         if had_problems or doc.model is None or doc.problems or doc.stamp is None:
             return
         if not self._ready:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            for old in self.dir.parent.iterdir():
-                if old != self.dir:
-                    shutil.rmtree(old, ignore_errors=True)
+            code_folder(self.dir.parent)
             self._ready = True
         # the stamp taken before the file was read: a file edited since is read again next time.
         # Written in place, not renamed into place (a temporary file and a rename per document took

@@ -264,7 +264,7 @@ class ExportMemo:
         """Keep what this export used, for the next one."""
         if self.path and self.now != self.kept:
             save_pickle(self.path, self.now)
-            for old in self.path.parent.glob(f"{self.name}*.pickle"):  # other code versions
+            for old in self.path.parent.glob(f"{self.name}.*.pickle"):  # other code versions
                 if old != self.path:
                     old.unlink(missing_ok=True)
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 
 from . import exports, graph, heap, incremental, markup, vocab
-from .cache import code_key
+from .cache import code_folder
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
@@ -315,15 +315,7 @@ def _template_cache(project: Project) -> jinja2.BytecodeCache:
     """Compiled templates kept in the build cache, keyed by each template's source (Jinja2 checks it)
     and by briefgen's code (the environment's options live there): every worker and every build
     after the first skips compiling."""
-    folder = project.cache / "templates" / code_key()
-    if not folder.is_dir():
-        # those of other code versions go; not the parent folder, which workers starting
-        # at the same moment may be making this version's folder in
-        for old in folder.parent.glob("*"):
-            if old.name != folder.name:
-                shutil.rmtree(old, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return jinja2.FileSystemBytecodeCache(str(code_folder(project.cache / "templates")))
 
 
 # --- which pages exist -------------------------------------------------------
@@ -487,15 +479,14 @@ def _counts(corpus: Corpus) -> dict[str, int]:
 # --- writing -----------------------------------------------------------------
 
 
-def _write(path: Path, content: str | bytes | Iterable[str | bytes]) -> bool:
+def _write(path: Path, content: str | bytes | Iterable[bytes]) -> bool:
     """Write only if the bytes differ; True when the file changed.
 
-    Content in pieces (the corpus-wide exports, hundreds of MB) is streamed to
-    a temporary file, compared with the old one and renamed over it if it differs.
+    Content in UTF-8 pieces (the corpus-wide exports, hundreds of MB) is streamed
+    to a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):
-        pieces = (piece.encode("utf-8") if isinstance(piece, str) else piece for piece in content)
-        return incremental.write_atomic(path, lambda out: out.writelines(pieces), unless_same=True)
+        return incremental.write_atomic(path, lambda out: out.writelines(content), unless_same=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:

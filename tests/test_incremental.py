@@ -256,3 +256,16 @@ def test_unchanged_files_come_from_the_model_cache_and_errors_keep_their_positio
     line = text.splitlines().index(f'  - id: "{claim_id}"') + 1
     assert any(f"already used at {brief.relative_to(root).as_posix()}:{line}:" in s for s in shown), shown
     assert any("nobody" in s for s in shown), shown
+
+
+def test_caches_of_another_briefgen_version_are_dropped_and_this_ones_kept(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    cache = Project(root).cache
+    for kind in ("models", "templates"):
+        (cache / kind / "0123456789abcdef").mkdir(parents=True)  # what an older briefgen left
+    _render(root)
+    for kind in ("models", "templates"):
+        kept = [p.name for p in (cache / kind).iterdir()]
+        assert len(kept) == 1 and kept[0] != "0123456789abcdef", kind
+        assert any((cache / kind / kept[0]).iterdir()), f"{kind}: this version's entries are kept"
