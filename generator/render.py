@@ -605,7 +605,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
     try:
-        with heap.frozen(), ExitStack() as pools:
+        with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
             # a large corpus's exports start at once in a worker of their own, and run while
             # this process lists the pages and renders them (the exports cost about a page a brief)
             data_parts = None

@@ -344,7 +344,7 @@ class _Export:
         self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
         self.memo = memo or ExportMemo(None, "", None)  # each brief's object lines from the last export
         self.question_memo = question_memo or ExportMemo(None, "", None)  # and each question's
-        self.made: list[str] = []  # ids of the objects added since the last brief began
+        self.made: list[str] = []  # ids of the objects added since `lines_of` began (a brief's, a question's)
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
         self.extension_id = stix_id("extension-definition", "extension", "briefgen")
