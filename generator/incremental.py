@@ -17,8 +17,17 @@ where pages are made (`render.pages`), from these rules:
   neighbours, whose number decides which neighbours its graph shows;
 - a timeline year, a reliability grade and the contradictions page draw on
   the briefs they list and what those refer to;
-- every other page and data export (home, indexes, the network graph, STIX,
-  JSON, CSV) draws on everything (`EVERYTHING`).
+- a page that only counts or orders a brief's items, without showing their
+  words, draws on the brief's *shape* (``shape:<brief-id>``): the ids, sources,
+  dates, grades, ratings and links of its items, not their text (`shape_of`),
+  and on what the brief refers to. The indexes (actors, sources, reliability,
+  hypotheses, timeline, home counts) draw on every brief's shape; the pages of
+  a paginated listing (an Admiralty code, a long year, the contradictions)
+  on the words of the items they show and the shapes of all the others, whose
+  number and order decide the pager. So an edit to a claim's statement
+  renders the page that shows it, not every page of its listing;
+- every other page and data export (the list of briefs, the network graph,
+  STIX, JSON, CSV) draws on everything (`EVERYTHING`).
 
 A file's *fingerprint* hashes its inputs (the XOR of a 128-bit hash of each
 input's key and digest, and their number) with a *salt*: the
@@ -50,11 +59,29 @@ from .corpus import Corpus
 
 EVERYTHING = None  # inputs of a file that shows the whole corpus
 _TOP = ("actor", "source", "question", "brief")
-FORMAT = 2
+FORMAT = 3
 
 
 def key(namespace: str, item_id: str) -> str:
     return f"{namespace}:{item_id}"
+
+
+def shape_of(brief) -> str:
+    """A digest of what listings read of a brief without showing its words: its dates, marking and
+    status, and each item's id, origin, relays, dates, credibility, actors, ratings and links.
+
+    Counts (claims by actor, by source, by Admiralty code, by year), the order of
+    listings and their pagers, and ACH scores depend on these alone; a statement,
+    title, summary, quote or URL is not in it.
+    """
+    parts = (
+        brief.published, brief.updated, brief.status, brief.tlp,
+        [(c.id, c.source, c.via, c.reported, c.occurred, c.credibility, c.actors, c.assessments, c.contradicts, c.corroborates)
+         for c in brief.claims],
+        [(a.id, a.analyst, a.via, a.date, a.credibility, a.actors, a.assessments) for a in brief.analyses],
+        [(j.id, j.basis, j.hypothesis) for j in brief.judgments],
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 class Inputs:
@@ -63,6 +90,8 @@ class Inputs:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in _TOP}
+        # a brief's shape stands beside its file: a key of its own, with a digest of its own
+        shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
         self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)
@@ -97,7 +126,8 @@ class Inputs:
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
         # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
         # (no sorting: a page can draw on thousands of files), with the set's size
-        self.token = {k: int.from_bytes(hashlib.blake2b(f"{k}={d}".encode(), digest_size=16).digest(), "big") for k, d in self.digest.items()}
+        self.token = {k: int.from_bytes(hashlib.blake2b(f"{k}={d}".encode(), digest_size=16).digest(), "big")
+                      for table in (self.digest, shapes) for k, d in table.items()}
         everything = hashlib.blake2b(digest_size=16)
         for k in sorted(self.digest):
             everything.update(f"{k}={self.digest[k]}\0".encode())
@@ -172,6 +202,25 @@ class Inputs:
 
     def briefs_of(self, item_ids: Iterable[str]) -> frozenset[str]:
         return self.briefs({self.corpus.brief_of[i] for i in item_ids})
+
+    def shapes(self, brief_ids: Iterable[str]) -> frozenset[str]:
+        """A listing that counts or orders items of these briefs: each brief's shape and the
+        actors, sources and questions it refers to (a source's grade places its claims)."""
+        out: set[str] = set()
+        empty = frozenset()
+        for b in brief_ids:
+            out.add(key("shape", b))
+            out |= self.entity_refs.get(key("brief", b), empty)
+        return frozenset(out)
+
+    def shapes_of(self, item_ids: Iterable[str]) -> frozenset[str]:
+        return self.shapes({self.corpus.brief_of[i] for i in item_ids})
+
+    @functools.cached_property
+    def all_shapes(self) -> frozenset[str]:
+        """An index over the whole corpus that shows entities and counts, not the briefs' words:
+        every brief's shape, every actor, source and question."""
+        return frozenset(k for k in self.token if not k.startswith("brief:"))
 
 
 def salt(project, settings, policy, highest_tlp: str) -> str:

@@ -331,7 +331,9 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     the network graph (which depends on the actors only) is kept between builds."""
     inputs = inputs or incremental.Inputs(corpus)
     briefs = _sorted_briefs(corpus)
-    yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)})
+    counted = inputs.all_shapes  # an index of entities and counts: every brief's shape, not its words
+    yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)},
+               inputs.briefs(briefs[: settings.latest]) | counted)
     yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
     for brief_id in briefs:
         brief = corpus.briefs[brief_id]
@@ -343,7 +345,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     actor_ids = by_name(corpus.actors)
     yield Page("actors/index.md", "actors_index.md.j2", {
         "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
-    }, late={"network": lambda: network() if cache is None else incremental.memo(cache, "network-graph", salt, inputs, inputs.of("actor"), network)})
+    }, counted, late={"network": lambda: network() if cache is None else incremental.memo(cache, "network-graph", salt, inputs, inputs.of("actor"), network)})
     for actor_id in actor_ids:
         actor = corpus.actors[actor_id]
         yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
@@ -360,7 +362,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         })
 
     source_ids = by_name(corpus.sources)
-    yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids})
+    yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids}, counted)
     for source_id in source_ids:
         yield Page(f"sources/{source_id}.md", "source.md.j2", {
             "id": source_id,
@@ -371,13 +373,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         }, inputs.entity("source", source_id))
 
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
-    yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid})
+    yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid}, counted)
     for grade, members in grades.items():
         cells = findings.admiralty_grid[grade]
-        drawn = {k: inputs.briefs_of(ids) for k, ids in cells.items()}  # a cell's pages show its claim count
+        cell_shapes = {k: inputs.shapes_of(ids) for k, ids in cells.items()}  # a cell's pages show its claim count and pager
         yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
             "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
-        }, frozenset().union(*drawn.values()) | {incremental.key("source", s) for s in members})
+        }, frozenset().union(*cell_shapes.values(), *(inputs.briefs_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
+           | {incremental.key("source", s) for s in members})
         for k, ids in cells.items():
             code = f"{grade}{k}"
             pager, chunks = _paginate(ids, CODE_PAGE_SIZE, code.lower(), f"{code.lower()}/")
@@ -385,9 +388,9 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
                 yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
                     "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
                     "pager": pager, "number": n, "per_page": CODE_PAGE_SIZE,
-                }, drawn[k])
+                }, cell_shapes[k] | inputs.briefs_of(chunk))
 
-    yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices})
+    yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
     for question_id, matrix in findings.matrices.items():
         yield Page(f"hypotheses/{question_id}.md", "question.md.j2", {
             "id": question_id,
@@ -400,37 +403,36 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     yield Page("timeline/index.md", "timeline.md.j2", {
         "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
         "undated": len(corpus.claims) - len(findings.by_occurred),
-    })
+    }, counted)
     for year in years:
         occurred, reported = findings.occurred_by_year.get(year, []), findings.reported_by_year.get(year, [])
-        drawn = inputs.briefs_of([*occurred, *reported])
         whole_year = {"year": year, "month": None, "period": str(year)}
         if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
             yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
                 **whole_year, "by_occurred": occurred, "by_reported": reported, "months": [],
-            }, drawn)
+            }, inputs.briefs_of([*occurred, *reported]))
             continue
         # a long year: a page a month; claims dated only to the year stay on the year's page
         month_of = {c: date_key(corpus.claims[c].occurred)[1] for c in occurred}
         reported_month = {c: date_key(corpus.claims[c].reported)[1] for c in reported}
         months = sorted({m for m in [*month_of.values(), *reported_month.values()] if m})
         counts = [(m, MONTHS[m - 1], sum(1 for c in occurred if month_of[c] == m), sum(1 for c in reported if reported_month[c] == m)) for m in months]
+        shown = [c for c in occurred if not month_of[c]], [c for c in reported if not reported_month[c]]
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
-            **whole_year, "by_occurred": [c for c in occurred if not month_of[c]], "by_reported": [c for c in reported if not reported_month[c]],
-            "months": counts,
-        }, drawn)
+            **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
+        }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
         for m in months:
             in_month = [c for c in occurred if month_of[c] == m], [c for c in reported if reported_month[c] == m]
             yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
                 "year": year, "month": m, "period": f"{MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
             }, inputs.briefs_of([*in_month[0], *in_month[1]]))
     pairs = findings.contradictions
-    drawn = inputs.briefs_of(c for pair in pairs for c in pair)  # every page shows the count
+    counted_pairs = inputs.shapes_of(c for pair in pairs for c in pair)  # every page shows the count and the pager
     pager, chunks = _paginate(pairs, CONTRADICTIONS_PAGE_SIZE, "", "")
     for (n, target), chunk in zip(pager, chunks or [[]]):
         yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
             "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
-        }, drawn)
+        }, counted_pairs | inputs.briefs_of(c for pair in chunk for c in pair))
 
 
 def _brief_actors(corpus: Corpus, brief) -> list[str]:

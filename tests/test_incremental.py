@@ -30,6 +30,14 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(autouse=True)
+def small_pages(monkeypatch):
+    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years."""
+    monkeypatch.setattr(render, "CODE_PAGE_SIZE", 4)
+    monkeypatch.setattr(render, "CONTRADICTIONS_PAGE_SIZE", 3)
+    monkeypatch.setattr(render, "TIMELINE_MONTHS_ABOVE", 6)
+
+
 def _render(root: Path):
     project = Project(root)
     settings = project.settings()
@@ -115,6 +123,21 @@ def _move_claim_year(root: Path):
     _edit(_published_brief(root, 1), change)
 
 
+def _credibility(root: Path):
+    def change(d):
+        d["claims"][0]["credibility"] = 1 if d["claims"][0]["credibility"] != 1 else 5
+    _edit(_published_brief(root, 4), change)
+
+
+def _reported_same_year(root: Path):
+    # the claim keeps its year but moves within it: the year's months, a code's pager order
+    def change(d):
+        c = d["claims"][0]
+        year = str(c["reported"])[:4]
+        c["reported"] = f"{year}-01-01" if not str(c["reported"]).startswith(f"{year}-01") else f"{year}-12-28"
+    _edit(_published_brief(root, 5), change)
+
+
 def _hypothesis(root: Path):
     _edit(_first(root, "questions"), lambda d: d["hypotheses"][0].update(statement="An edited hypothesis."))
 
@@ -146,6 +169,8 @@ EDITS = {
     "new relation": _add_relation,
     "brief withheld": _withhold_brief,
     "claim moved to another year": _move_claim_year,
+    "claim credibility": _credibility,
+    "claim date within its year": _reported_same_year,
     "hypothesis statement": _hypothesis,
     "new contradiction": _contradiction,
     "new brief": _new_brief,
@@ -203,6 +228,26 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     near = {k.split(":", 1)[1] for b in related for k in inputs.refs[f"brief:{b}"] if k.startswith("source:")}
     sources = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("sources/") and p != "sources/index.md"}
     assert own <= sources <= near
+
+
+def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(generated, tmp_path):
+    """Indexes count a brief's claims and pagers order them: a change of words leaves both alone."""
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    edited = _published_brief(root)
+    _statement(root)
+    result = _render(root)
+    assert "briefs/" + edited.stem + ".md" in result.written
+    indexes = {"actors/index.md", "sources/index.md", "reliability/index.md", "hypotheses/index.md", "timeline/index.md"}
+    assert not indexes & set(result.rendered)
+    docs = root / "build/docs"
+    paged = {p.relative_to(docs).as_posix() for p in [*docs.glob("reliability/*/*.md"), *docs.glob("contradictions/*.md")]}
+    assert len(paged) > 10, "the listings must be paginated for this test to mean anything"
+    again = [p for p in result.rendered if p in paged]
+    # each listing page rendered again shows an item of the edited brief; the other pages of the listing were not rendered
+    assert all(f"briefs/{edited.stem}.md#" in (docs / p).read_text("utf-8") for p in again)
+    assert len(again) < len(paged) / 2
 
 
 def test_a_template_change_renders_every_page_of_it(generated, tmp_path):
