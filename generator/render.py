@@ -644,16 +644,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         else:
             unchanged += 1
     expected = {p.path for p in all_pages} | set(others) | set(data)
-    removed = []
-    docs = project.docs
-    if docs.exists():
-        for path in sorted(docs.rglob("*"), reverse=True):
-            rel = path.relative_to(docs).as_posix()
-            if path.is_file() and rel not in expected:
-                path.unlink()
-                removed.append(rel)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+    removed = _prune(project.docs, expected)
     for p in page_list:
         manifest.record(p.path, fingerprints[p.path])
     for rel in need_data:
@@ -661,6 +652,34 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     manifest.save(keep=set(fingerprints))
     rendered = sorted([p.path for p in page_list] + list(need_data))
     return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data) - len(rendered))
+
+
+def _prune(docs: Path, expected: set[str]) -> list[str]:
+    """Remove the files under `docs` that no page claims any more, then the folders left empty;
+    the paths removed, in reverse order. Walked with `os.scandir` and string paths (pathlib's
+    rglob took half a second over 14,000 files)."""
+    removed: list[str] = []
+
+    def walk(folder: str, prefix: str) -> bool:  # whether the folder is empty afterwards
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if walk(entry.path, rel + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif rel in expected:
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+                    removed.append(rel)
+        return empty
+
+    if docs.is_dir():
+        walk(str(docs), "")
+    return sorted(removed, reverse=True)
 
 
 def _template_problem(project: Project, page: Page, error: jinja2.TemplateError) -> Problem:

@@ -250,6 +250,21 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     assert len(again) < len(paged) / 2
 
 
+def test_files_no_page_claims_are_removed_with_the_folders_they_leave_empty(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    docs = root / "build/docs"
+    (docs / "old/deeper").mkdir(parents=True)
+    (docs / "old/deeper/stale.md").write_text("# a page from an earlier build\n", "utf-8")
+    (docs / "briefs/renamed-brief.md").write_text("# gone\n", "utf-8")
+    kept = _tree(docs)
+    result = _render(root)
+    assert result.removed == ["old/deeper/stale.md", "briefs/renamed-brief.md"]
+    assert not (docs / "old").exists()
+    assert _tree(docs) == {k: v for k, v in kept.items() if k not in result.removed}
+
+
 def test_a_template_change_renders_every_page_of_it(generated, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(generated, root)
