@@ -84,14 +84,33 @@ def shape_of(brief) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+def _shapes(corpus: Corpus, digest: dict[str, str], cache: Path | None) -> dict[str, str]:
+    """`shape:<brief>` -> the brief's shape; with a `cache` folder, shapes of unchanged files
+    (same digest) are taken from the last build (9,500 shapes took 0.6 s to compute)."""
+    path = cache / f"shapes.{code_key()[:16]}.pickle" if cache is not None else None
+    kept = load_pickle(path, {}) if path else {}
+    now = {}
+    out = {}
+    for b, brief in corpus.briefs.items():
+        file_digest = digest[key("brief", b)]
+        shape = kept.get(file_digest) or shape_of(brief)
+        now[file_digest] = out[key("shape", b)] = shape
+    if path and now != kept:
+        save_pickle(path, now)
+        for old in path.parent.glob("shapes.*.pickle"):  # other code versions
+            if old != path:
+                old.unlink(missing_ok=True)
+    return out
+
+
 class Inputs:
     """The corpus files and how they refer to each other, for declaring what a page draws on."""
 
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, cache: Path | None = None):
         self.corpus = corpus
         self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in _TOP}
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
-        shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
+        shapes = _shapes(corpus, self.digest, cache)
         self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)

@@ -587,7 +587,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     """
     global _JOB
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
-        inputs = incremental.Inputs(corpus)
+        inputs = incremental.Inputs(corpus, project.cache)
         data = exports.data_exports(corpus, findings, inputs, project.cache)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
