@@ -87,19 +87,9 @@ def shape_of(brief) -> str:
 def _shapes(corpus: Corpus, digest: dict[str, str], cache: Path | None) -> dict[str, str]:
     """`shape:<brief>` -> the brief's shape; with a `cache` folder, shapes of unchanged files
     (same digest) are taken from the last build (9,500 shapes took 0.6 s to compute)."""
-    path = cache / f"shapes.{code_key()[:16]}.pickle" if cache is not None else None
-    kept = load_pickle(path, {}) if path else {}
-    now = {}
-    out = {}
-    for b, brief in corpus.briefs.items():
-        file_digest = digest[key("brief", b)]
-        shape = kept.get(file_digest) or shape_of(brief)
-        now[file_digest] = out[key("shape", b)] = shape
-    if path and now != kept:
-        save_pickle(path, now)
-        for old in path.parent.glob("shapes.*.pickle"):  # other code versions
-            if old != path:
-                old.unlink(missing_ok=True)
+    memo = Memo(cache, "shapes", {b: digest[key("brief", b)] for b in corpus.briefs})
+    out = {key("shape", b): memo.get(b, functools.partial(shape_of, brief)) for b, brief in corpus.briefs.items()}
+    memo.save()
     return out
 
 
@@ -306,21 +296,21 @@ def save_pickle(path: Path, value) -> None:
     write_atomic(path, lambda out: pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-class ExportMemo:
-    """What an export made of each brief (or question) last time: STIX objects, corpus.json lines.
-    A part is reused while its key stays (`Inputs.brief_keys`, or the table named by `keys`,
-    such as `question_keys`); without a cache folder, everything is made afresh."""
+class Memo:
+    """What was made of each part (a brief, a question) last time, kept in the build cache as
+    `name`: a part is reused while its key in `keys` stays; without a cache folder, everything
+    is made afresh."""
 
-    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None, keys: str = "brief_keys"):
-        self.keys = getattr(inputs, keys) if cache is not None and inputs is not None else {}
+    def __init__(self, cache: Path | None, name: str, keys: dict[str, str]):
+        self.keys = keys if cache is not None else {}
         # named after briefgen's code too: after an upgrade no key can match, so the old file is not even read
         self.path = cache / f"{name}.{code_key()[:16]}.pickle" if self.keys else None
         self.kept = load_pickle(self.path, {}) if self.path else {}
         self.now: dict[str, Any] = {}
         self.name = name
 
-    def get(self, brief_id: str, make):
-        key = self.keys.get(brief_id)
+    def get(self, part: str, make):
+        key = self.keys.get(part)
         value = self.kept.get(key) if key else None
         if value is None:
             value = make()
@@ -329,12 +319,21 @@ class ExportMemo:
         return value
 
     def save(self) -> None:
-        """Keep what this export used, for the next one."""
+        """Keep what this build used, for the next one."""
         if self.path and self.now != self.kept:
             save_pickle(self.path, self.now)
             for old in self.path.parent.glob(f"{self.name}.*.pickle"):  # other code versions
                 if old != self.path:
                     old.unlink(missing_ok=True)
+
+
+class ExportMemo(Memo):
+    """What an export made of each brief (or question) last time: STIX objects, corpus.json lines,
+    keyed by `Inputs.brief_keys` or the table named by `keys`, such as `question_keys` (asked
+    for only when there is a cache folder)."""
+
+    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None, keys: str = "brief_keys"):
+        super().__init__(cache, name, getattr(inputs, keys) if cache is not None and inputs is not None else {})
 
 
 def manifest_path(docs: Path) -> Path:
