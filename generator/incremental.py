@@ -156,11 +156,16 @@ class Inputs:
         Not the briefs they refer to: a page that shows an item of brief A never
         shows what a brief referred to by A says (only A's sources and grades).
         """
-        out = set(keys)
+        keys = set(keys)
+        return frozenset(keys | self._entity_refs_of(keys))
+
+    def _entity_refs_of(self, keys: Iterable[str]) -> set[str]:
+        """The actors, sources and questions these files refer to."""
+        out: set[str] = set()
         empty = frozenset()
-        for k in list(out):
+        for k in keys:
             out |= self.entity_refs.get(k, empty)
-        return frozenset(out)
+        return out
 
     def fingerprint(self, salt_: str, path: str, inputs: frozenset[str] | None) -> str:
         """What a generated file is made from: briefgen and its settings (`salt`), its path, its inputs."""
@@ -215,12 +220,8 @@ class Inputs:
     def shapes(self, brief_ids: Iterable[str]) -> frozenset[str]:
         """A listing that counts or orders items of these briefs: each brief's shape and the
         actors, sources and questions it refers to (a source's grade places its claims)."""
-        out: set[str] = set()
-        empty = frozenset()
-        for b in brief_ids:
-            out.add(key("shape", b))
-            out |= self.entity_refs.get(key("brief", b), empty)
-        return frozenset(out)
+        brief_ids = set(brief_ids)
+        return frozenset({key("shape", b) for b in brief_ids} | self._entity_refs_of(key("brief", b) for b in brief_ids))
 
     def shapes_of(self, item_ids: Iterable[str]) -> frozenset[str]:
         return self.shapes({self.corpus.brief_of[i] for i in item_ids})

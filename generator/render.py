@@ -332,8 +332,8 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
     inputs = inputs or incremental.Inputs(corpus)
     briefs = _sorted_briefs(corpus)
     counted = inputs.all_shapes  # an index of entities and counts: every brief's shape, not its words
-    yield Page("index.md", "home.md.j2", {"latest": briefs[: settings.latest], "counts": _counts(corpus)},
-               inputs.briefs(briefs[: settings.latest]) | counted)
+    latest = briefs[: settings.latest]
+    yield Page("index.md", "home.md.j2", {"latest": latest, "counts": _counts(corpus)}, inputs.briefs(latest) | counted)
     yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
     for brief_id in briefs:
         brief = corpus.briefs[brief_id]
