@@ -19,7 +19,9 @@ fresh subprocess, so that memory figures are per size:
   `briefgen build` would), one claim statement of one brief is changed and
   load -> render runs again over the existing docs folder; the files rewritten
   are counted and every other generated file is checked to have kept its bytes
-  and its mtime. The brief is restored afterwards.
+  and its mtime. The brief is restored afterwards. Like `briefgen build`, it
+  resumes from the full run's snapshot (generator/snapshot.py) when it can; the
+  "load" stage is then loading the snapshot, and validate and analyse are nil.
 - peak memory: each child's ru_maxrss (mkdocs runs in the full-run child).
 
 With --profile STAGE (load, validate, analyse, render, mkdocs) an extra child
@@ -74,6 +76,7 @@ class Clock:
     def __init__(self):
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
+        self.resumed = False  # the pipeline resumed from the last build's snapshot
 
     @contextmanager
     def __call__(self, name: str):
@@ -136,7 +139,7 @@ def _setup(root: Path):
 
 def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, object]:
     """load -> validate -> analyse -> render, as generator.pipeline.generate chains them, each stage timed."""
-    from generator import analysis, load, render
+    from generator import analysis, load, render, snapshot
     from generator import corpus as corpus_stage
     from generator.cache import ModelCache
     from generator.errors import ContentError
@@ -144,15 +147,19 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
 
     gc.collect()  # start from a clean heap: less noise from earlier garbage
     try:
-        with clock("load"):
+        with clock("load"):  # resumed from the last build's snapshot when only words changed; else loaded
             models = ModelCache(project.cache)
-            docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
+            state = snapshot.resume(project, policy, models)
+            if state is None:
+                docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
         with clock("validate"):
-            published = corpus_stage.build_corpus(docs, policy, problems)
+            published = state.corpus if state else corpus_stage.build_corpus(docs, policy, problems)
         with clock("analyse"):
-            findings = analysis.analyse(published)
+            findings = state.findings if state else analysis.analyse(published)
+        clock.resumed = state is not None
         with clock("render"):
-            rendered = render.render(project, published, findings, settings)
+            state = state or snapshot.Snapshot(policy, snapshot.files_of(docs), published, findings)
+            rendered = render.render(project, published, findings, settings, state=state)
     except ContentError as e:
         for p in e.problems[:20]:
             print(p, file=sys.stderr)
@@ -271,6 +278,7 @@ def measure_incremental(root: Path) -> dict:
             "same_file_set": set(before) == set(after),
         },
         "incr_rss_peak": _rss_mb(),
+        "incr_resumed": clock.resumed,
     }
 
 
@@ -619,7 +627,8 @@ def _report(args, sizes: list[int], results: dict, profiles: dict, revision: str
     print(tables(sizes, results, markdown=False))
     for n in sizes:
         r = results[n]
-        print(f"incremental at {n}: edited {r['incr_target']}; rewrote {len(r['incr_written'])} files: "
+        how = "resumed from the snapshot" if r.get("incr_resumed") else "loaded, validated and analysed again"
+        print(f"incremental at {n}: edited {r['incr_target']} ({how}); rewrote {len(r['incr_written'])} files: "
               + ", ".join(r["incr_written"][:25]) + (" …" if len(r["incr_written"]) > 25 else "")
               + (f"; removed {r['incr_removed']}" if r["incr_removed"] else ""))
     for n, text in profiles.items():

@@ -66,6 +66,11 @@ def key(namespace: str, item_id: str) -> str:
     return f"{namespace}:{item_id}"
 
 
+def _token(k: str, digest: str) -> int:
+    """A file as a 128-bit number: a set of files is the XOR of its members' tokens."""
+    return int.from_bytes(hashlib.blake2b(f"{k}={digest}".encode(), digest_size=16).digest(), "big")
+
+
 def shape_of(brief) -> str:
     """A digest of what listings read of a brief without showing its words: its dates, marking and
     status, and each item's id, origin, relays, dates, credibility, actors, ratings and links.
@@ -135,12 +140,24 @@ class Inputs:
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
         # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
         # (no sorting: a page can draw on thousands of files), with the set's size
-        self.token = {k: int.from_bytes(hashlib.blake2b(f"{k}={d}".encode(), digest_size=16).digest(), "big")
-                      for table in (self.digest, shapes) for k, d in table.items()}
-        everything = hashlib.blake2b(digest_size=16)
+        self.token = {k: _token(k, d) for table in (self.digest, shapes) for k, d in table.items()}
+        self.everything = self._everything()
+
+    def _everything(self) -> str:
+        h = hashlib.blake2b(digest_size=16)
         for k in sorted(self.digest):
-            everything.update(f"{k}={self.digest[k]}\0".encode())
-        self.everything = everything.hexdigest()
+            h.update(f"{k}={self.digest[k]}\0".encode())
+        return h.hexdigest()
+
+    def edited(self, digests: dict[str, str]) -> None:
+        """Files whose bytes changed but whose links and shapes did not (`snapshot`): new digests
+        for these keys; how files refer to each other, and every page's inputs, stay."""
+        for k, d in digests.items():
+            self.digest[k] = d
+            self.token[k] = _token(k, d)
+        self.everything = self._everything()
+        for cached in ("brief_keys", "question_keys"):  # the exports' keys, made again when asked for
+            self.__dict__.pop(cached, None)
 
     def _refer(self, a: str, b: str) -> None:
         if a != b:
@@ -233,6 +250,24 @@ class Inputs:
         return frozenset(k for k in self.token if not k.startswith("brief:"))
 
 
+class Undeclared:
+    """`Inputs` whose declarations of a page's inputs are all empty, for listing pages whose
+    inputs are known already (`snapshot`); everything else is the wrapped `Inputs`'."""
+
+    all_shapes: frozenset[str] = frozenset()
+
+    def __init__(self, inputs: Inputs):
+        self._inputs = inputs
+
+    def __getattr__(self, name: str):
+        return getattr(self._inputs, name)
+
+    def entity(self, *_) -> frozenset[str]:
+        return frozenset()
+
+    actor = briefs = briefs_of = shapes = shapes_of = entity
+
+
 def salt(project, settings, policy, highest_tlp: str) -> str:
     """What every generated file depends on besides the corpus: code, templates, configuration."""
     import jinja2
@@ -283,12 +318,13 @@ def same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
         return False
 
 
-def load_pickle(path: Path, default):
-    """A cache file written by `save_pickle`, or `default` when missing or unreadable."""
+def load_pickle(path: Path, default, kind: type | None = None):
+    """A cache file written by `save_pickle`, or `default` when missing, unreadable or not a `kind`
+    (by default, of the default's type)."""
     try:
         with open(path, "rb") as f:
             value = pickle.load(f)
-        return value if isinstance(value, type(default)) else default
+        return value if isinstance(value, kind or type(default)) else default
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
         return default
 

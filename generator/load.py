@@ -255,6 +255,19 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     return doc, problems
 
 
+def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
+    """(path as shown to the author, path under `briefs_dir`, file) for every corpus file, in a stable order."""
+    shown_dir = shown_path(briefs_dir, root)
+    shown_dir = "" if shown_dir == "." else shown_dir + "/"  # what `shown_path` gives each file, without a Path a file
+    return [(shown_dir + rel, rel, file) for rel, file in _corpus_entries(briefs_dir)]
+
+
+def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
+    """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed (and validated)."""
+    kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
+    return (kept, []) if kept is not None else _parse(file, briefs_dir, root, validate, cache)
+
+
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
 _JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate, cache)
 
@@ -287,15 +300,13 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     the others' models are kept for next time.
     """
     global _JOB
-    entries = _corpus_entries(briefs_dir)
-    files = [file for _, file in entries]
+    entries = corpus_listing(briefs_dir, root)
+    files = [file for _, _, file in entries]
     slots: list[tuple[Document | None, list[Problem]] | None] = [None] * len(files)
     todo: list[int] = []
-    shown_dir = shown_path(briefs_dir, root)
-    shown_dir = "" if shown_dir == "." else shown_dir + "/"  # what `shown_path` gives each file, without a Path a file
-    for i, (rel, file) in enumerate(entries):
+    for i, (shown, rel, file) in enumerate(entries):
         if cache is not None:
-            kept = cache.get(file, shown_dir + rel, kind_of(rel), file.stem)
+            kept = cache.get(file, shown, kind_of(rel), file.stem)
             if kept is not None:
                 slots[i] = (kept, [])
                 continue

@@ -1,11 +1,15 @@
-"""The whole pipeline, stage after stage: load -> model -> corpus -> analysis -> render -> site."""
+"""The whole pipeline, stage after stage: load -> model -> corpus -> analysis -> render -> site.
+
+A build resumes from the last one's state (`snapshot`) when only the words of
+published briefs changed since; otherwise it loads, validates and analyses.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analysis, corpus, load, render, site
+from . import analysis, corpus, load, render, site, snapshot
 from .cache import ModelCache
 from .config import Project, Settings
 from .corpus import Corpus, Policy
@@ -18,6 +22,8 @@ class Generated:
     corpus: Corpus
     findings: analysis.Findings
     rendered: render.RenderResult | None = None
+    files: dict[str, tuple] | None = None  # every corpus file's stamp and digest (`snapshot.files_of`)
+    resumed: bool = False  # from the last build's snapshot, not loaded and validated again
 
 
 def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | None = None) -> Policy:
@@ -33,13 +39,19 @@ def validate(project: Project, policy: Policy, use_cache: bool = True) -> Genera
     models = ModelCache(project.cache) if use_cache else None
     docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
     published = corpus.build_corpus(docs, policy, problems)
-    return Generated(published, analysis.analyse(published))
+    return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
 
 
-def generate(project: Project, settings: Settings, policy: Policy) -> Generated:
-    """Validate, analyse and write the Markdown pages into the docs folder."""
-    result = validate(project, policy)
-    result.rendered = render.render(project, result.corpus, result.findings, settings)
+def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None) -> Generated:
+    """Validate, analyse and write the Markdown pages into the docs folder;
+    or, when only the words of published briefs changed, resume from the last build."""
+    state = snapshot.resume(project, policy, ModelCache(project.cache))
+    if state is not None:
+        result = Generated(state.corpus, state.findings, files=state.files, resumed=True)
+    else:
+        result = validate(project, policy)
+        state = snapshot.Snapshot(policy, result.files, result.corpus, result.findings)
+    result.rendered = render.render(project, result.corpus, result.findings, settings, workers, state)
     return result
 
 

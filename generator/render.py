@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from . import exports, graph, heap, incremental, markup, vocab
+from . import exports, graph, heap, incremental, markup, snapshot, vocab
 from .cache import code_folder
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
@@ -576,18 +576,49 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
     return _write_data(project.docs, data, only)
 
 
+def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], bool]:
+    """Every page, each with its fingerprint put in `fingerprints`; and whether their inputs were declared afresh.
+
+    Resumed from a snapshot taken with the same salt (`kept`), the pages are listed
+    without declaring their inputs: each has the inputs it had then, and only a page
+    whose inputs hold an edited file (or everything) is fingerprinted again; the
+    others keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
+    they are declared afresh.
+    """
+    if kept is not None and kept.salt == salt:
+        listed = list(pages(corpus, findings, settings, incremental.Undeclared(inputs), cache, salt))
+        if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
+            for p in listed:
+                fp, p.inputs = kept.pages[p.path]
+                if p.inputs is incremental.EVERYTHING or not kept.edited.isdisjoint(p.inputs):
+                    fp = inputs.fingerprint(salt, p.path, p.inputs)
+                fingerprints[p.path] = fp
+            return listed, False
+    listed = list(pages(corpus, findings, settings, inputs, cache, salt))
+    fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in listed)
+    return listed, True
+
+
 @heap.frozen()  # the corpus and the findings, made before, live through the render
-def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None) -> RenderResult:
+def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
+           state: snapshot.Snapshot | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
 
     Only pages whose inputs changed since the last render are rendered again
     (see `incremental`). Large jobs run on every core: forked workers share
     the corpus; the data exports of a large corpus start first, in a worker of
     their own, while this process lists the pages and workers render them.
+
+    With a `state` (`snapshot`): resumed from the last build's, its files' links and
+    its pages' inputs are used as they are; a new one (no `inputs` yet) is completed
+    with them once the pages are listed and saved, in a forked child, while the
+    pages render.
     """
     global _JOB
+    resumed = state if state is not None and state.inputs is not None else None
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
-        inputs = incremental.Inputs(corpus, project.cache)
+        inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
         data = exports.data_exports(corpus, findings, inputs, project.cache)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
@@ -606,6 +637,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     whole = [{rel} for rel in sorted(need_data) if data[rel][0] is incremental.EVERYTHING]
     data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
+    saving = None  # the child saving the snapshot
     try:
         with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
             # a large corpus's exports start at once in a worker of their own, and run while
@@ -617,8 +649,11 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
-                all_pages = list(pages(corpus, findings, settings, inputs, project.cache, salt))
-                fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in all_pages)
+                all_pages, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
+            if state is not None and declared:  # the state to resume from next time, saved while the pages render
+                state.inputs, state.salt = inputs, salt
+                state.pages = {p.path: (fingerprints[p.path], p.inputs) for p in all_pages}
+                saving = snapshot.write_in_background(state, project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
             # many pages, or a few large ones (after an edit: the listings, each hundreds of KB at 10,000 briefs)
@@ -635,6 +670,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 results += [f.result() for f in data_parts]
     finally:
         _JOB = None
+        snapshot.wait(saving)
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)

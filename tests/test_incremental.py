@@ -39,10 +39,10 @@ def small_pages(monkeypatch):
 
 
 def _render(root: Path):
+    """As `briefgen build` generates: resumed from the last build's snapshot when it can be."""
     project = Project(root)
     settings = project.settings()
-    g = pipeline.validate(project, pipeline.policy_for(settings))
-    return render.render(project, g.corpus, g.findings, settings, workers=1)
+    return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1).rendered
 
 
 def _tree(docs: Path) -> dict[str, bytes]:
@@ -81,6 +81,23 @@ def _claim_elsewhere(root: Path, not_in: Path) -> str:
 
 def _statement(root: Path):
     _edit(_published_brief(root), lambda d: d["claims"][0].update(statement="An edited statement about the convoy."))
+
+
+def _brief_title(root: Path):
+    # a brief's title shows wherever the brief is referred to, and in the list of briefs
+    _edit(_published_brief(root, 6), lambda d: d.update(title="An edited title for the brief"))
+
+
+def _analysis_title(root: Path):
+    # an analysis's title is its row in the ACH matrices of the questions it bears on
+    def change(d):
+        d["analyses"][0]["title"] = "An edited analysis title"
+    _edit(next(p for p in _briefs(root)[7:] if _is_published(p) and yaml.safe_load(p.read_text("utf-8")).get("analyses")), change)
+
+
+def _is_published(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return data.get("tlp", "clear") == "clear" and data.get("status", "published") == "published"
 
 
 def _regrade_source(root: Path):
@@ -163,6 +180,8 @@ def _new_brief(root: Path):
 
 EDITS = {
     "claim statement": _statement,
+    "brief title": _brief_title,
+    "analysis title": _analysis_title,
     "source grade": _regrade_source,
     "source name": _rename_source,
     "actor name": _rename_actor,
@@ -175,6 +194,7 @@ EDITS = {
     "new contradiction": _contradiction,
     "new brief": _new_brief,
 }
+RESUMED = {"claim statement", "brief title", "analysis title"}  # only words changed: the snapshot is patched
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -186,7 +206,10 @@ def test_incremental_render_equals_fresh_render(generated, tmp_path, name):
     before, mtimes = _tree(docs), _stats(docs)
 
     EDITS[name](root)
-    result = _render(root)
+    project = Project(root)
+    generated = pipeline.generate(project, project.settings(), pipeline.policy_for(project.settings()), workers=1)
+    assert generated.resumed == (name in RESUMED)
+    result = generated.rendered
     after = _tree(docs)
 
     fresh_root = tmp_path / "fresh"
@@ -357,3 +380,58 @@ def test_a_memo_is_written_again_only_when_many_parts_were_made_afresh(tmp_path)
     assert made[-1] == 20 and path.stat().st_mtime_ns != first
     build(keys, made)
     assert made[-1] == 0
+
+
+def _generate(root: Path):
+    project = Project(root)
+    settings = project.settings()
+    return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1)
+
+
+def test_a_resumed_build_has_the_corpus_and_analysis_a_fresh_one_has(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _generate(root)
+    _statement(root)
+    _analysis_title(root)
+    resumed = _generate(root)
+    fresh = pipeline.validate(Project(root), pipeline.policy_for(Project(root).settings()))
+    assert resumed.resumed
+    for table in ("briefs", "claims", "analyses", "judgments", "actors", "sources", "questions", "brief_of", "claims_by_actor"):
+        assert getattr(resumed.corpus, table) == getattr(fresh.corpus, table), table
+    assert resumed.findings == fresh.findings
+    assert {k: d.digest for k, (d, _) in resumed.corpus.origins.items()} == {k: d.digest for k, (d, _) in fresh.corpus.origins.items()}
+
+
+def test_a_page_rendered_from_an_edit_since_reverted_is_rendered_again(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _generate(root)
+    docs = root / "build/docs"
+    first = _tree(docs)
+    brief = _published_brief(root)
+    original = brief.read_bytes()
+    _statement(root)
+    edited = _generate(root)
+    assert edited.resumed and f"briefs/{brief.stem}.md" in edited.rendered.written
+    brief.write_bytes(original)  # back as it was when the snapshot was taken
+    reverted = _generate(root)
+    assert reverted.resumed
+    assert set(reverted.rendered.written) == set(edited.rendered.written)
+    assert _tree(docs) == first
+
+
+def test_an_edit_that_breaks_a_brief_is_reported_with_its_position_not_resumed_over(generated, tmp_path):
+    from generator.errors import ContentError
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _generate(root)
+    brief = _published_brief(root)
+    text = brief.read_text("utf-8")
+    brief.write_text(text.replace("claims:\n", "claims:\n  - credibility: 9\n", 1), "utf-8")
+    with pytest.raises(ContentError) as err:
+        _generate(root)
+    assert any(p.path.endswith(brief.name) and p.line > 1 for p in err.value.problems), err.value.problems
+    brief.write_text(text, "utf-8")
+    assert _generate(root).resumed  # the snapshot of the last good build is still there
