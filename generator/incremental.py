@@ -279,8 +279,12 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     files = [f for folder in folders if folder.exists() for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
     files.append(project.root / "mkdocs.yml")
     for f in files:
-        if f.exists():
-            h.update(f.as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        if f.exists():  # named relative to the project: the same project reached by another path is the same
+            try:
+                name = f.relative_to(project.root).as_posix()
+            except ValueError:
+                name = f.as_posix()
+            h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -435,3 +435,12 @@ def test_an_edit_that_breaks_a_brief_is_reported_with_its_position_not_resumed_o
     assert any(p.path.endswith(brief.name) and p.line > 1 for p in err.value.problems), err.value.problems
     brief.write_text(text, "utf-8")
     assert _generate(root).resumed  # the snapshot of the last good build is still there
+
+
+def test_the_same_project_reached_by_another_path_renders_nothing_again(generated, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    monkeypatch.chdir(tmp_path)
+    again = _render(Path("project"))  # relative, as `briefgen -C project build` from the parent folder
+    assert again.rendered == []
