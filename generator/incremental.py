@@ -186,11 +186,17 @@ class Inputs:
 
     def fingerprint(self, salt_: str, path: str, inputs: frozenset[str] | None) -> str:
         """What a generated file is made from: briefgen and its settings (`salt`), its path, its inputs."""
+        return self.fingerprint_of(salt_, path, self.tally(inputs))
+
+    def tally(self, inputs: frozenset[str] | None) -> tuple[int, int] | None:
+        """A set of files as its size and the XOR of its tokens (None for EVERYTHING)."""
         if inputs is EVERYTHING:
-            shown = "*" + self.everything
-        else:
-            combined = functools.reduce(operator.xor, map(self.token.__getitem__, inputs), 0)
-            shown = f"{len(inputs)}:{combined:032x}"
+            return None
+        return len(inputs), functools.reduce(operator.xor, map(self.token.__getitem__, inputs), 0)
+
+    def fingerprint_of(self, salt_: str, path: str, tally: tuple[int, int] | None) -> str:
+        """`fingerprint`, from the tally of the inputs."""
+        shown = "*" + self.everything if tally is None else f"{tally[0]}:{tally[1]:032x}"
         return hashlib.blake2b(f"{salt_}\0{path}\0{shown}".encode(), digest_size=16).hexdigest()
 
     @functools.cached_property

@@ -577,27 +577,34 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
-                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], bool]:
-    """Every page, each with its fingerprint put in `fingerprints`; and whether their inputs were declared afresh.
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], dict | None]:
+    """Every page, each with its fingerprint put in `fingerprints`; and the tally of each page's
+    inputs (`Inputs.tally`) when they were declared afresh, else None.
 
     Resumed from a snapshot taken with the same salt (`kept`), the pages are listed
-    without declaring their inputs: each has the inputs it had then, and only a page
-    whose inputs hold an edited file (or everything) is fingerprinted again; the
-    others keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
+    without declaring their inputs: a page whose inputs held an edited file has its
+    tally updated for the files' new tokens and is fingerprinted again; the others
+    keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
     they are declared afresh.
     """
     if kept is not None and kept.salt == salt:
         listed = list(pages(corpus, findings, settings, incremental.Undeclared(inputs), cache, salt))
         if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
             for p in listed:
-                fp, p.inputs = kept.pages[p.path]
-                if p.inputs is incremental.EVERYTHING or not kept.edited.isdisjoint(p.inputs):
-                    fp = inputs.fingerprint(salt, p.path, p.inputs)
+                fp, tally, briefs = kept.pages[p.path]
+                if tally is None:  # draws on everything
+                    fp = inputs.fingerprint_of(salt, p.path, None)
+                elif hit := [k for k in kept.edited if k in briefs]:
+                    xor = tally[1]
+                    for k in hit:
+                        xor ^= kept.edited[k] ^ inputs.token[k]
+                    fp = inputs.fingerprint_of(salt, p.path, (tally[0], xor))
                 fingerprints[p.path] = fp
-            return listed, False
+            return listed, None
     listed = list(pages(corpus, findings, settings, inputs, cache, salt))
-    fingerprints.update((p.path, inputs.fingerprint(salt, p.path, p.inputs)) for p in listed)
-    return listed, True
+    tallies = {p.path: inputs.tally(p.inputs) for p in listed}
+    fingerprints.update((path, inputs.fingerprint_of(salt, path, tally)) for path, tally in tallies.items())
+    return listed, tallies
 
 
 @heap.frozen()  # the corpus and the findings, made before, live through the render
@@ -649,10 +656,10 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
-                all_pages, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
-            if state is not None and declared:  # the state to resume from next time, saved while the pages render
+                all_pages, tallies = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
+            if state is not None and tallies is not None:  # the state to resume from next time, saved while the pages render
                 state.inputs, state.salt = inputs, salt
-                state.pages = {p.path: (fingerprints[p.path], p.inputs) for p in all_pages}
+                state.pages = {p.path: (fingerprints[p.path], tallies[p.path], p.inputs) for p in all_pages}
                 saving = snapshot.write_in_background(state, project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
