@@ -648,11 +648,13 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     try:
         with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
             # a large corpus's exports start at once in a worker of their own, and run while
-            # this process lists the pages and renders them (the exports cost about a page a brief)
+            # this process lists the pages and renders them (the exports cost about a page a brief);
+            # resumed from a snapshot, few pages are rendered again: each export gets a worker, on every core
             data_parts = None
             if fork and data_jobs and len(corpus.briefs) >= PARALLEL_MIN_PAGES:
                 _JOB = (project, [], common, data)
-                data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")))
+                data_workers = min(len(data_jobs), workers) if resumed else 1
+                data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
