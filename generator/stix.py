@@ -137,7 +137,10 @@ timestamp comes from the clock:
   the latest created/modified date of the briefs holding its evidence, so a
   new brief that changes the scores also moves ``modified``.
 
-The bundle's own id is UUIDv5 of a digest of its objects.
+The bundle's own id is UUIDv5 of a digest of its objects: the XOR of a
+128-bit hash of each object's line, with their number. It does not depend on
+their order, so the digest of a brief's objects is kept with their lines, and
+a bundle made again after an edit hashes only the objects made again.
 """
 
 from __future__ import annotations
@@ -336,6 +339,14 @@ class _Lazy(dict):
         return value
 
 
+def _digest(lines) -> int:
+    """The XOR of a 128-bit hash of each line: the digest of a set of objects, in any order."""
+    out = 0
+    for line in lines:
+        out ^= int.from_bytes(hashlib.sha256(line).digest()[:16], "big")
+    return out
+
+
 class _Export:
     def __init__(self, corpus: Corpus, findings: Findings, memo: ExportMemo | None = None, question_memo: ExportMemo | None = None):
         self.c = corpus
@@ -345,6 +356,7 @@ class _Export:
         self.memo = memo or ExportMemo(None, "", None)  # each brief's object lines from the last export
         self.question_memo = question_memo or ExportMemo(None, "", None)  # and each question's
         self.made: list[str] = []  # ids of the objects added since `lines_of` began (a brief's, a question's)
+        self.digest = 0  # of the lines taken so far (`_digest`)
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
         self.extension_id = stix_id("extension-definition", "extension", "briefgen")
@@ -513,23 +525,24 @@ class _Export:
         for brief_id, brief in self.c.briefs.items():
             self.take(self.memo.get(brief_id, lambda: self.lines_of(self.brief, brief_id, brief)))
 
-    def take(self, made: tuple[tuple, frozenset]) -> None:
+    def take(self, made: tuple[tuple, frozenset, int]) -> None:
         """Add the lines of a brief's or a question's objects (from `lines_of` or a memo)."""
-        lines, markings = made
+        lines, markings, digest = made
         for object_id, line in lines:
             if object_id in self.lines:
                 raise ValueError(f"duplicate STIX id {object_id}")
             self.lines[object_id] = line
         self.markings_used |= markings
+        self.digest ^= digest
 
-    def lines_of(self, make, *args) -> tuple[tuple, frozenset]:
-        """The JSON lines of the objects `make(*args)` adds, by id, and the TLP markings they use."""
+    def lines_of(self, make, *args) -> tuple[tuple, frozenset, int]:
+        """The JSON lines of the objects `make(*args)` adds, by id, the TLP markings they use, and their digest."""
         outer, self.markings_used = self.markings_used, set()
         self.made = []
         make(*args)
         lines = tuple((i, _ENCODE(self.objects.pop(i)).encode("utf-8")) for i in self.made)
         markings, self.markings_used = frozenset(self.markings_used), outer
-        return lines, markings
+        return lines, markings, _digest(line for _, line in lines)
 
     def brief(self, brief_id: str, brief: Brief) -> None:
         """The report of a brief and the objects of its items."""
@@ -878,19 +891,17 @@ class _Export:
         self.sources()
         self.briefs()
         self.questions()
+        rest = {}
         for obj in [*self.objects.values(), *self.tlp_markings()]:
-            if obj["id"] in self.lines:
+            if obj["id"] in self.lines or obj["id"] in rest:
                 raise ValueError(f"duplicate STIX id {obj['id']}")
-            self.lines[obj["id"]] = _ENCODE(obj).encode("utf-8")
+            rest[obj["id"]] = _ENCODE(obj).encode("utf-8")
+        self.lines.update(rest)
+        self.digest ^= _digest(rest.values())
         # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
         order = sorted(self.lines)
-        digest = hashlib.sha256()  # of the lines joined by newlines
-        update = digest.update
-        for n, i in enumerate(order):
-            if n:
-                update(b"\n")
-            update(self.lines[i])
-        yield (_ENCODE({"id": stix_id("bundle", "bundle", digest.hexdigest()), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
+        digest = f"{len(order)}:{self.digest:032x}"
+        yield (_ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
         for n in range(0, len(order), 4096):
             yield (b",\n" if n else b"") + b",\n".join([self.lines[i] for i in order[n:n + 4096]])
         yield b"\n]}\n"
