@@ -412,17 +412,16 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
                 **whole_year, "by_occurred": occurred, "by_reported": reported, "months": [],
             }, inputs.briefs_of([*occurred, *reported]))
             continue
-        # a long year: a page a month; claims dated only to the year stay on the year's page
-        month_of = {c: date_key(corpus.claims[c].occurred)[1] for c in occurred}
-        reported_month = {c: date_key(corpus.claims[c].reported)[1] for c in reported}
-        months = sorted({m for m in [*month_of.values(), *reported_month.values()] if m})
-        counts = [(m, MONTHS[m - 1], sum(1 for c in occurred if month_of[c] == m), sum(1 for c in reported if reported_month[c] == m)) for m in months]
-        shown = [c for c in occurred if not month_of[c]], [c for c in reported if not reported_month[c]]
+        # a long year: a page a month; claims dated only to the year (month 0) stay on the year's page
+        occurred_in, reported_in = _by_month(corpus, occurred, "occurred"), _by_month(corpus, reported, "reported")
+        months = sorted((set(occurred_in) | set(reported_in)) - {0})
+        counts = [(m, MONTHS[m - 1], len(occurred_in.get(m, ())), len(reported_in.get(m, ()))) for m in months]
+        shown = occurred_in.get(0, []), reported_in.get(0, [])
         yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
             **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
         }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
         for m in months:
-            in_month = [c for c in occurred if month_of[c] == m], [c for c in reported if reported_month[c] == m]
+            in_month = occurred_in.get(m, []), reported_in.get(m, [])
             yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
                 "year": year, "month": m, "period": f"{MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
             }, inputs.briefs_of([*in_month[0], *in_month[1]]))
@@ -433,6 +432,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
         yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
             "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
         }, counted_pairs | inputs.briefs_of(c for pair in chunk for c in pair))
+
+
+def _by_month(corpus: Corpus, claim_ids: list[str], field: str) -> dict[int, list[str]]:
+    """Claims of one year by the month of their `field` date (0: dated to the year only), each month in the given order."""
+    out: dict[int, list[str]] = {}
+    for c in claim_ids:
+        out.setdefault(date_key(getattr(corpus.claims[c], field))[1], []).append(c)
+    return out
 
 
 def _brief_actors(corpus: Corpus, brief) -> list[str]:
