@@ -159,6 +159,13 @@ class Inputs:
         for cached in ("brief_keys", "question_keys"):  # the exports' keys, made again when asked for
             self.__dict__.pop(cached, None)
 
+    def __getstate__(self) -> dict:
+        """Pickled (in a build snapshot) without what it works out on demand, but for the
+        questions' inputs, which every build asks for (their CSV and STIX objects)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("brief_keys", "question_keys")}
+        state["_entities"] = {k: v for k, v in self._entities.items() if k.startswith("question:")}
+        return state
+
     def _refer(self, a: str, b: str) -> None:
         if a != b:
             self.refs[a].add(b)

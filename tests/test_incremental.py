@@ -444,3 +444,14 @@ def test_the_same_project_reached_by_another_path_renders_nothing_again(generate
     monkeypatch.chdir(tmp_path)
     again = _render(Path("project"))  # relative, as `briefgen -C project build` from the parent folder
     assert again.rendered == []
+
+
+def test_models_pickle_and_unpickle_to_equal_models(generated):
+    """Models are pickled as their fields (the model cache and the snapshot): nothing is lost."""
+    import pickle
+
+    g = pipeline.validate(Project(generated), pipeline.policy_for(Project(generated).settings()))
+    for brief in list(g.corpus.briefs.values())[:10]:
+        again = pickle.loads(pickle.dumps(brief, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == brief and again.model_fields_set == brief.model_fields_set
+        assert again.model_dump() == brief.model_dump() and type(again.claims[0]) is type(brief.claims[0])
