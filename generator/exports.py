@@ -195,12 +195,13 @@ def ach_csv_path(question_id: str) -> str:
 # --- everything the site publishes under /data/ and /schema/ --------------------
 
 
-def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None) -> dict[str, tuple]:
+def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None, docs=None) -> dict[str, tuple]:
     """Every data export: path under the docs folder -> (what it draws on, how to make it).
 
     What it draws on is in `incremental`'s terms: the files of the corpus (a
     question's CSV: its own and those of the briefs rating it), EVERYTHING,
-    or nothing but briefgen itself (the schemas). `cache`: see `stix.stix_bundle`.
+    or nothing but briefgen itself (the schemas). `cache` and the `docs`
+    folder: see `stix.stix_chunks`.
     """
     from .incremental import EVERYTHING
     from .stix import stix_chunks
@@ -209,7 +210,7 @@ def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None) ->
     exports = {
         "data/corpus.json": (EVERYTHING, lambda: corpus_json_chunks(corpus, findings, cache, inputs)),
         "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
-        "data/stix-bundle.json": (EVERYTHING, lambda: stix_chunks(corpus, findings, cache, inputs)),
+        "data/stix-bundle.json": (EVERYTHING, lambda: stix_chunks(corpus, findings, cache, inputs, docs / "data/stix-bundle.json" if docs else None)),
     }
     for q in findings.matrices:
         exports[ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(ach_csv, corpus, findings, q))

@@ -51,6 +51,7 @@ import operator
 import os
 import pickle
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
@@ -319,6 +320,50 @@ def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None], unless_sa
         return True
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Bytes `offset` to `offset + length` of the file `source`: a piece of a file being written
+    that is copied from another as it is (`write_pieces`), by the kernel where it can."""
+
+    source: str
+    offset: int
+    length: int
+
+
+def write_pieces(out: BinaryIO, pieces: Iterable[bytes | Span]) -> None:
+    """Write bytes, and spans of other files, to `out` in order."""
+    sources: dict[str, int] = {}
+    try:
+        for piece in pieces:
+            if not isinstance(piece, Span):
+                out.write(piece)
+                continue
+            out.flush()
+            src = sources.get(piece.source)
+            if src is None:
+                src = sources[piece.source] = os.open(piece.source, os.O_RDONLY)
+            _copy_span(src, out.fileno(), piece)
+    finally:
+        for fd in sources.values():
+            os.close(fd)
+
+
+def _copy_span(src: int, dst: int, span: Span) -> None:
+    offset, left = span.offset, span.length
+    while left:
+        try:
+            n = os.copy_file_range(src, dst, left, offset)
+        except (AttributeError, OSError):  # not on this system or file system: through memory
+            n = 0
+        if n == 0:
+            data = os.pread(src, min(left, 1 << 22), offset)
+            if not data:
+                raise ValueError(f"{span.source} is shorter than a span to copy from it")
+            n = os.write(dst, data)
+        offset += n
+        left -= n
 
 
 def same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:

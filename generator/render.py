@@ -494,8 +494,11 @@ def _write(path: Path, content: str | bytes | Iterable[bytes]) -> bool:
     Content in UTF-8 pieces (the corpus-wide exports, hundreds of MB) is streamed
     to a temporary file, compared with the old one and renamed over it if it differs.
     """
-    if not isinstance(content, (str, bytes)):
-        return incremental.write_atomic(path, lambda out: out.writelines(content), unless_same=True)
+    if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
+        replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content), unless_same=True)
+        if hasattr(content, "written"):  # what the pieces were made from is kept for the next time (stix)
+            content.written(path, replaced)
+        return replaced
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
@@ -633,7 +636,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     resumed = state if state is not None and state.inputs is not None else None
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
         inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
-        data = exports.data_exports(corpus, findings, inputs, project.cache)
+        data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}

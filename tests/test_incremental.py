@@ -455,3 +455,21 @@ def test_models_pickle_and_unpickle_to_equal_models(generated):
         again = pickle.loads(pickle.dumps(brief, protocol=pickle.HIGHEST_PROTOCOL))
         assert again == brief and again.model_fields_set == brief.model_fields_set
         assert again.model_dump() == brief.model_dump() and type(again.claims[0]) is type(brief.claims[0])
+
+
+def test_a_stix_bundle_changed_by_hand_is_made_again_not_copied_from(generated, tmp_path):
+    """An incremental build copies unchanged objects' lines from the last bundle, never from one edited since."""
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    bundle = root / "build/docs/data/stix-bundle.json"
+    good = bundle.read_bytes()
+    at = good.index(b'"type":"note"')
+    bundle.write_bytes(good[:at] + b'"type":"XXXX"' + good[at + len(b'"type":"note"'):])  # the same size
+    _statement(root)
+    _render(root)
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
+    _render(fresh_root)
+    assert bundle.read_bytes() == (fresh_root / "build/docs/data/stix-bundle.json").read_bytes()
+    assert b'"type":"XXXX"' not in bundle.read_bytes()
