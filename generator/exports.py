@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import schema as schemas
+from . import linefile, schema as schemas
 from .analysis import Findings
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
@@ -139,34 +139,51 @@ def _json(data) -> str:
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> Iterator[bytes]:
+def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None, target=None) -> linefile.Splice:
     """`/data/corpus.json`, the same document as `briefgen export json`, in UTF-8 pieces.
 
     One item a line: grep and diff find items, and the C JSON encoder writes
     it (an indented dump goes through the pure-Python encoder, 5x slower).
-    With a `cache` folder and the corpus's `incremental.Inputs`, the lines of a
-    brief's items are reused while neither it nor any file it refers to changed.
+    With a `cache` folder, the corpus's `incremental.Inputs` and the `target`
+    file it replaces, the lines of a brief's items are copied from that file
+    while neither the brief nor any file it refers to changed (`linefile`).
     """
-    from .incremental import ExportMemo
-
-    memo = ExportMemo(cache, "corpus-briefs", inputs)
-    tables: dict[str, list[tuple[str, bytes]]] = {t: [] for t in _BRIEF_TABLES}
+    out = linefile.start(cache, "corpus", target, inputs)
+    keys = inputs.brief_keys if out.cache is not None else {}
+    tables: dict[str, list[tuple[str, bytes | None]]] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
-        lines = memo.get(b, lambda: {t: tuple((i, _COMPACT(item).encode("utf-8")) for i, item in rows) for t, rows in _brief_items(corpus, b).items()})
-        for table, rows in lines.items():
-            tables[table].extend(rows)
-    memo.save()
-    body = {t: [line for _, line in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
-    body.update({t: [_COMPACT(item).encode("utf-8") for item in items] for t, items in _entity_items(corpus, findings).items()})
-    for n, (table, lines) in enumerate(body.items()):
-        name = json.dumps(table).encode("utf-8")
-        yield (b",\n" if n else b"{\n") + (name + b":[\n" + b",\n".join(lines) + b"\n]" if lines else name + b":[]")
-    yield b"\n}\n"
+        kept = out.layout.part(b, keys.get(b)) if out.layout is not None else None
+        if kept is not None:
+            ids = kept[1]
+            for table, item_ids in ids.items():
+                tables[table].extend((i, None) for i in item_ids)  # the old file's lines
+        else:
+            made = {t: [(i, _COMPACT(item).encode("utf-8")) for i, item in rows] for t, rows in _brief_items(corpus, b).items()}
+            for table, rows in made.items():
+                tables[table].extend(rows)
+            ids = {t: tuple(i for i, _ in rows) for t, rows in made.items()}
+        out.parts[b] = (keys.get(b), ids)
+    body = {t: sorted(rows, key=lambda r: r[0]) for t, rows in tables.items()}
+    body.update({t: [(item["id"], _COMPACT(item).encode("utf-8")) for item in items] for t, items in _entity_items(corpus, findings).items()})
+
+    def stream():
+        for n, (table, rows) in enumerate(body.items()):
+            yield (b",\n" if n else b"{\n") + json.dumps(table).encode("utf-8") + (b":[\n" if rows else b":[]")
+            for m, (i, line) in enumerate(rows):
+                if m:
+                    yield linefile.SEP
+                yield f"{table}/{i}", line  # a line's key: unique in the file
+            if rows:
+                yield b"\n]"
+        yield b"\n}\n"
+
+    out.pieces = out.splice(stream())
+    return out
 
 
-def corpus_json(corpus: Corpus, findings: Findings, cache=None, inputs=None) -> str:
-    """`corpus_json_chunks` as one string."""
-    return b"".join(corpus_json_chunks(corpus, findings, cache, inputs)).decode("utf-8")
+def corpus_json(corpus: Corpus, findings: Findings) -> str:
+    """`corpus_json_chunks` as one string (made whole: no file to copy from)."""
+    return b"".join(corpus_json_chunks(corpus, findings)).decode("utf-8")
 
 
 # --- ACH matrices as CSV ---------------------------------------------------------
@@ -208,7 +225,7 @@ def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None, do
 
     nothing = frozenset()
     exports = {
-        "data/corpus.json": (EVERYTHING, lambda: corpus_json_chunks(corpus, findings, cache, inputs)),
+        "data/corpus.json": (EVERYTHING, lambda: corpus_json_chunks(corpus, findings, cache, inputs, docs / "data/corpus.json" if docs else None)),
         "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
         "data/stix-bundle.json": (EVERYTHING, lambda: stix_chunks(corpus, findings, cache, inputs, docs / "data/stix-bundle.json" if docs else None)),
     }

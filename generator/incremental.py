@@ -400,15 +400,12 @@ class Memo:
     `name`: a part is reused while its key in `keys` stays; without a cache folder, everything
     is made afresh."""
 
-    REWRITE_SHARE = 1 / 64  # parts made afresh above which the file is written again
-
     def __init__(self, cache: Path | None, name: str, keys: dict[str, str]):
         self.keys = keys if cache is not None else {}
         # named after briefgen's code too: after an upgrade no key can match, so the old file is not even read
         self.path = cache / f"{name}.{code_key()[:16]}.pickle" if self.keys else None
         self.kept = load_pickle(self.path, {}) if self.path else {}
         self.now: dict[str, Any] = {}
-        self.made = 0  # parts made afresh
         self.name = name
 
     def get(self, part: str, make):
@@ -416,34 +413,18 @@ class Memo:
         value = self.kept.get(key) if key else None
         if value is None:
             value = make()
-            self.made += 1
         if key:
             self.now[key] = value
         return value
 
     def save(self) -> None:
-        """Keep what this build used, for the next one.
-
-        Not after a build that made only a few parts afresh (an edit to a few briefs): the
-        STIX memo of 10,000 briefs is 400 MB, and writing it again took longer than making
-        those few parts again next time. The file then keeps the older parts too, unused."""
+        """Keep what this build used, for the next one."""
         if not self.path or self.now == self.kept:
-            return
-        if self.kept and self.made <= max(1, len(self.now) * self.REWRITE_SHARE):
             return
         save_pickle(self.path, self.now)
         for old in self.path.parent.glob(f"{self.name}.*.pickle"):  # other code versions
             if old != self.path:
                 old.unlink(missing_ok=True)
-
-
-class ExportMemo(Memo):
-    """What an export made of each brief (or question) last time: STIX objects, corpus.json lines,
-    keyed by `Inputs.brief_keys` or the table named by `keys`, such as `question_keys` (asked
-    for only when there is a cache folder)."""
-
-    def __init__(self, cache: Path | None, name: str, inputs: Inputs | None, keys: str = "brief_keys"):
-        super().__init__(cache, name, getattr(inputs, keys) if cache is not None and inputs is not None else {})
 
 
 def manifest_path(docs: Path) -> Path:

@@ -145,32 +145,23 @@ a bundle made again after an edit hashes only the objects made again.
 Made again over the bundle file it replaces (`stix_chunks` with a `target`),
 the objects of a brief (or a question) whose key (`incremental.Inputs`) has
 not changed since that file was written are not made again: their lines are
-copied from that file as they are (`incremental.Span`). What the file holds,
-part by part and line by line, is kept in the build cache (`_Layout`), with
-the file's size, mtime and inode, so that a file changed since by anything
-else is never copied from.
+copied from that file as they are (`linefile`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import os
 import unicodedata
 import uuid
-from array import array
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
-from . import vocab
+from . import linefile, vocab
 from .analysis import Findings, Matrix
-from .cache import code_key
-from .incremental import Span, load_pickle, save_pickle
 from .corpus import Corpus
 from .models import Actor, Analysis, Brief, Claim, Judgment, Question
 
@@ -361,14 +352,13 @@ def _digest(lines) -> int:
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, keys: dict[str, str] | None = None, layout: _Layout | None = None):
+    def __init__(self, corpus: Corpus, findings: Findings, keys: dict[str, str] | None = None, out: linefile.Splice | None = None):
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
         self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
         self.keys = keys or {}  # "brief:<id>", "question:<id>" -> what its objects show (`incremental.Inputs`)
-        self.layout = layout  # the bundle file made last, whose lines may be copied
-        self.parts: dict[str, tuple[str, tuple[str, ...], frozenset, int]] = {}  # the parts of this bundle, for its layout
+        self.out = out or linefile.start(None, "stix", None, None)  # the bundle file made last, whose lines may be copied
         self.made: list[str] = []  # ids of the objects added since `lines_of` began (a brief's, a question's)
         self.digest = 0  # of the lines taken so far (`_digest`)
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
@@ -542,8 +532,8 @@ class _Export:
     def part(self, name: str, make, *args) -> None:
         """Add the objects of a brief or a question: copied from the last bundle while its key stays, else made."""
         key = self.keys.get(name)
-        kept = self.layout.parts.get(name) if self.layout is not None and key else None
-        if kept is not None and kept[0] == key:
+        kept = self.out.layout.part(name, key) if self.out.layout is not None else None
+        if kept is not None:
             _, ids, markings, digest = kept
             for object_id in ids:
                 if object_id in self.lines:
@@ -556,7 +546,7 @@ class _Export:
                     raise ValueError(f"duplicate STIX id {object_id}")
                 self.lines[object_id] = line
             ids = tuple(object_id for object_id, _ in lines)
-        self.parts[name] = (key, ids, markings, digest)
+        self.out.parts[name] = (key, ids, markings, digest)
         self.markings_used |= markings
         self.digest ^= digest
 
@@ -909,9 +899,9 @@ class _Export:
             if tlp in self.markings_used
         ]
 
-    def bundle(self) -> Iterator[bytes | Span]:
-        """The bundle's JSON text in UTF-8 pieces, so that a 500 MB export is never one string;
-        the lines kept from the last bundle as spans of its file."""
+    def bundle(self) -> Iterator[bytes | tuple[str, bytes | None]]:
+        """The bundle's JSON text: literal UTF-8 pieces and (id, line) pairs, the line None where
+        it is the last bundle's (`linefile.Splice.splice`), so that a 500 MB export is never one string."""
         self.system()
         self.actors()
         self.sources()
@@ -925,110 +915,18 @@ class _Export:
         self.lines.update(rest)
         self.digest ^= _digest(rest.values())
         # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
-        self.order = order = sorted(self.lines)
+        order = sorted(self.lines)
         digest = f"{len(order)}:{self.digest:032x}"
-        header = (_ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
-        yield header
-        self.header = len(header)
-        self.lengths = array("Q")
-        where = self.layout.where() if self.layout is not None else {}
-        source = self.layout.path if self.layout is not None else ""
-        pending: list[bytes] = []  # bytes not yet given
-        start = end = -1  # the span of the last file being copied, if any
+        yield (_ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
+        lines = self.lines
         for n, object_id in enumerate(order):
-            sep = b",\n" if n else b""
-            line = self.lines[object_id]
-            if line is None:
-                offset, length = where[object_id]
-                self.lengths.append(length)
-                if start >= 0 and offset == end + 2:  # the next line of the last file: the same span
-                    end = offset + length
-                    continue
-                if start >= 0:
-                    yield Span(source, start, end - start)
-                pending.append(sep)
-                yield b"".join(pending)
-                pending = []
-                start, end = offset, offset + length
-                continue
-            self.lengths.append(len(line))
-            if start >= 0:
-                yield Span(source, start, end - start)
-                start = -1
-            pending += (sep, line)
-            if len(pending) > 8192:
-                yield b"".join(pending)
-                pending = []
-        if start >= 0:
-            yield Span(source, start, end - start)
-        yield b"".join(pending) + b"\n]}\n"
-
-    def layout_of(self, path: Path) -> "_Layout":
-        """What the bundle just written to `path` holds, once it is there."""
-        st = os.stat(path)
-        return _Layout(str(path), (st.st_size, st.st_mtime_ns, st.st_ino), self.parts, tuple(self.order), self.lengths, self.header)
+            if n:
+                yield linefile.SEP
+            yield object_id, lines[object_id]
+        yield b"\n]}\n"
 
 
-@dataclass
-class _Layout:
-    """A bundle file as written: its stamp, its parts (name -> key, object ids, markings, digest)
-    and where each object's line is (ids in file order, their lengths, the header's length)."""
-
-    path: str
-    stamp: tuple[int, int, int]
-    parts: dict[str, tuple[str, tuple[str, ...], frozenset, int]]
-    ids: tuple[str, ...]
-    lengths: array
-    header: int
-
-    def where(self) -> dict[str, tuple[int, int]]:
-        """Object id -> (offset, length) of its line in the file (lines are separated by `,\\n`)."""
-        offsets = itertools.accumulate((n + 2 for n in self.lengths), initial=self.header)
-        return {i: (offset, n) for i, offset, n in zip(self.ids, offsets, self.lengths)}
-
-    @staticmethod
-    def path_in(cache: Path) -> Path:
-        return cache / f"stix-layout.{code_key()[:16]}.pickle"
-
-    @classmethod
-    def load(cls, cache: Path, target: Path) -> "_Layout | None":
-        """The layout of the bundle at `target`, if that file is still the one it describes."""
-        layout = load_pickle(cls.path_in(cache), None, cls)
-        try:
-            st = os.stat(target)
-        except OSError:
-            return None
-        if layout is None or layout.path != str(target) or layout.stamp != (st.st_size, st.st_mtime_ns, st.st_ino):
-            return None
-        return layout
-
-    def save(self, cache: Path) -> None:
-        path = self.path_in(cache)
-        save_pickle(path, self)
-        for old in [*cache.glob("stix-layout.*.pickle"), *cache.glob("stix-briefs.*.pickle"), *cache.glob("stix-questions.*.pickle")]:
-            if old != path:  # another briefgen's (the last two: the lines an older one kept)
-                old.unlink(missing_ok=True)
-
-
-class StixPieces:
-    """The pieces of a bundle (`stix_chunks`); once the file is written, its layout is kept for the next."""
-
-    def __init__(self, export: _Export, cache: Path | None):
-        self.export, self.cache = export, cache
-        self.pieces = export.bundle()
-
-    def __iter__(self):
-        return self.pieces
-
-    def written(self, path: Path, replaced: bool) -> None:
-        """Called once the bundle is at `path` (`replaced`: the file changed; else it held these bytes already)."""
-        kept = self.export.layout
-        if self.cache is None or (not replaced and kept is not None and kept.parts == self.export.parts):
-            return
-        self.export.layout_of(path).save(self.cache)
-
-
-def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None, target: Path | None = None) -> StixPieces:
+def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None, target: Path | None = None) -> linefile.Splice:
     """The published corpus as a STIX 2.1 bundle, JSON text in UTF-8 pieces; the same corpus gives the same bytes.
 
     With a `cache` folder, the corpus's `incremental.Inputs` and the `target` file
@@ -1037,11 +935,11 @@ def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, i
     of the work of an incremental build); those of a question (its ACH tables)
     while no file its page draws on changed.
     """
-    use = cache is not None and inputs is not None and target is not None
-    layout = _Layout.load(cache, target) if use else None
+    out = linefile.start(cache, "stix", target, inputs)
     keys = {**{f"brief:{b}": k for b, k in inputs.brief_keys.items()},
-            **{f"question:{q}": k for q, k in inputs.question_keys.items()}} if use else {}
-    return StixPieces(_Export(corpus, findings, keys, layout), cache if use else None)
+            **{f"question:{q}": k for q, k in inputs.question_keys.items()}} if out.cache is not None else {}
+    out.pieces = out.splice(_Export(corpus, findings, keys, out).bundle())
+    return out
 
 
 def stix_bundle(corpus: Corpus, findings: Findings) -> str:

@@ -354,34 +354,6 @@ def test_caches_of_another_briefgen_version_are_dropped_and_this_ones_kept(gener
         assert any((cache / kind / kept[0]).iterdir()), f"{kind}: this version's entries are kept"
 
 
-def test_a_memo_is_written_again_only_when_many_parts_were_made_afresh(tmp_path):
-    from generator.incremental import Memo
-
-    def build(keys, kept_made):
-        memo = Memo(tmp_path, "parts", keys)
-        values = {p: memo.get(p, lambda p=p: f"made for {keys[p]}") for p in keys}
-        memo.save()
-        kept_made.append(memo.made)
-        return values, memo.path
-
-    keys = {f"part-{i}": f"v0-{i}" for i in range(200)}
-    made: list[int] = []
-    _, path = build(keys, made)
-    first = path.stat().st_mtime_ns
-    # one part edited: made again, the 200-part file left alone (and still right for the others)
-    keys["part-7"] = "v1-7"
-    values, _ = build(keys, made)
-    assert values["part-7"] == "made for v1-7" and made[-1] == 1 and path.stat().st_mtime_ns == first
-    values, _ = build(keys, made)
-    assert values["part-7"] == "made for v1-7" and made[-1] == 1  # made again each time, cheaply
-    # many parts edited: the file is written again, and the next build makes none
-    keys.update({f"part-{i}": f"v2-{i}" for i in range(20)})
-    build(keys, made)
-    assert made[-1] == 20 and path.stat().st_mtime_ns != first
-    build(keys, made)
-    assert made[-1] == 0
-
-
 def _generate(root: Path):
     project = Project(root)
     settings = project.settings()

@@ -1,0 +1,160 @@
+"""Exports of one object a line (the STIX bundle, corpus.json), made again over the file they replace.
+
+At 10,000 briefs the STIX bundle is 485 MB and corpus.json 118 MB; after an
+edit to one brief, all but a few of their lines are the same. An export built
+with `splice` is a stream of literal bytes and of lines, each line under a key
+unique in the file: a line given as None is *kept*, and copied from the file
+being replaced as it is (`incremental.Span`: by the kernel, never through
+Python), runs of neighbouring kept lines as one span. Which part of the export
+(a brief, a question) made which lines, under which key of its inputs, and
+where each line sits in the file are kept in the build cache (`Layout`), with
+the file's size, mtime and inode: a layout describes that file only while it
+is untouched, and a part whose inputs changed is made again.
+
+Lines are joined by `,\\n` inside a list; anything between two lists is
+longer, so two kept lines are neighbours in the old file exactly when one
+starts two bytes after the other ends.
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .cache import code_key
+from .incremental import Span, load_pickle, save_pickle
+
+SEP = b",\n"
+LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
+
+
+@dataclass
+class Layout:
+    """A file as written: its stamp; its parts (name -> what the export keeps of it: the key of its
+    inputs first); its lines' keys in file order with their offsets and lengths."""
+
+    path: str
+    stamp: tuple[int, int, int]
+    parts: dict[str, tuple]
+    keys: tuple[str, ...]
+    offsets: array
+    lengths: array
+
+    def where(self) -> dict[str, tuple[int, int]]:
+        """Line key -> (offset, length) in the file."""
+        return {k: (o, n) for k, o, n in zip(self.keys, self.offsets, self.lengths)}
+
+    def part(self, name: str, key: str | None) -> tuple | None:
+        """What was kept of a part, if its lines in the file were made for the same `key`."""
+        kept = self.parts.get(name) if key else None
+        return kept if kept is not None and kept[0] == key else None
+
+    @staticmethod
+    def _file(cache: Path, name: str) -> Path:
+        return cache / f"{name}-layout.{code_key()[:16]}.pickle"
+
+    @classmethod
+    def load(cls, cache: Path, name: str, target: Path) -> "Layout | None":
+        """The layout of the file at `target`, if that file is still the one it describes."""
+        layout = load_pickle(cls._file(cache, name), None, cls)
+        try:
+            st = os.stat(target)
+        except OSError:
+            return None
+        if layout is None or layout.path != str(target) or layout.stamp != (st.st_size, st.st_mtime_ns, st.st_ino):
+            return None
+        return layout
+
+    def save(self, cache: Path, name: str) -> None:
+        path = self._file(cache, name)
+        save_pickle(path, self)
+        for pattern in (f"{name}-layout.*.pickle", *LEGACY):
+            for old in cache.glob(pattern):  # another briefgen's
+                if old != path:
+                    old.unlink(missing_ok=True)
+
+
+@dataclass
+class Splice:
+    """An export's pieces (`splice`), then its layout once written (`written`)."""
+
+    cache: Path | None
+    name: str
+    layout: Layout | None  # of the file being replaced
+    parts: dict[str, tuple] = field(default_factory=dict)  # this export's, as `Layout.parts`
+    keys: list[str] = field(default_factory=list)
+    offsets: array = field(default_factory=lambda: array("Q"))
+    lengths: array = field(default_factory=lambda: array("Q"))
+    pieces: Iterator[bytes | Span] | None = None
+
+    def __iter__(self):
+        return self.pieces
+
+    def splice(self, stream: Iterable[bytes | tuple[str, bytes | None]]) -> Iterator[bytes | Span]:
+        """Literal bytes and (key, line) pairs, in file order, as bytes and spans of the old file
+        (a line None is the old file's line under that key); the new file's layout is noted."""
+        where = self.layout.where() if self.layout is not None else {}
+        source = self.layout.path if self.layout is not None else ""
+        pending: list[bytes] = []
+        position = 0  # in the new file
+        start = end = -1  # the old file's span being extended, if any
+        for item in stream:
+            if isinstance(item, bytes):
+                if start >= 0 and item == SEP:  # perhaps between two neighbouring kept lines
+                    pending.append(item)
+                    position += len(item)
+                    continue
+                if start >= 0:
+                    yield Span(source, start, end - start)
+                    start = -1
+                pending.append(item)
+                position += len(item)
+                continue
+            key, line = item
+            self.keys.append(key)
+            self.offsets.append(position)
+            if line is None:
+                offset, length = where[key]
+                self.lengths.append(length)
+                position += length
+                if start >= 0 and pending == [SEP] and offset == end + len(SEP):
+                    pending = []
+                    end = offset + length
+                    continue
+                if start >= 0:
+                    yield Span(source, start, end - start)
+                if pending:
+                    yield b"".join(pending)
+                    pending = []
+                start, end = offset, offset + length
+                continue
+            if start >= 0:
+                yield Span(source, start, end - start)
+                start = -1
+            self.lengths.append(len(line))
+            position += len(line)
+            pending.append(line)
+            if len(pending) > 8192:
+                yield b"".join(pending)
+                pending = []
+        if start >= 0:
+            yield Span(source, start, end - start)
+        if pending:
+            yield b"".join(pending)
+
+    def written(self, path: Path, replaced: bool) -> None:
+        """Called once the file is at `path` (`replaced`: it changed; else it held these bytes already)."""
+        if self.cache is None or (not replaced and self.layout is not None and self.layout.parts == self.parts):
+            return
+        st = os.stat(path)
+        Layout(str(path), (st.st_size, st.st_mtime_ns, st.st_ino), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
+
+
+def start(cache: Path | None, name: str, target: Path | None, inputs: Any) -> Splice:
+    """A splice for the export `name` replacing `target`; copying from the old file needs a
+    cache folder, the corpus's `incremental.Inputs` (the parts' keys) and the target."""
+    use = cache is not None and inputs is not None and target is not None
+    return Splice(cache if use else None, name, Layout.load(cache, name, target) if use else None)
