@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -43,9 +44,16 @@ def _project(ctx: click.Context) -> Project:
 
 
 def _run(action):
-    """Run a stage; content errors become positioned lines and exit code 1."""
+    """Run a stage; content errors become positioned lines and exit code 1.
+
+    What the stage made (a corpus of millions of objects) lives until the command
+    ends: it is frozen out of the collector's sight, which the interpreter's last
+    collection at exit would otherwise walk (1.4 s at 10,000 briefs).
+    """
     try:
-        return action()
+        result = action()
+        gc.freeze()
+        return result
     except ContentError as e:
         _report(e.problems)
         sys.exit(1)

@@ -33,10 +33,10 @@ LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pi
 
 @dataclass
 class Layout:
-    """A file as written: its stamp; its parts (name -> what the export keeps of it: the key of its
-    inputs first); its lines' keys in file order with their offsets and lengths."""
+    """A file as written: its stamp (size, mtime, inode: which file it is, however it is named);
+    its parts (name -> what the export keeps of it: the key of its inputs first); its lines'
+    keys in file order with their offsets and lengths."""
 
-    path: str
     stamp: tuple[int, int, int]
     parts: dict[str, tuple]
     keys: tuple[str, ...]
@@ -64,7 +64,7 @@ class Layout:
             st = os.stat(target)
         except OSError:
             return None
-        if layout is None or layout.path != str(target) or layout.stamp != (st.st_size, st.st_mtime_ns, st.st_ino):
+        if layout is None or layout.stamp != (st.st_size, st.st_mtime_ns, st.st_ino):
             return None
         return layout
 
@@ -83,7 +83,8 @@ class Splice:
 
     cache: Path | None
     name: str
-    layout: Layout | None  # of the file being replaced
+    source: str  # the file being replaced
+    layout: Layout | None  # its layout, if it is the file the layout describes
     parts: dict[str, tuple] = field(default_factory=dict)  # this export's, as `Layout.parts`
     keys: list[str] = field(default_factory=list)
     offsets: array = field(default_factory=lambda: array("Q"))
@@ -97,7 +98,7 @@ class Splice:
         """Literal bytes and (key, line) pairs, in file order, as bytes and spans of the old file
         (a line None is the old file's line under that key); the new file's layout is noted."""
         where = self.layout.where() if self.layout is not None else {}
-        source = self.layout.path if self.layout is not None else ""
+        source = self.source
         pending: list[bytes] = []
         position = 0  # in the new file
         start = end = -1  # the old file's span being extended, if any
@@ -150,11 +151,11 @@ class Splice:
         if self.cache is None or (not replaced and self.layout is not None and self.layout.parts == self.parts):
             return
         st = os.stat(path)
-        Layout(str(path), (st.st_size, st.st_mtime_ns, st.st_ino), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
+        Layout((st.st_size, st.st_mtime_ns, st.st_ino), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
 
 
 def start(cache: Path | None, name: str, target: Path | None, inputs: Any) -> Splice:
     """A splice for the export `name` replacing `target`; copying from the old file needs a
     cache folder, the corpus's `incremental.Inputs` (the parts' keys) and the target."""
     use = cache is not None and inputs is not None and target is not None
-    return Splice(cache if use else None, name, Layout.load(cache, name, target) if use else None)
+    return Splice(cache if use else None, name, str(target) if use else "", Layout.load(cache, name, target) if use else None)

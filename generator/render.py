@@ -675,8 +675,10 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 saving = snapshot.write_in_background(state, project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
-            # many pages, or a few large ones (after an edit: the listings, each hundreds of KB at 10,000 briefs)
-            if fork and (len(page_list) >= PARALLEL_MIN_PAGES or sum(manifest.size(p.path) for p in page_list) >= PARALLEL_MIN_BYTES):
+            # many pages, or a few large ones (after an edit: the listings, each hundreds of KB at 10,000 briefs);
+            # but resumed from a snapshot, the exports' workers have both cores and a few pages render here
+            if fork and (len(page_list) >= PARALLEL_MIN_PAGES
+                         or (not resumed and sum(manifest.size(p.path) for p in page_list) >= PARALLEL_MIN_BYTES)):
                 _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
                 pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
                 parts = [pool.submit(_chunk_job, start, stop) for start, stop in _chunks(len(page_list), workers)]
