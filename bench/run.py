@@ -509,14 +509,15 @@ def tables(sizes: list[int], results: dict[int, dict], markdown: bool) -> str:
             fmt_mb(R[n].get("search_index_bytes")), fmt_mb(R[n].get("site_bytes"))] for n in sizes],
           "files written: pages, data exports and static files of the full render into an empty docs folder.")
     table("Incremental: one claim statement changed, load→render again (wall seconds)",
-          ["briefs", "load", "validate", "analyse", "render", "load→render", "files rendered (of all)", "files rewritten", "others kept bytes+mtime", "incr / full", "render incr / full", "peak RSS MB"],
-          [[str(n), fmt_s(R[n]["incr"]["load"]), fmt_s(R[n]["incr"]["validate"]), fmt_s(R[n]["incr"]["analyse"]), fmt_s(R[n]["incr"]["render"]),
+          ["briefs", "resumed", "load", "validate", "analyse", "render", "load→render", "files rendered (of all)", "files rewritten", "others kept bytes+mtime", "incr / full", "render incr / full", "peak RSS MB"],
+          [[str(n), "yes" if R[n].get("incr_resumed") else "no", fmt_s(R[n]["incr"]["load"]), fmt_s(R[n]["incr"]["validate"]), fmt_s(R[n]["incr"]["analyse"]), fmt_s(R[n]["incr"]["render"]),
             fmt_s(D[n]["incr_total"]), f'{R[n]["incr_rendered"]} ({R[n]["incr_rendered"] + R[n]["incr_skipped"]})', str(len(R[n]["incr_written"])),
             "yes" if all(R[n]["incr_ok"].values()) else "NO: " + ", ".join(k for k, v in R[n]["incr_ok"].items() if not v),
             f"{fmt_r(D[n]['incr_over_full'])} (CPU {fmt_r(C[n]['incr_over_full'])})",
             f"{fmt_r(D[n]['incr_render_over_render'])} (CPU {fmt_r(C[n]['incr_render_over_render'])})", f"{R[n]['incr_rss_peak']:.0f}"] for n in sizes],
           "Run in a fresh process over the docs folder and build cache of the full run, as `briefgen build` after an edit: "
-          "unchanged files come from the model cache, only pages whose inputs changed are rendered, the STIX objects of unchanged briefs are reused.")
+          "resumed from the full run's snapshot (load = loading it; validate and analyse: nothing to do) since only words changed, "
+          "only pages whose inputs changed are rendered, the lines of unchanged briefs are copied from the exports they replace.")
     table("Ratios (wall, with CPU in brackets)",
           ["briefs", "(load+validate+analyse+render) / parse floor", "(load+validate+analyse) / parse floor", "incremental / full", "total build / mkdocs alone"],
           [[str(n), *(f"{fmt_r(D[n].get(k))} ({fmt_r(C[n].get(k))})" if D[n].get(k) is not None else "–"
