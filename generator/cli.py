@@ -135,6 +135,7 @@ def build(ctx, max_tlp, drafts, site_dir):
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
         f"{' with drafts' if policy.drafts else ''}; {len(r.written)} files written, {r.unchanged + r.skipped} unchanged ({r.skipped} not rendered again: their inputs did not change), {len(r.removed)} removed"
+        + ("; resumed from the last build (only the words of published briefs changed)" if result.resumed else "")
     )
 
 
