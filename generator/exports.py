@@ -10,7 +10,6 @@ import csv
 import functools
 import io
 import json
-from typing import Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -488,7 +488,7 @@ def _counts(corpus: Corpus) -> dict[str, int]:
 # --- writing -----------------------------------------------------------------
 
 
-def _write(path: Path, content: str | bytes | Iterable[bytes]) -> bool:
+def _write(path: Path, content: str | bytes | Iterable[bytes | incremental.Span]) -> bool:
     """Write only if the bytes differ; True when the file changed.
 
     Content in UTF-8 pieces (the corpus-wide exports, hundreds of MB) is streamed
@@ -496,7 +496,7 @@ def _write(path: Path, content: str | bytes | Iterable[bytes]) -> bool:
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
         replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content), unless_same=True)
-        if hasattr(content, "written"):  # what the pieces were made from is kept for the next time (stix)
+        if hasattr(content, "written"):  # the file's layout is kept for the next time (linefile)
             content.written(path, replaced)
         return replaced
     data = content.encode("utf-8") if isinstance(content, str) else content
