@@ -64,8 +64,9 @@ class Snapshot:
         pages = {p: (fp, tally, None if inputs is None else frozenset(k for k in inputs if k.startswith("brief:")))
                  for p, (fp, tally, inputs) in self.pages.items()}
         incremental.save_pickle(path, dataclasses.replace(self, pages=pages, edited={}))
-        for old in cache.glob("snapshot.*.pickle"):  # another briefgen's
-            if old != path:
+        # another briefgen's, and what a writer killed before it finished left
+        for old in [*cache.glob("snapshot.*.pickle"), *cache.glob(".snapshot.*.pickle.tmp*")]:
+            if old != path and not old.name.endswith(f".tmp{os.getpid()}"):
                 old.unlink(missing_ok=True)
 
 

@@ -445,3 +445,25 @@ def test_a_stix_bundle_changed_by_hand_is_made_again_not_copied_from(generated, 
     _render(fresh_root)
     assert bundle.read_bytes() == (fresh_root / "build/docs/data/stix-bundle.json").read_bytes()
     assert b'"type":"XXXX"' not in bundle.read_bytes()
+
+
+def test_a_damaged_snapshot_is_not_resumed_from_and_a_killed_writers_leftovers_go(generated, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _generate(root)
+    cache = Project(root).cache
+    [kept] = cache.glob("snapshot.*.pickle")
+    kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])  # cut short
+    leftover = cache / f".{kept.name}.tmp999999"
+    leftover.write_bytes(b"half a snapshot")
+    _statement(root)
+    again = _generate(root)
+    assert not again.resumed and again.rendered.written
+    assert not leftover.exists() and list(cache.glob("snapshot.*.pickle")) == [kept]
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
+    _render(fresh_root)
+    assert _tree(root / "build/docs") == _tree(fresh_root / "build/docs")
+    _statement(root)  # the same words written again: the new snapshot is resumed from, nothing changes
+    last = _generate(root)
+    assert last.resumed and last.rendered.written == []
