@@ -135,8 +135,14 @@ def build(ctx, max_tlp, drafts, site_dir):
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
         f"{' with drafts' if policy.drafts else ''}; {len(r.written)} files written, {r.unchanged + r.skipped} unchanged ({r.skipped} not rendered again: their inputs did not change), {len(r.removed)} removed"
-        + ("; resumed from the last build (only the words of published briefs changed)" if result.resumed else "")
+        + (f"; resumed from the snapshot of the last full build ({_briefs_edited(result.edited)})" if result.resumed else "")
     )
+
+
+def _briefs_edited(n: int) -> str:
+    if not n:
+        return "no brief changed since"
+    return f"since then only the words of {'1 brief' if n == 1 else f'{n} briefs'} changed"
 
 
 @cli.command()

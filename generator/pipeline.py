@@ -24,6 +24,7 @@ class Generated:
     rendered: render.RenderResult | None = None
     files: dict[str, tuple] | None = None  # every corpus file's stamp and digest (`snapshot.files_of`)
     resumed: bool = False  # from the last build's snapshot, not loaded and validated again
+    edited: int = 0  # resumed: the briefs whose words changed since that snapshot
 
 
 def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | None = None) -> Policy:
@@ -47,7 +48,7 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
     or, when only the words of published briefs changed, resume from the last build."""
     state = snapshot.resume(project, policy, ModelCache(project.cache))
     if state is not None:
-        result = Generated(state.corpus, state.findings, files=state.files, resumed=True)
+        result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
     else:
         result = validate(project, policy)
         state = snapshot.Snapshot(policy, result.files, result.corpus, result.findings)

@@ -121,11 +121,13 @@ def test_build_after_an_edit_of_words_resumes_and_after_any_other_edit_does_not(
     r = minimal.run("build")
     assert r.code == 0, r.err
     assert "resumed" not in r.out  # the first build has nothing to resume from
+    r = minimal.run("build")
+    assert r.code == 0 and "resumed from the snapshot of the last full build (no brief changed since)" in r.out
     brief = minimal.root / "briefs/2024/first-brief.yaml"
     brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it.", "Alpha says, again, it did it."), "utf-8")
     r = minimal.run("build")
     assert r.code == 0, r.err
-    assert "resumed from the last build" in r.out
+    assert "resumed from the snapshot of the last full build (since then only the words of 1 brief changed)" in r.out
     assert "Alpha says, again, it did it." in (minimal.root / "site/briefs/first-brief/index.html").read_text("utf-8")
     source = minimal.root / "briefs/sources/daily-news.yaml"  # an entity file: the full path
     source.write_text(source.read_text("utf-8").replace("name: Daily News", "name: The Daily News"), "utf-8")
