@@ -587,9 +587,10 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
-                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], dict | None]:
-    """Every page, each with its fingerprint put in `fingerprints`; and the tally of each page's
-    inputs (`Inputs.tally`) when they were declared afresh, else None.
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], dict, bool]:
+    """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
+    snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
+    briefs among them); and whether the inputs were declared afresh.
 
     Resumed from a snapshot taken with the same salt (`kept`), the pages are listed
     without declaring their inputs: a page whose inputs held an edited file has its
@@ -600,6 +601,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
     if kept is not None and kept.salt == salt:
         listed = list(pages(corpus, findings, settings, incremental.Undeclared(inputs), cache, salt))
         if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
+            state = {}
             for p in listed:
                 fp, tally, briefs = kept.pages[p.path]
                 if tally is None:  # draws on everything
@@ -608,13 +610,18 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
                     xor = tally[1]
                     for k in hit:
                         xor ^= kept.edited[k] ^ inputs.token[k]
-                    fp = inputs.fingerprint_of(salt, p.path, (tally[0], xor))
+                    tally = (tally[0], xor)
+                    fp = inputs.fingerprint_of(salt, p.path, tally)
                 fingerprints[p.path] = fp
-            return listed, None
+                state[p.path] = (fp, tally, briefs)
+            return listed, state, False
     listed = list(pages(corpus, findings, settings, inputs, cache, salt))
-    tallies = {p.path: inputs.tally(p.inputs) for p in listed}
-    fingerprints.update((path, inputs.fingerprint_of(salt, path, tally)) for path, tally in tallies.items())
-    return listed, tallies
+    state = {}
+    for p in listed:
+        tally = inputs.tally(p.inputs)
+        fingerprints[p.path] = fp = inputs.fingerprint_of(salt, p.path, tally)
+        state[p.path] = (fp, tally, p.inputs)
+    return listed, state, True
 
 
 @heap.frozen()  # the corpus and the findings, made before, live through the render
@@ -668,10 +675,11 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
-                all_pages, tallies = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
-            if state is not None and tallies is not None:  # the state to resume from next time, saved while the pages render
-                state.inputs, state.salt = inputs, salt
-                state.pages = {p.path: (fingerprints[p.path], tallies[p.path], p.inputs) for p in all_pages}
+                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
+            # the state to resume from next time, saved while the pages render: after a full listing,
+            # or once many briefs were edited since the snapshot (each resumed build patches them all in)
+            if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):
+                state.inputs, state.salt, state.pages = inputs, salt, pages_state
                 saving = snapshot.write_in_background(state, project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 

@@ -467,3 +467,26 @@ def test_a_damaged_snapshot_is_not_resumed_from_and_a_killed_writers_leftovers_g
     _statement(root)  # the same words written again: the new snapshot is resumed from, nothing changes
     last = _generate(root)
     assert last.resumed and last.rendered.written == []
+
+
+def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(generated, tmp_path, monkeypatch):
+    from generator import snapshot
+
+    monkeypatch.setattr(snapshot, "REFRESH_AFTER", 2)
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _generate(root)
+    brief = _published_brief(root)
+    original = brief.read_bytes()
+    _statement(root)
+    assert _generate(root).edited == 1  # below the bound: the snapshot stays
+    _brief_title(root)
+    assert _generate(root).edited == 2  # at the bound: this build's state becomes the snapshot
+    assert _generate(root).edited == 0
+    brief.write_bytes(original)  # an edit since reverted, against the new snapshot
+    reverted = _generate(root)
+    assert reverted.resumed and reverted.edited == 1
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
+    _render(fresh_root)
+    assert _tree(root / "build/docs") == _tree(fresh_root / "build/docs")
