@@ -395,6 +395,24 @@ def save_pickle(path: Path, value) -> None:
     write_atomic(path, lambda out: pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def cache_pickle(cache: Path, name: str) -> Path:
+    """`name` in the build cache, named after briefgen's code too: after an upgrade an older
+    briefgen's file is not even read."""
+    return cache / f"{name}.{code_key()[:16]}.pickle"
+
+
+def keep_pickle(cache: Path, name: str, value, *legacy: str) -> None:
+    """Save `value` as `cache_pickle(cache, name)`, then remove what other versions of briefgen
+    kept under that name, what a writer killed midway left (`write_atomic`'s temporary file),
+    and the files matching the `legacy` patterns."""
+    path = cache_pickle(cache, name)
+    save_pickle(path, value)
+    for pattern in (f"{name}.*.pickle", f".{name}.*.pickle.tmp*", *legacy):
+        for old in cache.glob(pattern):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+
 class Memo:
     """What was made of each part (a brief, a question) last time, kept in the build cache as
     `name`: a part is reused while its key in `keys` stays; without a cache folder, everything
@@ -402,9 +420,8 @@ class Memo:
 
     def __init__(self, cache: Path | None, name: str, keys: dict[str, str]):
         self.keys = keys if cache is not None else {}
-        # named after briefgen's code too: after an upgrade no key can match, so the old file is not even read
-        self.path = cache / f"{name}.{code_key()[:16]}.pickle" if self.keys else None
-        self.kept = load_pickle(self.path, {}) if self.path else {}
+        self.cache = cache if self.keys else None
+        self.kept = load_pickle(cache_pickle(cache, name), {}) if self.cache else {}
         self.now: dict[str, Any] = {}
         self.name = name
 
@@ -419,12 +436,8 @@ class Memo:
 
     def save(self) -> None:
         """Keep what this build used, for the next one."""
-        if not self.path or self.now == self.kept:
-            return
-        save_pickle(self.path, self.now)
-        for old in self.path.parent.glob(f"{self.name}.*.pickle"):  # other code versions
-            if old != self.path:
-                old.unlink(missing_ok=True)
+        if self.cache and self.now != self.kept:
+            keep_pickle(self.cache, self.name, self.now)
 
 
 def manifest_path(docs: Path) -> Path:

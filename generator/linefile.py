@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .cache import code_key
-from .incremental import Span, load_pickle, save_pickle
+from .incremental import Span, cache_pickle, keep_pickle, load_pickle
 
 SEP = b",\n"
 LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
@@ -52,14 +51,10 @@ class Layout:
         kept = self.parts.get(name) if key else None
         return kept if kept is not None and kept[0] == key else None
 
-    @staticmethod
-    def _file(cache: Path, name: str) -> Path:
-        return cache / f"{name}-layout.{code_key()[:16]}.pickle"
-
     @classmethod
     def load(cls, cache: Path, name: str, target: Path) -> "Layout | None":
         """The layout of the file at `target`, if that file is still the one it describes."""
-        layout = load_pickle(cls._file(cache, name), None, cls)
+        layout = load_pickle(cache_pickle(cache, f"{name}-layout"), None, cls)
         try:
             st = os.stat(target)
         except OSError:
@@ -69,12 +64,7 @@ class Layout:
         return layout
 
     def save(self, cache: Path, name: str) -> None:
-        path = self._file(cache, name)
-        save_pickle(path, self)
-        for pattern in (f"{name}-layout.*.pickle", *LEGACY):
-            for old in cache.glob(pattern):  # another briefgen's
-                if old != path:
-                    old.unlink(missing_ok=True)
+        keep_pickle(cache, f"{name}-layout", self, *LEGACY)
 
 
 @dataclass

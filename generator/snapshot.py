@@ -41,7 +41,6 @@ from pathlib import Path
 
 from . import analysis, heap, incremental
 from .analysis import Findings
-from .cache import code_key
 from .config import Project
 from .corpus import Corpus, Policy
 from .load import Document, corpus_listing, load_file, stamp_of
@@ -68,28 +67,14 @@ class Snapshot:
     def save(self, cache: Path) -> None:
         """Written with each page's briefs only: an edit that keeps every shape changes no other file's token
         (the inputs of all pages, 5.5 million keys at 10,000 briefs, are 0.3 million briefs)."""
-        path = _path(cache)
         pages = {p: (fp, tally, None if inputs is None else frozenset(k for k in inputs if k.startswith("brief:")))
                  for p, (fp, tally, inputs) in self.pages.items()}
-        incremental.save_pickle(path, dataclasses.replace(self, pages=pages, edited={}))
-        # another briefgen's, and what a writer killed before it finished left
-        for old in [*cache.glob("snapshot.*.pickle"), *cache.glob(".snapshot.*.pickle.tmp*")]:
-            if old != path and not old.name.endswith(f".tmp{os.getpid()}"):
-                old.unlink(missing_ok=True)
-
-
-def _path(cache: Path) -> Path:
-    return cache / f"snapshot.{code_key()[:16]}.pickle"
-
-
-def forget(cache: Path) -> None:
-    for old in cache.glob("snapshot.*.pickle"):
-        old.unlink(missing_ok=True)
+        incremental.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
 
 
 @heap.bulk()  # a few million objects, all long-lived
 def _load(cache: Path) -> Snapshot | None:
-    return incremental.load_pickle(_path(cache), None, Snapshot)
+    return incremental.load_pickle(incremental.cache_pickle(cache, "snapshot"), None, Snapshot)
 
 
 def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:
