@@ -127,6 +127,14 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     return Matrix(question_id, hyps, rows, scores)
 
 
+def remake_matrices(corpus: Corpus, findings: Findings, question_ids) -> None:
+    """The matrices of these questions made again from the same evidence, in the same order:
+    after its words changed (`snapshot`), a row's text is the only thing that differs."""
+    for q in question_ids:
+        rows = findings.matrices[q].rows
+        findings.matrices[q] = matrix(corpus, q, [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows])
+
+
 @functools.lru_cache(maxsize=None)  # a few thousand distinct dates, sorted on again and again
 def date_key(date: str) -> tuple[int, int, int]:
     parts = [int(p) for p in date.split("-")]

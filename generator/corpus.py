@@ -102,6 +102,20 @@ class Corpus:
         parts = [int(p) for p in max(dates, key=lambda d: [int(p) for p in d.split("-")]).split("-")] + [1, 1]
         return int(datetime.datetime(parts[0], parts[1], parts[2], tzinfo=datetime.timezone.utc).timestamp())
 
+    def place_items(self, brief_id: str, brief: Brief, doc: Document) -> None:
+        """A published brief's claims, analyses and judgments in their tables, with their brief and where each was written."""
+        for _, attr in _ITEMS:
+            for i, item in enumerate(getattr(brief, attr)):
+                getattr(self, attr)[item.id] = item
+                self.brief_of[item.id] = brief_id
+                self.origins[("item", item.id)] = (doc, (attr, i, "id"))
+
+    def replace_brief(self, doc: Document) -> None:
+        """A published brief's new model, with the same ids, in place of the old one (`snapshot`)."""
+        self.briefs[doc.id] = doc.model
+        self.origins[("brief", doc.id)] = (doc, ())
+        self.place_items(doc.id, doc.model, doc)
+
     def highest_tlp(self) -> str:
         tlps = [x.tlp for table in (self.actors, self.sources, self.questions, self.briefs) for x in table.values()]
         return max(tlps, key=vocab.tlp_rank, default="clear")
@@ -293,18 +307,12 @@ class _Builder:
                 c.hypotheses[h.id] = h
                 c.question_of[h.id] = question_id
         for brief_id, brief in c.briefs.items():
-            for _, attr in _ITEMS:
-                for item in getattr(brief, attr):
-                    getattr(c, attr)[item.id] = item
-                    c.brief_of[item.id] = brief_id
+            c.place_items(brief_id, brief, self.full["brief"][brief_id][1])
         for namespace in ("actor", "source", "question", "brief"):
             table = getattr(c, _TABLE[namespace])
             for item_id in table:
                 _, doc, loc = self.full[namespace][item_id]
                 c.origins[(namespace, item_id)] = (doc, loc)
-        for item_id in c.brief_of:
-            _, doc, loc = self.full["item"][item_id]
-            c.origins[("item", item_id)] = (doc, loc)
         for hyp_id in c.hypotheses:
             _, doc, loc = self.full["hypothesis"][hyp_id]
             c.origins[("hypothesis", hyp_id)] = (doc, loc)

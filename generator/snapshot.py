@@ -112,24 +112,12 @@ def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:
     return kept
 
 
-_ITEMS = (("claims", "claims"), ("analyses", "analyses"), ("judgments", "judgments"))
-
-
 def _patch(kept: Snapshot, doc: Document) -> None:
-    """A brief's new model, of the same shape, in place of the old one."""
-    corpus, brief = kept.corpus, doc.model
-    corpus.briefs[doc.id] = brief
-    corpus.origins[("brief", doc.id)] = (doc, ())
-    for attr, table in _ITEMS:
-        for i, item in enumerate(getattr(brief, attr)):
-            getattr(corpus, table)[item.id] = item
-            corpus.origins[("item", item.id)] = (doc, (attr, i, "id"))
-    # the matrices that show the brief's claims and analyses: made again with the same rows, in the same order
-    questions = {corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
-    for q in questions:
-        rows = kept.findings.matrices[q].rows
-        evidence = [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows]
-        kept.findings.matrices[q] = analysis.matrix(corpus, q, evidence)
+    """A brief's new model, of the same shape, in place of the old one, and the matrices it bears on."""
+    kept.corpus.replace_brief(doc)
+    brief = doc.model
+    questions = {kept.corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+    analysis.remake_matrices(kept.corpus, kept.findings, questions)
 
 
 def files_of(docs: list[Document]) -> dict[str, tuple[tuple | None, str]]:
