@@ -151,16 +151,15 @@ def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=No
     keys = inputs.brief_keys if out.cache is not None else {}
     tables: dict[str, list[tuple[str, bytes | None]]] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
-        kept = out.layout.part(b, keys.get(b)) if out.layout is not None else None
+        kept = out.reuse(b, keys.get(b))
         if kept is not None:
             ids = kept[1]
-            for table, item_ids in ids.items():
-                tables[table].extend((i, None) for i in item_ids)  # the old file's lines
+            made = {t: [(i, None) for i in item_ids] for t, item_ids in ids.items()}  # the old file's lines
         else:
             made = {t: [(i, _COMPACT(item).encode("utf-8")) for i, item in rows] for t, rows in _brief_items(corpus, b).items()}
-            for table, rows in made.items():
-                tables[table].extend(rows)
             ids = {t: tuple(i for i, _ in rows) for t, rows in made.items()}
+        for table, rows in made.items():
+            tables[table].extend(rows)
         out.parts[b] = (keys.get(b), ids)
     body = {t: sorted(rows, key=lambda r: r[0]) for t, rows in tables.items()}
     body.update({t: [(item["id"], _COMPACT(item).encode("utf-8")) for item in items] for t, items in _entity_items(corpus, findings).items()})

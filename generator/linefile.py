@@ -84,6 +84,10 @@ class Splice:
     def __iter__(self):
         return self.pieces
 
+    def reuse(self, name: str, key: str | None) -> tuple | None:
+        """What the file being replaced keeps of the part `name`, if its lines there were made for `key`."""
+        return self.layout.part(name, key) if self.layout is not None else None
+
     def splice(self, stream: Iterable[bytes | tuple[str, bytes | None]]) -> Iterator[bytes | Span]:
         """Literal bytes and (key, line) pairs, in file order, as bytes and spans of the old file
         (a line None is the old file's line under that key); the new file's layout is noted."""
@@ -94,11 +98,7 @@ class Splice:
         start = end = -1  # the old file's span being extended, if any
         for item in stream:
             if isinstance(item, bytes):
-                if start >= 0 and item == SEP:  # perhaps between two neighbouring kept lines
-                    pending.append(item)
-                    position += len(item)
-                    continue
-                if start >= 0:
+                if start >= 0 and item != SEP:  # a separator may still fall between two neighbouring kept lines
                     yield Span(source, start, end - start)
                     start = -1
                 pending.append(item)

@@ -356,7 +356,7 @@ class _Export:
         self.c = corpus
         self.f = findings
         self.objects: dict[str, object] = {}
-        self.lines: dict[str, bytes] = {}  # id -> the object's JSON line in UTF-8
+        self.lines: dict[str, bytes | None] = {}  # id -> the object's JSON line in UTF-8 (None: the last bundle's)
         self.keys = keys or {}  # "brief:<id>", "question:<id>" -> what its objects show (`incremental.Inputs`)
         self.out = out or linefile.start(None, "stix", None, None)  # the bundle file made last, whose lines may be copied
         self.made: list[str] = []  # ids of the objects added since `lines_of` began (a brief's, a question's)
@@ -532,20 +532,17 @@ class _Export:
     def part(self, name: str, make, *args) -> None:
         """Add the objects of a brief or a question: copied from the last bundle while its key stays, else made."""
         key = self.keys.get(name)
-        kept = self.out.layout.part(name, key) if self.out.layout is not None else None
+        kept = self.out.reuse(name, key)
         if kept is not None:
             _, ids, markings, digest = kept
-            for object_id in ids:
-                if object_id in self.lines:
-                    raise ValueError(f"duplicate STIX id {object_id}")
-                self.lines[object_id] = None  # its line is the last bundle's
+            lines = [(object_id, None) for object_id in ids]  # their lines are the last bundle's
         else:
             lines, markings, digest = self.lines_of(make, *args)
-            for object_id, line in lines:
-                if object_id in self.lines:
-                    raise ValueError(f"duplicate STIX id {object_id}")
-                self.lines[object_id] = line
             ids = tuple(object_id for object_id, _ in lines)
+        for object_id, line in lines:
+            if object_id in self.lines:
+                raise ValueError(f"duplicate STIX id {object_id}")
+            self.lines[object_id] = line
         self.out.parts[name] = (key, ids, markings, digest)
         self.markings_used |= markings
         self.digest ^= digest
