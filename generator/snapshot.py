@@ -3,9 +3,10 @@
 After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`): the stamp and
 digest of every corpus file, the published corpus, the findings, the files'
-links and tokens (`incremental.Inputs`) and each page's inputs and
-fingerprint. At 10,000 briefs it is about 170 MB and loads in under two
-seconds, against six for loading, validating and analysing the corpus again.
+links and tokens (`incremental.Inputs`) and, for each page, its fingerprint,
+the tally of its inputs and the briefs among them. At 10,000 briefs it is
+about 170 MB and loads in under two seconds, against six for loading,
+validating and analysing the corpus again.
 
 The next build *resumes* from it (`resume`) when every corpus file changed
 since is a published brief that still loads and validates cleanly and keeps
