@@ -38,11 +38,23 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(render, "TIMELINE_MONTHS_ABOVE", 6)
 
 
-def _render(root: Path):
+def _generate(root: Path):
     """As `briefgen build` generates: resumed from the last build's snapshot when it can be."""
     project = Project(root)
     settings = project.settings()
-    return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1).rendered
+    return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1)
+
+
+def _render(root: Path):
+    return _generate(root).rendered
+
+
+def _fresh_docs(root: Path, tmp_path: Path) -> Path:
+    """The docs folder a fresh build of the same briefs gives (a copy of the project without its build folder)."""
+    fresh_root = tmp_path / "fresh"
+    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
+    _render(fresh_root)
+    return fresh_root / "build/docs"
 
 
 def _tree(docs: Path) -> dict[str, bytes]:
@@ -206,16 +218,12 @@ def test_incremental_render_equals_fresh_render(generated, tmp_path, name):
     before, mtimes = _tree(docs), _stats(docs)
 
     EDITS[name](root)
-    project = Project(root)
-    generated = pipeline.generate(project, project.settings(), pipeline.policy_for(project.settings()), workers=1)
+    generated = _generate(root)
     assert generated.resumed == (name in RESUMED)
     result = generated.rendered
     after = _tree(docs)
 
-    fresh_root = tmp_path / "fresh"
-    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
-    _render(fresh_root)
-    fresh = _tree(fresh_root / "build/docs")
+    fresh = _tree(_fresh_docs(root, tmp_path))
 
     assert after.keys() == fresh.keys()
     differing = sorted(k for k in fresh if after[k] != fresh[k])
@@ -354,12 +362,6 @@ def test_caches_of_another_briefgen_version_are_dropped_and_this_ones_kept(gener
         assert any((cache / kind / kept[0]).iterdir()), f"{kind}: this version's entries are kept"
 
 
-def _generate(root: Path):
-    project = Project(root)
-    settings = project.settings()
-    return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1)
-
-
 def test_a_resumed_build_has_the_corpus_and_analysis_a_fresh_one_has(generated, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(generated, root)
@@ -440,10 +442,7 @@ def test_a_stix_bundle_changed_by_hand_is_made_again_not_copied_from(generated, 
     bundle.write_bytes(good[:at] + b'"type":"XXXX"' + good[at + len(b'"type":"note"'):])  # the same size
     _statement(root)
     _render(root)
-    fresh_root = tmp_path / "fresh"
-    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
-    _render(fresh_root)
-    assert bundle.read_bytes() == (fresh_root / "build/docs/data/stix-bundle.json").read_bytes()
+    assert bundle.read_bytes() == (_fresh_docs(root, tmp_path) / "data/stix-bundle.json").read_bytes()
     assert b'"type":"XXXX"' not in bundle.read_bytes()
 
 
@@ -460,10 +459,7 @@ def test_a_damaged_snapshot_is_not_resumed_from_and_a_killed_writers_leftovers_g
     again = _generate(root)
     assert not again.resumed and again.rendered.written
     assert not leftover.exists() and list(cache.glob("snapshot.*.pickle")) == [kept]
-    fresh_root = tmp_path / "fresh"
-    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
-    _render(fresh_root)
-    assert _tree(root / "build/docs") == _tree(fresh_root / "build/docs")
+    assert _tree(root / "build/docs") == _tree(_fresh_docs(root, tmp_path))
     _statement(root)  # the same words written again: the new snapshot is resumed from, nothing changes
     last = _generate(root)
     assert last.resumed and last.rendered.written == []
@@ -486,7 +482,4 @@ def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(ge
     brief.write_bytes(original)  # an edit since reverted, against the new snapshot
     reverted = _generate(root)
     assert reverted.resumed and reverted.edited == 1
-    fresh_root = tmp_path / "fresh"
-    shutil.copytree(root, fresh_root, ignore=shutil.ignore_patterns("build"))
-    _render(fresh_root)
-    assert _tree(root / "build/docs") == _tree(fresh_root / "build/docs")
+    assert _tree(root / "build/docs") == _tree(_fresh_docs(root, tmp_path))
