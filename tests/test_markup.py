@@ -30,6 +30,50 @@ def test_the_prose_shortcut_agrees_with_python_markdown_wherever_it_applies(text
         assert shortcut == python_markdown(text)
 
 
+REFERENCE = markup.converter(skip_plain_text=False)
+
+
+def without_the_skip(text: str) -> str:
+    REFERENCE.reset()
+    return REFERENCE.convert(text)
+
+
+# Markdown that reaches the inline patterns: lists, quotes, tables and code around text with and without inline syntax
+blocks = st.lists(
+    st.sampled_from(["- ", "* ", "1. ", "> ", "    ", "| a | b |\n|---|---|\n| ", "```\n", "", "", "**", "  "]).flatmap(
+        lambda start: texts.map(lambda t: start + t)),
+    max_size=5,
+).map("\n".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(texts | blocks)
+def test_leaving_plain_text_alone_changes_no_output(text):
+    """The converter skips the inline patterns on text none of them can match (`_SkipPlainText`)."""
+    markup._md.reset()
+    assert markup._md.convert(text) == without_the_skip(text)
+
+
+# one of each inline pattern's first characters, alone in its text
+ONE_PATTERN = ["a &amp; b", "a &#38; b", "a \\* b", "line  \nbreak", "a __b__", "a *b*", "x `c`", "<https://a.example/>",
+               "<a@b.example>", "![i](https://a.example/i.png)", "[l](https://a.example/)", "- item with &copy;"]
+
+
+@pytest.mark.parametrize("text", ONE_PATTERN)
+def test_text_with_inline_syntax_is_still_converted(text):
+    markup._md.reset()
+    assert markup._md.convert(text) == without_the_skip(text)
+    assert markup.md_block(text) == without_the_skip_block(text)
+
+
+def without_the_skip_block(text: str) -> str:
+    converter, markup._md = markup._md, REFERENCE
+    try:
+        return markup.md_block(text)
+    finally:
+        markup._md = converter
+
+
 PROSE = [
     "HTS took Idleb in 2017.",
     "Two lines of a paragraph,\nkept as two lines.\n",
