@@ -106,32 +106,67 @@ def _freeze(fragment: str) -> str:
 
 
 # Prose with nothing Python-Markdown reads as syntax: letters, digits, spaces, line breaks and
-# punctuation that no block or inline pattern of this converter starts with (see `_plain_paragraphs`).
+# punctuation that no block or inline pattern of this converter starts with (see `_simple_blocks`).
 _PROSE = re.compile(r"(?:[^\W_]|[ \n,.;:?!'\"()/%@$\-–—‘’“”…])*")
 _LIST_START = re.compile(r"^(?:-|\d+\.)", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 
 
-def _plain_paragraphs(text: str) -> str | None:
-    """What Python-Markdown makes of plain prose (`<p>` per paragraph, lines kept), without
-    running its parser; None when the text holds anything else. Summaries and points are often
-    such prose, and the parser was nearly half of a brief page's rendering in a profile.
-    tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
+def _prose_line(line: str) -> bool:
+    """A line of prose that starts no block: not indented, no trailing space (a line break),
+    no list marker or number and full stop at its start."""
+    return bool(line) and line[0] != " " and line[-1] != " " and not _LIST_START.match(line)
+
+
+def _list_items(block: str) -> list[str] | None:
+    """The items of a tight bullet list of prose (`- ` items, continuation lines indented by two spaces)."""
+    items: list[list[str]] = []
+    for line in block.split("\n"):
+        if line.startswith("- ") and _prose_line(line[2:]):
+            items.append([line[2:]])
+        elif items and line.startswith("  ") and _prose_line(line[2:]):
+            items[-1].append(line)  # kept as written, indentation and all
+        else:
+            return None
+    return ["\n".join(lines) for lines in items]
+
+
+def _simple_blocks(text: str) -> str | None:
+    """What Python-Markdown makes of prose in the shapes summaries are written in, without
+    running its parser: paragraphs, a paragraph that is one line in bold (`**Bottom line**`),
+    tight bullet lists (`- ` items, continuation lines indented by two spaces); None when the
+    text holds anything else. The parser was nearly half of a brief page's rendering in a
+    profile. tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
     stripped = text.strip("\n")
-    if not stripped or not _PROSE.fullmatch(stripped) or _LIST_START.search(stripped):
+    if not stripped or not _PROSE.fullmatch(stripped.replace("*", "")):
         return None
-    paragraphs = _PARAGRAPH_BREAK.split(stripped)
-    for paragraph in paragraphs:
-        for line in paragraph.split("\n"):
-            if line[:1] == " " or line[-1:] == " ":  # an indented line (code, a list's continuation), a line break
+    out = []
+    after_list = False
+    for block in _PARAGRAPH_BREAK.split(stripped):
+        if block.startswith("- "):
+            items = _list_items(block) if "*" not in block else None
+            if items is None or after_list:  # two lists a blank line apart are one loose list
                 return None
-    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
+            out.append("<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>")
+            after_list = True
+            continue
+        after_list = False
+        if block.startswith("**") and block.endswith("**") and "\n" not in block and "*" not in block[2:-2] and len(block) > 4:
+            inner = block[2:-2]
+            if inner[0] == " " or inner[-1] == " ":
+                return None
+            out.append(f"<p><strong>{inner}</strong></p>")
+        elif "*" not in block and all(_prose_line(line) for line in block.split("\n")):
+            out.append(f"<p>{block}</p>")
+        else:
+            return None
+    return "\n".join(out)
 
 
 def _convert(text: str) -> str:
-    plain_html = _plain_paragraphs(text)
-    if plain_html is not None:
-        return plain_html
+    simple_html = _simple_blocks(text)
+    if simple_html is not None:
+        return simple_html
     _md.reset()
     return _md.convert(text)
 

@@ -22,12 +22,35 @@ PROSE_ALPHABET = "ab Zé9.1  \n\n\n-–,:;!?'\"()"
 texts = st.text(alphabet=ALPHABET, max_size=80) | st.text(alphabet=PROSE_ALPHABET, max_size=80)
 
 
+# summaries as analysts write them: a line in bold, bullet lists, paragraphs; with the
+# variations that change what Python-Markdown makes of them (indentation, markers, blank lines)
+LINE_ALPHABET = "ab Zé9.1 -–,:;!?'\"()*"
+lines = st.text(alphabet=LINE_ALPHABET, min_size=1, max_size=30)
+shaped_blocks = st.one_of(
+    lines.map(lambda t: f"**{t}**"),
+    st.lists(st.tuples(st.sampled_from(["- ", "-", "* ", "1. ", " - ", "-  "]), lines,
+                       st.lists(st.tuples(st.sampled_from(["  ", " ", "   ", "    ", ""]), lines), max_size=2)), min_size=1, max_size=4)
+    .map(lambda items: "\n".join(m + t + "".join(f"\n{i}{c}" for i, c in more) for m, t, more in items)),
+    st.lists(lines, min_size=1, max_size=3).map("\n".join),
+)
+shaped = st.lists(st.tuples(shaped_blocks, st.sampled_from(["\n\n", "\n\n\n", "\n"])), min_size=1, max_size=4).map(
+    lambda parts: "".join(b + sep for b, sep in parts))
+
+
 @settings(max_examples=4000, deadline=None)
-@given(texts)
-def test_the_prose_shortcut_agrees_with_python_markdown_wherever_it_applies(text):
-    shortcut = markup._plain_paragraphs(text)
+@given(texts | shaped)
+def test_the_shortcut_agrees_with_python_markdown_wherever_it_applies(text):
+    shortcut = markup._simple_blocks(text)
     if shortcut is not None:
         assert shortcut == python_markdown(text)
+
+
+BLUF = "**Bottom line up front**\n\n- One point\n  over two lines.\n- Another.\n\nA closing paragraph,\non two lines.\n"
+
+
+def test_a_bottom_line_with_its_points_takes_the_shortcut_and_matches():
+    assert markup._simple_blocks(BLUF) == python_markdown(BLUF)
+    assert "<li>One point\n  over two lines.</li>" in markup._simple_blocks(BLUF)
 
 
 REFERENCE = markup.converter(skip_plain_text=False)
@@ -79,9 +102,10 @@ PROSE = [
     "Two lines of a paragraph,\nkept as two lines.\n",
     "First paragraph.\n\nSecond one, after a blank line — with “quotes”, 40% and (asides)!\n",
     "The 2019 offensive: al-Sharaa’s men, 1.5 million displaced?\n\n\nAfter two blank lines.",
+    "- a list item", "**bold**", "Lead-in:\n\n- first\n- second\n  continued\n\n**Then bold**",
 ]
 NOT_PROSE = [
-    "- a list item", "1. a numbered line", "Text\n2019. A year opening a line", "**bold**", "a_b", "[link](x)",
+    "1. a numbered line", "Text\n2019. A year opening a line", "a **bold** word", "- a\n\n- loose list", "- a *list* item", "a_b", "[link](x)",
     "<b>html</b>", "a & b", "# heading", "| a | b |", "    indented code", "line  \nbreak", "~~~", "=", "",
     "\n\n", "tab\there",
 ]
@@ -89,21 +113,21 @@ NOT_PROSE = [
 
 @pytest.mark.parametrize("text", PROSE)
 def test_plain_prose_takes_the_shortcut_and_matches(text):
-    assert markup._plain_paragraphs(text) == python_markdown(text)
+    assert markup._simple_blocks(text) == python_markdown(text)
 
 
 @pytest.mark.parametrize("text", NOT_PROSE)
 def test_anything_with_markdown_syntax_goes_to_python_markdown(text):
-    assert markup._plain_paragraphs(text) is None
+    assert markup._simple_blocks(text) is None
 
 
 def test_the_filters_give_the_same_html_either_way():
     text = "An analysis summary,\non two lines.\n\nAnd a second paragraph."
     shortcut = markup.md_block(text)
-    markup_plain, markup._plain_paragraphs = markup._plain_paragraphs, lambda t: None
+    markup_plain, markup._simple_blocks = markup._simple_blocks, lambda t: None
     try:
         assert markup.md_block(text) == shortcut
         assert markup.md_inline("One point.") == "<span>One point.</span>"
     finally:
-        markup._plain_paragraphs = markup_plain
+        markup._simple_blocks = markup_plain
     assert markup.md_inline("One point.") == "<span>One point.</span>"
