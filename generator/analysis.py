@@ -20,7 +20,7 @@ from .models import Analysis, Claim
 _PENALTY = {"I": 1, "II": 2}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One piece of evidence in a question's matrix."""
 
@@ -91,6 +91,8 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     question = corpus.questions[question_id]
     hyps = [h.id for h in question.hypotheses]
     rating_weight = {code: t.weight for code, t in vocab.RATING.items()}
+    weights = _weights()
+    sources, brief_of = corpus.sources, corpus.brief_of
     rows = []
     # each hypothesis's inconsistency, weighted inconsistency and unrated rows, summed row by row
     inconsistency, weighted, gaps = dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0)
@@ -99,25 +101,17 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
         ratings = {h: assessments.get(h, "NA") for h in hyps}  # NA where the author left it out
         unrated = [h for h in hyps if h not in assessments]
         values = [rating_weight[r] for r in ratings.values() if r != "NA"]
-        reliability = corpus.reliability_of(item)
         is_claim = isinstance(item, Claim)
-        row = Row(
-            id=item.id,
-            kind="claim" if is_claim else "analysis",
-            brief=corpus.brief_of[item.id],
-            text=item.statement if is_claim else item.title,
-            reliability=reliability,
-            credibility=item.credibility,
-            weight=weight(reliability, item.credibility),
-            ratings=ratings,
-            gaps=unrated,
-            diagnosticity=int(max(values) - min(values)) if values else 0,
-        )
-        rows.append(row)
-        for h, rating in ratings.items():
-            penalty = _PENALTY.get(rating, 0)
-            inconsistency[h] += penalty
-            weighted[h] += penalty * row.weight
+        reliability = sources[item.source if is_claim else item.analyst].reliability
+        credibility = item.credibility
+        row_weight = weights[reliability, credibility]
+        rows.append(Row(item.id, "claim" if is_claim else "analysis", brief_of[item.id], item.statement if is_claim else item.title,
+                        reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0))
+        for h, rating in assessments.items():
+            penalty = _PENALTY.get(rating)
+            if penalty and h in inconsistency:
+                inconsistency[h] += penalty
+                weighted[h] += penalty * row_weight
         for h in unrated:
             gaps[h] += 1
     scores = [Score(h.id, h.statement, inconsistency[h.id], round(weighted[h.id], 9), gaps=gaps[h.id]) for h in question.hypotheses]
@@ -125,6 +119,12 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     for rank, s in enumerate(scores, 1):
         s.rank = rank
     return Matrix(question_id, hyps, rows, scores)
+
+
+@functools.lru_cache(maxsize=1)
+def _weights() -> dict[tuple[str, int], float]:
+    """(reliability, credibility) -> the row weight, for every grade pair."""
+    return {(r, int(k)): weight(r, int(k)) for r in vocab.RELIABILITY for k in vocab.CREDIBILITY}
 
 
 def remake_matrices(corpus: Corpus, findings: Findings, question_ids) -> None:
