@@ -154,12 +154,17 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
                 docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
         with clock("validate"):
             published = state.corpus if state else corpus_stage.build_corpus(docs, policy, problems)
+            drawn = None if state else render.draw_ahead(project, published)  # graphs drawn while analysing
         with clock("analyse"):
             findings = state.findings if state else analysis.analyse(published)
         clock.resumed = state is not None
         with clock("render"):
             state = state or snapshot.Snapshot(policy, snapshot.files_of(docs), published, findings)
-            rendered = render.render(project, published, findings, settings, state=state)
+            try:
+                rendered = render.render(project, published, findings, settings, state=state, drawn=drawn)
+            finally:
+                if drawn is not None:
+                    drawn.close()
     except ContentError as e:
         for p in e.problems[:20]:
             print(p, file=sys.stderr)

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from . import exports, graph, heap, incremental, markup, snapshot, vocab
+from . import ahead, exports, graph, heap, incremental, markup, snapshot, vocab
 from .cache import code_folder
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
@@ -325,11 +325,33 @@ def _sorted_briefs(corpus: Corpus) -> list[str]:
     return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
 
 
+def _network(corpus: Corpus) -> str:
+    return graph.network_graph(corpus, lambda actor: f"{actor}/")
+
+
+def _graphs(corpus: Corpus) -> dict[tuple[str, str], Callable[[], str]]:
+    """The graphs of the actor pages and of the actors index, each made when called."""
+    return {("network", ""): functools.partial(_network, corpus)} | {
+        ("actor", actor_id): functools.partial(graph.actor_graph, corpus, actor_id, _sibling) for actor_id in corpus.actors}
+
+
+def draw_ahead(project: Project, corpus: Corpus) -> ahead.Ahead | None:
+    """The graphs drawn in a forked child while this process analyses (`ahead`), for a first
+    build of a large corpus: a later one renders few actor pages, and keeps the network graph."""
+    if len(corpus.briefs) < PARALLEL_MIN_PAGES or incremental.manifest_path(project.docs).exists():
+        return None
+    return ahead.Ahead.start(project.cache, _graphs(corpus))
+
+
 def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs | None = None,
-          cache: Path | None = None, salt: str = "") -> Iterator[Page]:
+          cache: Path | None = None, salt: str = "", drawn: ahead.Ahead | None = None) -> Iterator[Page]:
     """Every page, with its template, context and inputs. With a `cache` folder,
-    the network graph (which depends on the actors only) is kept between builds."""
+    the network graph (which depends on the actors only) is kept between builds;
+    with graphs `drawn` ahead, the pages take theirs."""
     inputs = inputs or incremental.Inputs(corpus)
+    graphs = _graphs(corpus)
+    if drawn is not None:
+        graphs = {key: functools.partial(drawn.get, key, make) for key, make in graphs.items()}
     briefs = _sorted_briefs(corpus)
     counted = inputs.all_shapes  # an index of entities and counts: every brief's shape, not its words
     latest = briefs[: settings.latest]
@@ -341,7 +363,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
                    late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
-    network = lambda: graph.network_graph(corpus, lambda actor: f"{actor}/")  # noqa: E731
+    network = graphs["network", ""]
     actor_ids = by_name(corpus.actors)
     yield Page("actors/index.md", "actors_index.md.j2", {
         "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
@@ -357,7 +379,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: increm
             "analyses": corpus.analyses_by_actor.get(actor_id, []),
             "sources": corpus.sources_by_actor.get(actor_id, []),
         }, inputs.actor(actor_id), late={
-            "graph": functools.partial(graph.actor_graph, corpus, actor_id, _sibling),
+            "graph": graphs["actor", actor_id],
             "search_terms": functools.partial(search_terms, [actor.name, *actor.aliases]),
         })
 
@@ -587,7 +609,8 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
-                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[Page], dict, bool]:
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None,
+                drawn: ahead.Ahead | None = None) -> tuple[list[Page], dict, bool]:
     """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
     snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
     briefs among them); and whether the inputs were declared afresh.
@@ -615,7 +638,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
                 fingerprints[p.path] = fp
                 state[p.path] = (fp, tally, briefs)
             return listed, state, False
-    listed = list(pages(corpus, findings, settings, inputs, cache, salt))
+    listed = list(pages(corpus, findings, settings, inputs, cache, salt, drawn))
     state = {}
     for p in listed:
         tally = inputs.tally(p.inputs)
@@ -626,7 +649,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
 
 @heap.frozen()  # the corpus and the findings, made before, live through the render
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
-           state: snapshot.Snapshot | None = None) -> RenderResult:
+           state: snapshot.Snapshot | None = None, drawn: ahead.Ahead | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
 
     Only pages whose inputs changed since the last render are rendered again
@@ -637,7 +660,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     With a `state` (`snapshot`): resumed from the last build's, its files' links and
     its pages' inputs are used as they are; a new one (no `inputs` yet) is completed
     with them once the pages are listed and saved, in a forked child, while the
-    pages render.
+    pages render. Graphs `drawn` ahead (`draw_ahead`) are taken from there.
     """
     global _JOB
     resumed = state if state is not None and state.inputs is not None else None
@@ -675,7 +698,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
-                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed)
+                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed, drawn)
             # the state to resume from next time, saved while the pages render: after a full listing,
             # or once many briefs were edited since the snapshot (each resumed build patches them all in)
             if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):
