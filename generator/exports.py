@@ -135,14 +135,11 @@ def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None, target=None) -> linefile.Splice:
     """`/data/corpus.json`, the same document as `briefgen export json`, in UTF-8 pieces.
 
-    One item a line: grep and diff find items, and the C JSON encoder writes
-    it (an indented dump goes through the pure-Python encoder, 5x slower).
+    One item a line: grep and diff find items, and a C JSON encoder writes
+    it (`linefile.encode`; an indented dump goes through the pure-Python encoder, 5x slower).
     With a `cache` folder, the corpus's `incremental.Inputs` and the `target`
     file it replaces, the lines of a brief's items are copied from that file
     while neither the brief nor any file it refers to changed (`linefile`).
@@ -156,13 +153,13 @@ def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=No
             ids = kept[1]
             made = {t: [(i, None) for i in item_ids] for t, item_ids in ids.items()}  # the old file's lines
         else:
-            made = {t: [(i, _COMPACT(item).encode("utf-8")) for i, item in rows] for t, rows in _brief_items(corpus, b).items()}
+            made = {t: [(i, linefile.encode(item)) for i, item in rows] for t, rows in _brief_items(corpus, b).items()}
             ids = {t: tuple(i for i, _ in rows) for t, rows in made.items()}
         for table, rows in made.items():
             tables[table].extend(rows)
         out.parts[b] = (keys.get(b), ids)
     body = {t: sorted(rows, key=lambda r: r[0]) for t, rows in tables.items()}
-    body.update({t: [(item["id"], _COMPACT(item).encode("utf-8")) for item in items] for t, items in _entity_items(corpus, findings).items()})
+    body.update({t: [(item["id"], linefile.encode(item)) for item in items] for t, items in _entity_items(corpus, findings).items()})
 
     def stream():
         for n, (table, rows) in enumerate(body.items()):

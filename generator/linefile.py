@@ -24,9 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import orjson
+
 from .incremental import Span, cache_pickle, keep_pickle, load_pickle
 
 SEP = b",\n"
+
+
+def encode(value: Any, sort_keys: bool = False) -> bytes:
+    """One JSON line in UTF-8, compact: the bytes `json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"), sort_keys=sort_keys)` gives, three times faster (orjson; the two
+    write floats alike but below 1e-4, which the exports' rounded weights and scores never are;
+    tests/test_stix.py compares them on every object of an export)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
 LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
 
 

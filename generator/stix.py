@@ -151,7 +151,6 @@ copied from that file as they are (`linefile`).
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 import uuid
 from functools import lru_cache
@@ -328,7 +327,8 @@ def _clean(props: dict) -> dict:
 # --- the export --------------------------------------------------------------
 
 
-_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+def _encode(obj: dict) -> bytes:
+    return linefile.encode(obj, sort_keys=True)
 
 
 class _Lazy(dict):
@@ -552,7 +552,7 @@ class _Export:
         outer, self.markings_used = self.markings_used, set()
         self.made = []
         make(*args)
-        lines = tuple((i, _ENCODE(self.objects.pop(i)).encode("utf-8")) for i in self.made)
+        lines = tuple((i, _encode(self.objects.pop(i))) for i in self.made)
         markings, self.markings_used = frozenset(self.markings_used), outer
         return lines, markings, _digest(line for _, line in lines)
 
@@ -908,13 +908,13 @@ class _Export:
         for obj in [*self.objects.values(), *self.tlp_markings()]:
             if obj["id"] in self.lines or obj["id"] in rest:
                 raise ValueError(f"duplicate STIX id {obj['id']}")
-            rest[obj["id"]] = _ENCODE(obj).encode("utf-8")
+            rest[obj["id"]] = _encode(obj)
         self.lines.update(rest)
         self.digest ^= _digest(rest.values())
         # one object a line, sorted by id: compact, yet a diff between two exports shows which objects changed
         order = sorted(self.lines)
         digest = f"{len(order)}:{self.digest:032x}"
-        yield (_ENCODE({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + ',"objects":[\n').encode("utf-8")
+        yield _encode({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + b',"objects":[\n'
         lines = self.lines
         for n, object_id in enumerate(order):
             if n:

@@ -449,3 +449,26 @@ def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
     report = find(objects, "brief", "empty-brief")
     system = next(o for o in objects if o["type"] == "identity" and o.get("identity_class") == "system")
     assert report["object_refs"] == [system["id"]]
+
+
+def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_path):
+    """The exports' lines come from orjson (`linefile.encode`); they must be the bytes
+    Python's own encoder gives, numbers and non-ASCII text included."""
+    import sys
+
+    from generator import exports, linefile
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import make_corpus
+
+    make_corpus.generate(40, tmp_path / "corpus", seed=3, restricted=0.05)
+    make_corpus.copy_project_files(tmp_path / "corpus")
+    result = pipeline.validate(Project(tmp_path / "corpus"), Policy())
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    for text, sort_keys in ((stix_bundle(result.corpus, result.findings), True), (exports.corpus_json(result.corpus, result.findings), False)):
+        lines = [line.rstrip(",") for line in text.splitlines() if line.startswith("{\"") and not line.endswith("[")]
+        assert len(lines) > 500
+        for line in lines:
+            assert line == json.dumps(json.loads(line), sort_keys=sort_keys, **compact)
+    for value in [{"b": 0.25, "a": [1.5, 2.0, 0.0001, 1e16, -3]}, "Idlib\u2028 «HTS» \x00\x1f\t\"\\/<>&", True, None]:
+        assert linefile.encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")
