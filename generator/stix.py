@@ -320,6 +320,9 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
 
 
+_DECLARED = frozenset(EXTENSION_PROPERTIES)
+
+
 def _clean(props: dict) -> dict:
     return {k: v for k, v in props.items() if v is not None and v != [] and v != {} and v != ""}
 
@@ -406,10 +409,9 @@ class _Export:
     def add(self, stix_type: str, **props) -> None:
         """One STIX object as a plain dict (the `stix2` library validates the result in the tests)."""
         props = _clean(props)
-        custom = sorted(k for k in props if k.startswith("x_"))
-        unknown = [k for k in custom if k not in EXTENSION_PROPERTIES]
-        if unknown:
-            raise ValueError(f"undeclared custom properties {unknown}")
+        custom = {k for k in props if k[:2] == "x_"}
+        if not custom <= _DECLARED:
+            raise ValueError(f"undeclared custom properties {sorted(custom - _DECLARED)}")
         if custom:
             props["extensions"] = {self.extension_id: {"extension_type": "toplevel-property-extension"}}
         props["type"] = stix_type
