@@ -77,10 +77,11 @@ class ModelCache:
         self.hits += 1
         return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, stamp=stamp, model=model, from_cache=True)
 
-    def put(self, doc: Document, had_problems: bool) -> None:
-        """Keep the model of a document just read from its file, if it loaded and validated cleanly."""
+    def put(self, doc: Document, had_problems: bool) -> bytes | None:
+        """Keep the model of a document just read from its file, if it loaded and validated cleanly;
+        the bytes kept (`model_of` reads the model back from them), or None."""
         if had_problems or doc.model is None or doc.problems or doc.stamp is None:
-            return
+            return None
         if not self._ready:
             code_folder(self.dir.parent)
             self._ready = True
@@ -88,5 +89,12 @@ class ModelCache:
         # Written in place, not renamed into place (a temporary file and a rename per document took
         # twice as long for 13,500 entries): a torn or truncated entry fails to unpickle, which is a
         # miss, and anything after a complete pickle is never read.
+        blob = pickle.dumps((doc.path, doc.stamp, doc.digest, doc.model), protocol=pickle.HIGHEST_PROTOCOL)
         with open(self._entry(doc.path), "wb") as f:
-            pickle.dump((doc.path, doc.stamp, doc.digest, doc.model), f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(blob)
+        return blob
+
+    @staticmethod
+    def model_of(blob: bytes):
+        """The model in bytes `put` kept."""
+        return pickle.loads(blob)[3]

@@ -272,21 +272,33 @@ PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
 _JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate, cache)
 
 
-def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem]]:
+def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache, kept: list | None = None) -> tuple[Document | None, list[Problem]]:
+    """Parse and validate one file; with a model cache, keep its model (and, with `kept`, the bytes kept)."""
     doc, found = load_document(file, briefs_dir, root)
+    blob = None
     if doc is not None and validate is not None:
         doc.model, doc.problems = validate(doc)
         doc.validated = True
         if doc.model is not None:
             doc.data = None  # the model holds it; positions are re-read from the file if needed
         if cache is not None:
-            cache.put(doc, bool(found))
+            blob = cache.put(doc, bool(found))
+    if kept is not None:
+        kept.append(blob)
     return doc, found
 
 
-def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem]]]:
+def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem], bytes | None]]:
+    """A worker's share. A model the cache kept travels back as the bytes kept, pickled once for both."""
     files, briefs_dir, root, validate, cache = _JOB
-    return [_parse(f, briefs_dir, root, validate, cache) for f in files[start:stop]]
+    out = []
+    for f in files[start:stop]:
+        kept: list = []
+        doc, found = _parse(f, briefs_dir, root, validate, cache, kept)
+        if kept[0] is not None:
+            doc.model = None
+        out.append((doc, found, kept[0]))
+    return out
 
 
 @heap.bulk()
@@ -319,7 +331,12 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
             size = -(-len(pending) // (workers * 4))
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 parts = [pool.submit(_parse_chunk, i, i + size) for i in range(0, len(pending), size)]
-                results = [r for part in parts for r in part.result()]
+                results = []
+                for part in parts:
+                    for doc, found, blob in part.result():
+                        if blob is not None:
+                            doc.model = cache.model_of(blob)
+                        results.append((doc, found))
         finally:
             _JOB = None
     else:
