@@ -107,15 +107,17 @@ def rating_badge(code: str) -> str:
 class References:
     """One-line Markdown references to items and entities, shared by every page type.
 
-    A reference reads the same on every page except for its relative link, so
-    each is formatted once per folder it is linked from (pages show the same
-    actors, sources and claims over and over: formatting them in template
-    macros was a third of the render time).
+    A reference reads the same on every page except for its relative link: each
+    is formatted once, as the text around its link, and put together with the
+    link once per folder it is linked from (pages show the same actors, sources
+    and claims over and over: formatting them in template macros was a third of
+    the render time, and formatting them again for each folder a sixth).
     """
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
-        self._cache: dict[tuple[str, str, str], str] = {}
+        self._parts: dict[tuple[str, str], tuple[str, str, str]] = {}  # (kind, id) -> text before the link, link kind, text after
+        self._cache: dict[tuple[str, str, str], str] = {}  # (kind, id, folder) -> the reference
 
     def globals(self) -> dict[str, Any]:
         def bind(kind: str):
@@ -125,43 +127,49 @@ class References:
                 key = (kind, item_id, here)
                 text = self._cache.get(key)
                 if text is None:
-                    text = self._cache[key] = getattr(self, kind)(item_id, here)
+                    text = self._cache[key] = self.reference(kind, item_id, here)
                 return text
             return ref
 
         names = ("claim", "analysis", "evidence", "actor", "source", "hypothesis", "brief")
         return {f"{name}_ref": bind(name) for name in names} | {"marking": marking}
 
-    def _link(self, kind: str, item_id: str, here: str) -> str:
-        return link_from(self.corpus, here, kind, item_id)
+    def reference(self, kind: str, item_id: str, here: str) -> str:
+        """The reference to an item of `kind` from a page in the folder `here`."""
+        parts = self._parts.get((kind, item_id))
+        if parts is None:
+            parts = self._parts[kind, item_id] = getattr(self, kind)(item_id)
+        before, link_kind, after = parts
+        return f"{before}({link_from(self.corpus, here, link_kind, item_id)}){after}"
 
-    def claim(self, claim_id: str, here: str) -> str:
+    # each: the text before the link, the kind of page linked to, the text after the link
+    def claim(self, claim_id: str) -> tuple[str, str, str]:
         c = self.corpus.claims[claim_id]
-        return (f"{admiralty_badge(self.corpus.admiralty(c))} [{markup.plain(c.statement)}]({self._link('claim', claim_id, here)})"
+        return (f"{admiralty_badge(self.corpus.admiralty(c))} [{markup.plain(c.statement)}]", "claim",
                 f" — {markup.plain(self.corpus.sources[c.source].name)}, {human_date(c.reported)}")
 
-    def analysis(self, analysis_id: str, here: str) -> str:
+    def analysis(self, analysis_id: str) -> tuple[str, str, str]:
         a = self.corpus.analyses[analysis_id]
         analyst = self.corpus.sources[a.analyst]
         date = f", {human_date(a.date)}" if a.date else ""
-        return (f"{admiralty_badge(analyst.reliability + str(a.credibility))} [{markup.plain(a.title)}]"
-                f"({self._link('analysis', analysis_id, here)}) — {markup.plain(analyst.name)}{date}")
+        return (f"{admiralty_badge(analyst.reliability + str(a.credibility))} [{markup.plain(a.title)}]", "analysis",
+                f" — {markup.plain(analyst.name)}{date}")
 
-    def evidence(self, item_id: str, here: str) -> str:
-        return self.claim(item_id, here) if item_id in self.corpus.claims else self.analysis(item_id, here)
+    def evidence(self, item_id: str) -> tuple[str, str, str]:
+        return self.claim(item_id) if item_id in self.corpus.claims else self.analysis(item_id)
 
-    def actor(self, actor_id: str, here: str) -> str:
-        return f"[{markup.plain(self.corpus.actors[actor_id].name)}]({self._link('actor', actor_id, here)})"
+    def actor(self, actor_id: str) -> tuple[str, str, str]:
+        return f"[{markup.plain(self.corpus.actors[actor_id].name)}]", "actor", ""
 
-    def source(self, source_id: str, here: str) -> str:
+    def source(self, source_id: str) -> tuple[str, str, str]:
         s = self.corpus.sources[source_id]
-        return f"[{markup.plain(s.name)}]({self._link('source', source_id, here)}) {reliability_badge(s.reliability)}"
+        return f"[{markup.plain(s.name)}]", "source", f" {reliability_badge(s.reliability)}"
 
-    def hypothesis(self, hypothesis_id: str, here: str) -> str:
-        return f"[{markup.plain(self.corpus.hypotheses[hypothesis_id].statement)}]({self._link('hypothesis', hypothesis_id, here)})"
+    def hypothesis(self, hypothesis_id: str) -> tuple[str, str, str]:
+        return f"[{markup.plain(self.corpus.hypotheses[hypothesis_id].statement)}]", "hypothesis", ""
 
-    def brief(self, brief_id: str, here: str) -> str:
-        return f"[{markup.plain(self.corpus.briefs[brief_id].title)}]({self._link('brief', brief_id, here)})"
+    def brief(self, brief_id: str) -> tuple[str, str, str]:
+        return f"[{markup.plain(self.corpus.briefs[brief_id].title)}]", "brief", ""
 
 
 def marking(tlp: str) -> str:
