@@ -299,6 +299,7 @@ def environment(project: Project) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # an environment lives for one build: no template file is checked again for each page
     )
     env.filters.update(
         md=markup.md_block,
