@@ -123,7 +123,7 @@ class References:
         def bind(kind: str):
             @jinja2.pass_context
             def ref(ctx, item_id: str) -> str:
-                here = posixpath.dirname(ctx["page_path"])
+                here = ctx["page_dir"]
                 key = (kind, item_id, here)
                 text = self._cache.get(key)
                 if text is None:
@@ -230,7 +230,7 @@ def link_from(corpus: Corpus, here_dir: str, kind: str, item_id: str = "", ancho
 @jinja2.pass_context
 def _link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     """Relative link from the page being rendered to another page."""
-    return link_from(ctx["corpus"], posixpath.dirname(ctx["page_path"]), kind, item_id, anchor)
+    return link_from(ctx["corpus"], ctx["page_dir"], kind, item_id, anchor)
 
 
 def _page_url(path: str) -> str:
@@ -567,7 +567,8 @@ def _render_chunk(project: Project, page_list: list[Page], common: dict, env: ji
     for page in page_list:
         try:
             late = {name: make() for name, make in page.late.items()}
-            text = env.get_template(page.template).render(**common, **page.context, **late, page_path=page.path)
+            text = env.get_template(page.template).render(**common, **page.context, **late, page_path=page.path,
+                                                                page_dir=posixpath.dirname(page.path))
         except jinja2.TemplateError as e:
             raise ContentError([_template_problem(project, page, e)]) from None
         if _write(project.docs / page.path, text):
