@@ -110,6 +110,20 @@ def _freeze(fragment: str) -> str:
 _PROSE = re.compile(r"(?:[^\W_]|[ \n,.;:?!'\"()/%@$\-–—‘’“”…])*")
 _LIST_START = re.compile(r"^(?:-|\d+\.)", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+# what makes square brackets Markdown: a link or reference after the closing bracket, a
+# reference definition, an image; without a definition, a bracketed word is left as it is
+_BRACKET_SYNTAX = re.compile(r"\]\s*[(\[:]|!\[")
+# a word or words in two stars or one, between spaces (or a line's ends) and punctuation, on one line
+_STRONG = re.compile(r"(?<![^ \n])\*\*([^\s*](?:[^*\n]*[^\s*])?)\*\*(?=[ \n.,;:!?)]|$)")
+_EMPHASIS = re.compile(r"(?<![^ \n])\*([^\s*](?:[^*\n]*[^\s*])?)\*(?=[ \n.,;:!?)]|$)")
+
+
+def _emphasised(text: str) -> str | None:
+    """Prose with `**strong**` and `*emphasis*` in their plainest form as HTML; None if any other star is left."""
+    if "*" not in text:
+        return text
+    out = _EMPHASIS.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", text))
+    return None if "*" in out else out
 
 
 def _prose_line(line: str) -> bool:
@@ -133,31 +147,32 @@ def _list_items(block: str) -> list[str] | None:
 
 def _simple_blocks(text: str) -> str | None:
     """What Python-Markdown makes of prose in the shapes summaries are written in, without
-    running its parser: paragraphs, a paragraph that is one line in bold (`**Bottom line**`),
-    tight bullet lists (`- ` items, continuation lines indented by two spaces); None when the
-    text holds anything else. The parser was nearly half of a brief page's rendering in a
+    running its parser: paragraphs and tight bullet lists (`- ` items, continuation lines
+    indented by two spaces) of prose, with words in `**bold**` or `*emphasis*` (a line such as
+    `**Bottom line up front**`) and square brackets that are not a link (`[sic]`); None when
+    the text holds anything else. The parser was nearly half of a brief page's rendering in a
     profile. tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
     stripped = text.strip("\n")
-    if not stripped or not _PROSE.fullmatch(stripped.replace("*", "")):
+    if not stripped or not _PROSE.fullmatch(stripped.replace("*", "").replace("[", "").replace("]", "")):
+        return None
+    if "[" in stripped and _BRACKET_SYNTAX.search(stripped):  # a link, an image or a reference; else brackets are text ("[sic]")
         return None
     out = []
     after_list = False
     for block in _PARAGRAPH_BREAK.split(stripped):
         if block.startswith("- "):
-            items = _list_items(block) if "*" not in block else None
+            items = _list_items(block)
             if items is None or after_list:  # two lists a blank line apart are one loose list
+                return None
+            items = [_emphasised(item) for item in items]
+            if None in items:
                 return None
             out.append("<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>")
             after_list = True
             continue
         after_list = False
-        if block.startswith("**") and block.endswith("**") and "\n" not in block and "*" not in block[2:-2] and len(block) > 4:
-            inner = block[2:-2]
-            if inner[0] == " " or inner[-1] == " ":
-                return None
-            out.append(f"<p><strong>{inner}</strong></p>")
-        elif "*" not in block and all(_prose_line(line) for line in block.split("\n")):
-            out.append(f"<p>{block}</p>")
+        if all(_prose_line(line) for line in block.split("\n")) and (paragraph := _emphasised(block)) is not None:
+            out.append(f"<p>{paragraph}</p>")
         else:
             return None
     return "\n".join(out)

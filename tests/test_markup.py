@@ -33,12 +33,20 @@ shaped_blocks = st.one_of(
     .map(lambda items: "\n".join(m + t + "".join(f"\n{i}{c}" for i, c in more) for m, t, more in items)),
     st.lists(lines, min_size=1, max_size=3).map("\n".join),
 )
+# words, some in stars, with the punctuation and spacing around them that decides whether they are emphasis
+word = st.text(alphabet="abZ9", min_size=1, max_size=5)
+emphasis_piece = st.one_of(
+    word, word.map(lambda w: f"*{w}*"), word.map(lambda w: f"**{w}**"), st.lists(word, min_size=2, max_size=3).map(lambda ws: "*" + " ".join(ws) + "*"),
+    st.sampled_from(["*", "**", "* ", " *", "(", ")", ".", ",", "**a**", "*a", "a*"]),
+)
+emphasis_words = st.lists(st.tuples(emphasis_piece, st.sampled_from([" ", " ", "", "\n", ". ", ", ", "  "])), min_size=1, max_size=8).map(
+    lambda pieces: "".join(p + sep for p, sep in pieces))
 shaped = st.lists(st.tuples(shaped_blocks, st.sampled_from(["\n\n", "\n\n\n", "\n"])), min_size=1, max_size=4).map(
     lambda parts: "".join(b + sep for b, sep in parts))
 
 
 @settings(max_examples=4000, deadline=None)
-@given(texts | shaped)
+@given(texts | shaped | emphasis_words | emphasis_words.map(lambda t: "- " + t))
 def test_the_shortcut_agrees_with_python_markdown_wherever_it_applies(text):
     shortcut = markup._simple_blocks(text)
     if shortcut is not None:
@@ -103,9 +111,10 @@ PROSE = [
     "First paragraph.\n\nSecond one, after a blank line — with “quotes”, 40% and (asides)!\n",
     "The 2019 offensive: al-Sharaa’s men, 1.5 million displaced?\n\n\nAfter two blank lines.",
     "- a list item", "**bold**", "Lead-in:\n\n- first\n- second\n  continued\n\n**Then bold**",
+    "- a *list* item", "A **bold** word, **two words** and *one*", "Words *in emphasis*, and *more*.\n*Starting* a line (and *ending* it)",
 ]
 NOT_PROSE = [
-    "1. a numbered line", "Text\n2019. A year opening a line", "a **bold** word", "- a\n\n- loose list", "- a *list* item", "a_b", "[link](x)",
+    "1. a numbered line", "Text\n2019. A year opening a line", "- a\n\n- loose list", "a*b*", "a * b", "*a **b***", "**a *b* c**", "a_b", "[link](x)",
     "<b>html</b>", "a & b", "# heading", "| a | b |", "    indented code", "line  \nbreak", "~~~", "=", "",
     "\n\n", "tab\there",
 ]
