@@ -118,8 +118,15 @@ _STRONG = re.compile(r"(?<![^ \n])\*\*([^\s*](?:[^*\n]*[^\s*])?)\*\*(?=[ \n.,;:!
 _EMPHASIS = re.compile(r"(?<![^ \n])\*([^\s*](?:[^*\n]*[^\s*])?)\*(?=[ \n.,;:!?)]|$)")
 
 
+# a web link in its plainest form: words (on at most two lines) and an address of letters, digits and . / : % ? @ -
+_LINK = re.compile(r"\[([^\[\]*\n]+(?:\n[^\[\]*\n]+)?)\]\((https?://[A-Za-z0-9./:%?@\-]+)\)")
+
+
 def _emphasised(text: str) -> str | None:
-    """Prose with `**strong**` and `*emphasis*` in their plainest form as HTML; None if any other star is left."""
+    """Prose with web links, `**strong**` and `*emphasis*` in their plainest form as HTML
+    (a link as `_SafeLinks` leaves it); None if any other star is left."""
+    if "](" in text:
+        text = _LINK.sub(r'<a href="\2" rel="noopener nofollow">\1</a>', text)
     if "*" not in text:
         return text
     out = _EMPHASIS.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", text))
@@ -149,13 +156,13 @@ def _simple_blocks(text: str) -> str | None:
     """What Python-Markdown makes of prose in the shapes summaries are written in, without
     running its parser: paragraphs and tight bullet lists (`- ` items, continuation lines
     indented by two spaces) of prose, with words in `**bold**` or `*emphasis*` (a line such as
-    `**Bottom line up front**`) and square brackets that are not a link (`[sic]`); None when
-    the text holds anything else. The parser was nearly half of a brief page's rendering in a
+    `**Bottom line up front**`), web links (`[report](https://...)`) and square brackets that
+    are not a link (`[sic]`); None when the text holds anything else. The parser was nearly half of a brief page's rendering in a
     profile. tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
     stripped = text.strip("\n")
     if not stripped or not _PROSE.fullmatch(stripped.replace("*", "").replace("[", "").replace("]", "")):
         return None
-    if "[" in stripped and _BRACKET_SYNTAX.search(stripped):  # a link, an image or a reference; else brackets are text ("[sic]")
+    if "[" in stripped and _BRACKET_SYNTAX.search(_LINK.sub("", stripped)):  # other links, images, references; else brackets are text ("[sic]")
         return None
     out = []
     after_list = False

@@ -35,18 +35,28 @@ shaped_blocks = st.one_of(
 )
 # words, some in stars, with the punctuation and spacing around them that decides whether they are emphasis
 word = st.text(alphabet="abZ9", min_size=1, max_size=5)
+# links, with addresses the shortcut takes and others
+links = st.tuples(
+    st.lists(word, min_size=1, max_size=3), st.sampled_from([" ", "\n", " \n"]),
+    st.sampled_from(["https://a.example/x-1", "http://b.example:8080/p?q=1", "https://c.example/a b", "ftp://d.example/",
+                     "https://e.example/(x)", "https://f.example/%20", "javascript:alert(1)", "https://g.example/a@b"]),
+    st.sampled_from(["", "*", " "]),
+).map(lambda t: f"{t[3]}[{t[1].join(t[0])}]({t[2]}){t[3]}")
 emphasis_piece = st.one_of(
     word, word.map(lambda w: f"*{w}*"), word.map(lambda w: f"**{w}**"), st.lists(word, min_size=2, max_size=3).map(lambda ws: "*" + " ".join(ws) + "*"),
-    st.sampled_from(["*", "**", "* ", " *", "(", ")", ".", ",", "**a**", "*a", "a*"]),
+    st.sampled_from(["*", "**", "* ", " *", "(", ")", ".", ",", "**a**", "*a", "a*", "[", "]", "](", "[a]", "[sic]"]),
+    links,
 )
 emphasis_words = st.lists(st.tuples(emphasis_piece, st.sampled_from([" ", " ", "", "\n", ". ", ", ", "  "])), min_size=1, max_size=8).map(
     lambda pieces: "".join(p + sep for p, sep in pieces))
+linked = st.lists(st.tuples(st.one_of(links, word, st.sampled_from(["*a*", "**b**", "[sic]", "(", ")"])),
+                            st.sampled_from([" ", "\n", "", ". "])), min_size=1, max_size=6).map(lambda ps: "".join(a + b for a, b in ps))
 shaped = st.lists(st.tuples(shaped_blocks, st.sampled_from(["\n\n", "\n\n\n", "\n"])), min_size=1, max_size=4).map(
     lambda parts: "".join(b + sep for b, sep in parts))
 
 
 @settings(max_examples=4000, deadline=None)
-@given(texts | shaped | emphasis_words | emphasis_words.map(lambda t: "- " + t))
+@given(texts | shaped | emphasis_words | emphasis_words.map(lambda t: "- " + t) | linked | linked.map(lambda t: "- " + t))
 def test_the_shortcut_agrees_with_python_markdown_wherever_it_applies(text):
     shortcut = markup._simple_blocks(text)
     if shortcut is not None:
@@ -111,7 +121,7 @@ PROSE = [
     "First paragraph.\n\nSecond one, after a blank line — with “quotes”, 40% and (asides)!\n",
     "The 2019 offensive: al-Sharaa’s men, 1.5 million displaced?\n\n\nAfter two blank lines.",
     "- a list item", "**bold**", "Lead-in:\n\n- first\n- second\n  continued\n\n**Then bold**",
-    "- a *list* item", "A **bold** word, **two words** and *one*", "Words *in emphasis*, and *more*.\n*Starting* a line (and *ending* it)",
+    "See [the report](https://a.example/r-1) and [another\none](http://b.example/2?x).", "- a *list* item", "A **bold** word, **two words** and *one*", "Words *in emphasis*, and *more*.\n*Starting* a line (and *ending* it)",
 ]
 NOT_PROSE = [
     "1. a numbered line", "Text\n2019. A year opening a line", "- a\n\n- loose list", "a*b*", "a * b", "*a **b***", "**a *b* c**", "a_b", "[link](x)",
