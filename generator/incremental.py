@@ -99,6 +99,9 @@ def _shapes(corpus: Corpus, digest: dict[str, str], cache: Path | None) -> dict[
     return out
 
 
+_EXPORT_KEYS = ("brief_keys", "question_keys", "entities_key")  # worked out on demand, not kept in a snapshot
+
+
 class Inputs:
     """The corpus files and how they refer to each other, for declaring what a page draws on."""
 
@@ -157,13 +160,13 @@ class Inputs:
             self.digest[k] = d
             self.token[k] = _token(k, d)
         self.everything = self._everything()
-        for cached in ("brief_keys", "question_keys"):  # the exports' keys, made again when asked for
+        for cached in _EXPORT_KEYS:  # the exports' keys, made again when asked for
             self.__dict__.pop(cached, None)
 
     def __getstate__(self) -> dict:
         """Pickled (in a build snapshot) without what it works out on demand, but for the
         questions' inputs, which every build asks for (their CSV and STIX objects)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("brief_keys", "question_keys")}
+        state = {k: v for k, v in self.__dict__.items() if k not in _EXPORT_KEYS}
         state["_entities"] = {k: v for k, v in self._entities.items() if k.startswith("question:")}
         return state
 
@@ -213,6 +216,11 @@ class Inputs:
         (STIX and corpus.json reuse a brief's lines while its key stays)."""
         salt_ = code_key()
         return {b: self.fingerprint(salt_, "export", frozenset({f"brief:{b}", *self.refs.get(f"brief:{b}", ())})) for b in self.corpus.briefs}
+
+    @functools.cached_property
+    def entities_key(self) -> str:
+        """A key of every actor and source file: what the exported objects of actors and sources show."""
+        return self.fingerprint(code_key(), "export", self.of("actor") | self.of("source"))
 
     @functools.cached_property
     def question_keys(self) -> dict[str, str]:

@@ -526,6 +526,11 @@ class _Export:
                     x_briefgen_kind="speaks-for",
                 )
 
+    def entities(self) -> None:
+        """Actors, sources and their relationships: made again only when an actor or a source changed."""
+        self.actors()
+        self.sources()
+
     # -- briefs and what they hold
     def briefs(self) -> None:
         for brief_id, brief in self.c.briefs.items():
@@ -902,8 +907,7 @@ class _Export:
         """The bundle's JSON text: literal UTF-8 pieces and (id, line) pairs, the line None where
         it is the last bundle's (`linefile.Splice.splice`), so that a 500 MB export is never one string."""
         self.system()
-        self.actors()
-        self.sources()
+        self.part("entities", self.entities)
         self.briefs()
         self.questions()
         rest = {}
@@ -932,10 +936,12 @@ def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, i
     the bundle replaces, the objects of a brief are copied from that file when
     neither the brief nor any file it refers to changed since it was written (most
     of the work of an incremental build); those of a question (its ACH tables)
-    while no file its page draws on changed.
+    while no file its page draws on changed; those of the actors and sources while
+    none of them changed.
     """
     out = linefile.start(cache, "stix", target, inputs)
-    keys = {**{f"brief:{b}": k for b, k in inputs.brief_keys.items()},
+    keys = {"entities": inputs.entities_key,
+            **{f"brief:{b}": k for b, k in inputs.brief_keys.items()},
             **{f"question:{q}": k for q, k in inputs.question_keys.items()}} if out.cache is not None else {}
     out.pieces = out.splice(_Export(corpus, findings, keys, out).bundle())
     return out
