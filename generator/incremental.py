@@ -310,19 +310,25 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     return h.hexdigest()
 
 
-def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None], unless_same: bool = False) -> bool:
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], bool | None], unless_same: bool = False) -> bool:
     """Write `path` whole or not at all (a temporary file renamed over it); True if it was replaced.
 
     `data` is the bytes, or a function writing them to the open file (so that
-    a large file is never one bytes object in memory). With `unless_same`, a
-    file that already has those bytes is left alone, with its mtime.
+    a large file is never one bytes object in memory); a function that can tell
+    whether it wrote the bytes `path` holds returns True or False (`write_pieces`),
+    else None. With `unless_same`, a file that already has those bytes is left
+    alone, with its mtime.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "wb") as out:
-            data(out) if callable(data) else out.write(data)
-        if unless_same and same_bytes(tmp, path):
+            if callable(data):
+                same = data(out)
+            else:
+                out.write(data)
+                same = None
+        if unless_same and (same if same is not None else same_bytes(tmp, path)):
             return False
         os.replace(tmp, path)
         return True
@@ -340,19 +346,36 @@ class Span:
     length: int
 
 
-def write_pieces(out: BinaryIO, pieces: Iterable[bytes | Span]) -> None:
-    """Write bytes, and spans of other files, to `out` in order."""
+def write_pieces(out: BinaryIO, pieces: Iterable[bytes | Span], same_as: str | None = None) -> bool | None:
+    """Write bytes, and spans of other files, to `out` in order. With `same_as`, the file these
+    pieces replace, whether that file holds the same bytes, told as they are written without
+    reading it whole: each span copied from it lands where it was, each other piece is the bytes
+    it had there, and it ends where they end (a spliced export of 485 MB was read again to compare)."""
     sources: dict[str, int] = {}
+    position = 0
+    old = -1  # `same_as` opened, while it may still hold the same bytes
+    if same_as is not None:
+        try:
+            old = sources[same_as] = os.open(same_as, os.O_RDONLY)
+        except OSError:
+            pass
     try:
         for piece in pieces:
             if not isinstance(piece, Span):
                 out.write(piece)
+                if old >= 0 and os.pread(old, len(piece), position) != piece:
+                    old = -1
+                position += len(piece)
                 continue
             out.flush()
             src = sources.get(piece.source)
             if src is None:
                 src = sources[piece.source] = os.open(piece.source, os.O_RDONLY)
             _copy_span(src, out.fileno(), piece)
+            if old >= 0 and (piece.source != same_as or piece.offset != position):
+                old = -1
+            position += piece.length
+        return None if same_as is None else old >= 0 and os.fstat(old).st_size == position
     finally:
         for fd in sources.values():
             os.close(fd)

@@ -17,7 +17,7 @@ from support import REPO
 sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
 
-from generator import pipeline, render  # noqa: E402
+from generator import incremental, pipeline, render  # noqa: E402
 from generator.config import Project  # noqa: E402
 
 
@@ -483,3 +483,30 @@ def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(ge
     reverted = _generate(root)
     assert reverted.resumed and reverted.edited == 1
     assert _tree(root / "build/docs") == _tree(_fresh_docs(root, tmp_path))
+
+
+@pytest.mark.parametrize("pieces, same", [
+    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-tail"], True),  # a span where it was, literal bytes as they were
+    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-TAIL"], False),  # a piece that differs
+    (lambda old: [b"head,", incremental.Span(old, 0, 6), b"-tail"], False),  # a span from elsewhere in the file
+    (lambda old: [b"head,", incremental.Span(old, 5, 6)], False),  # shorter than the file
+    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-tail", b"+"], False),  # longer
+])
+def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, pieces, same):
+    """An export made of pieces of the file it replaces is compared as it is written, not read again whole."""
+    target = tmp_path / "export.json"
+    target.write_bytes(b"head,middle-tail")
+    before = target.stat().st_mtime_ns
+    os.utime(target, ns=(before - 10**9, before - 10**9))
+    replaced = incremental.write_atomic(target, lambda out: incremental.write_pieces(out, pieces(str(target)), same_as=str(target)), unless_same=True)
+    assert replaced is not same
+    expected = b"".join(p if isinstance(p, bytes) else b"head,middle-tail"[p.offset:p.offset + p.length] for p in pieces(str(target)))
+    assert target.read_bytes() == expected
+    assert (target.stat().st_mtime_ns == before - 10**9) is same
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_a_spliced_file_with_nothing_to_replace_is_written(tmp_path):
+    target = tmp_path / "new.json"
+    assert incremental.write_atomic(target, lambda out: incremental.write_pieces(out, [b"a", b"b"], same_as=str(target)), unless_same=True)
+    assert target.read_bytes() == b"ab"
