@@ -164,10 +164,7 @@ def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=No
     def stream():
         for n, (table, rows) in enumerate(body.items()):
             yield (b",\n" if n else b"{\n") + json.dumps(table).encode("utf-8") + (b":[\n" if rows else b":[]")
-            for m, (i, line) in enumerate(rows):
-                if m:
-                    yield linefile.SEP
-                yield f"{table}/{i}", line  # a line's key: unique in the file
+            yield [(f"{table}/{i}", line) for i, line in rows]  # a line's key: unique in the file
             if rows:
                 yield b"\n]"
         yield b"\n}\n"

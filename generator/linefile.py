@@ -13,7 +13,8 @@ is untouched, and a part whose inputs changed is made again.
 
 Lines are joined by `,\\n` inside a list; anything between two lists is
 longer, so two kept lines are neighbours in the old file exactly when one
-starts two bytes after the other ends.
+starts two bytes after the other ends. An export gives each list's lines
+together, as a list of (key, line) pairs.
 """
 
 from __future__ import annotations
@@ -101,49 +102,57 @@ class Splice:
         """What the file being replaced keeps of the part `name`, if its lines there were made for `key`."""
         return self.layout.part(name, key) if self.layout is not None else None
 
-    def splice(self, stream: Iterable[bytes | tuple[str, bytes | None]]) -> Iterator[bytes | Span]:
-        """Literal bytes and (key, line) pairs, in file order, as bytes and spans of the old file
-        (a line None is the old file's line under that key); the new file's layout is noted."""
+    def splice(self, stream: Iterable[bytes | list[tuple[str, bytes | None]]]) -> Iterator[bytes | Span]:
+        """Literal bytes and lists of (key, line) pairs (the lines of a JSON list, joined by `SEP`),
+        in file order, as bytes and spans of the old file (a line None is the old file's line under
+        that key); the new file's layout is noted."""
         where = self.layout.where() if self.layout is not None else {}
         source = self.source
-        pending: list[bytes] = []
+        keys, offsets, lengths = self.keys.append, self.offsets.append, self.lengths.append
+        gap = len(SEP)
+        pending: list[bytes] = []  # literal bytes not yielded yet
         position = 0  # in the new file
         start = end = -1  # the old file's span being extended, if any
         for item in stream:
             if isinstance(item, bytes):
-                if start >= 0 and item != SEP:  # a separator may still fall between two neighbouring kept lines
+                if start >= 0:
                     yield Span(source, start, end - start)
                     start = -1
                 pending.append(item)
                 position += len(item)
                 continue
-            key, line = item
-            self.keys.append(key)
-            self.offsets.append(position)
-            if line is None:
-                offset, length = where[key]
-                self.lengths.append(length)
-                position += length
-                if start >= 0 and pending == [SEP] and offset == end + len(SEP):
-                    pending = []
-                    end = offset + length
+            for n, (key, line) in enumerate(item):
+                if n:
+                    position += gap
+                keys(key)
+                offsets(position)
+                if line is None:
+                    offset, length = where[key]
+                    lengths(length)
+                    position += length
+                    if n and start >= 0 and offset == end + gap:  # its neighbour in the old file too: the span grows
+                        end = offset + length
+                        continue
+                    if start >= 0:
+                        yield Span(source, start, end - start)
+                    if n:
+                        pending.append(SEP)
+                    if pending:
+                        yield b"".join(pending)
+                        pending = []
+                    start, end = offset, offset + length
                     continue
                 if start >= 0:
                     yield Span(source, start, end - start)
-                if pending:
+                    start = -1
+                if n:
+                    pending.append(SEP)
+                lengths(len(line))
+                position += len(line)
+                pending.append(line)
+                if len(pending) > 8192:
                     yield b"".join(pending)
                     pending = []
-                start, end = offset, offset + length
-                continue
-            if start >= 0:
-                yield Span(source, start, end - start)
-                start = -1
-            self.lengths.append(len(line))
-            position += len(line)
-            pending.append(line)
-            if len(pending) > 8192:
-                yield b"".join(pending)
-                pending = []
         if start >= 0:
             yield Span(source, start, end - start)
         if pending:

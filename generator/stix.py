@@ -903,8 +903,8 @@ class _Export:
             if tlp in self.markings_used
         ]
 
-    def bundle(self) -> Iterator[bytes | tuple[str, bytes | None]]:
-        """The bundle's JSON text: literal UTF-8 pieces and (id, line) pairs, the line None where
+    def bundle(self) -> Iterator[bytes | list[tuple[str, bytes | None]]]:
+        """The bundle's JSON text: literal UTF-8 pieces and its objects as (id, line) pairs, the line None where
         it is the last bundle's (`linefile.Splice.splice`), so that a 500 MB export is never one string."""
         self.system()
         self.part("entities", self.entities)
@@ -922,10 +922,7 @@ class _Export:
         digest = f"{len(order)}:{self.digest:032x}"
         yield _encode({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + b',"objects":[\n'
         lines = self.lines
-        for n, object_id in enumerate(order):
-            if n:
-                yield linefile.SEP
-            yield object_id, lines[object_id]
+        yield [(object_id, lines[object_id]) for object_id in order]
         yield b"\n]}\n"
 
 
