@@ -375,18 +375,25 @@ class _Export:
         self.hypothesis_ref = {h: stix_id("note", "hypothesis", h) for h in corpus.hypotheses}
         self.question_ref = {q: stix_id("grouping", "question", q) for q in corpus.questions}
         self.ach_ref = {q: stix_id("note", "ach", q) for q in corpus.questions}
-        # dates and markings of briefs and questions
-        self.brief_created = {b: timestamp(brief.published) for b, brief in corpus.briefs.items()}
-        self.brief_modified = {
-            b: _later(self.brief_created[b], timestamp(brief.updated)) if brief.updated else self.brief_created[b]
-            for b, brief in corpus.briefs.items()
-        }
-        self.question_tlp = {}
-        self.question_modified = {}
-        for q, question in corpus.questions.items():
-            briefs = {corpus.brief_of[row.id] for row in findings.matrices[q].rows}
-            self.question_tlp[q] = _strictest([question.tlp, *(corpus.briefs[b].tlp for b in briefs)])
-            self.question_modified[q] = _later(EPOCH, *(self.brief_modified[b] for b in briefs))
+        # dates and markings of briefs and questions, worked out for the parts made (most are copied after an edit)
+        self.brief_created = _Lazy(lambda b: timestamp(corpus.briefs[b].published))
+        self.brief_modified = _Lazy(self._brief_modified)
+        self.question_tlp = _Lazy(self._question_tlp)
+        self.question_modified = _Lazy(self._question_modified)
+
+    def _brief_modified(self, brief_id: str) -> str:
+        brief = self.c.briefs[brief_id]
+        return _later(self.brief_created[brief_id], timestamp(brief.updated)) if brief.updated else self.brief_created[brief_id]
+
+    def _evidence_briefs(self, question_id: str) -> set[str]:
+        return {self.c.brief_of[row.id] for row in self.f.matrices[question_id].rows}
+
+    def _question_tlp(self, question_id: str) -> str:
+        briefs = self._evidence_briefs(question_id)
+        return _strictest([self.c.questions[question_id].tlp, *(self.c.briefs[b].tlp for b in briefs)])
+
+    def _question_modified(self, question_id: str) -> str:
+        return _later(EPOCH, *(self.brief_modified[b] for b in self._evidence_briefs(question_id)))
 
     # -- building blocks
     def _item_ref(self, item_id: str) -> str:
