@@ -125,6 +125,30 @@ class Corpus:
 
 _TABLE = {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}
 _ITEMS = (("claim", "claims"), ("analysis", "analyses"), ("judgment", "judgments"))
+# the fields of a brief's items that name other items and entities, and what they name
+_REFERENCES = {
+    "claim": (("source", "source"), ("via", "source"), ("actors", "actor"), ("assessments", "hypothesis"),
+              ("contradicts", "claim"), ("corroborates", "claim")),
+    "analysis": (("analyst", "source"), ("via", "source"), ("actors", "actor"), ("assessments", "hypothesis")),
+    "judgment": (("basis", "evidence"), ("hypothesis", "hypothesis")),
+}
+
+
+def _all_sound(brief, sound: dict[str, set[str]]) -> bool:
+    """Every reference of a brief's items names a target of `sound` (`_Builder.sound_targets`)."""
+    for kind, attr in _ITEMS:
+        fields = _REFERENCES[kind]
+        for item in getattr(brief, attr):
+            for name, namespace in fields:
+                value = getattr(item, name)
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    if value not in sound[namespace]:
+                        return False
+                elif not sound[namespace].issuperset(value):
+                    return False
+    return True
 
 
 class _Builder:
@@ -173,8 +197,9 @@ class _Builder:
                             self.brief_of[item_id] = doc.id
 
     # -- references
-    def references(self):
-        """Every (holder namespace, holder id, target namespace, target id, doc, loc) reference."""
+    def references(self, sound: dict[str, set[str]] | None = None):
+        """Every (holder namespace, holder id, target namespace, target id, doc, loc) reference;
+        with the `sound` targets (`sound_targets`), not those of a brief whose every reference is sound."""
         for actor_id, (actor, doc, _) in self.full["actor"].items():
             if actor is None:
                 continue
@@ -186,32 +211,22 @@ class _Builder:
             if source is not None and source.actor:
                 yield "source", source_id, "actor", source.actor, doc, ("actor",)
         for brief_id, (brief, doc, _) in self.full["brief"].items():
-            if brief is None:
+            if brief is None or (sound is not None and _all_sound(brief, sound)):
                 continue
             for kind, attr in _ITEMS:
                 for i, item in enumerate(getattr(brief, attr)):
-                    base = (attr, i)
-                    if kind == "judgment":
-                        for j, b in enumerate(item.basis):
-                            yield "item", item.id, "evidence", b, doc, base + ("basis", j)
-                        if item.hypothesis:
-                            yield "item", item.id, "hypothesis", item.hypothesis, doc, base + ("hypothesis",)
-                        continue
-                    # claims and analyses (asking a model for a field it lacks is slow in pydantic)
-                    if kind == "claim":
-                        yield "item", item.id, "source", item.source, doc, base + ("source",)
-                    else:
-                        yield "item", item.id, "source", item.analyst, doc, base + ("analyst",)
-                    for j, s in enumerate(item.via):
-                        yield "item", item.id, "source", s, doc, base + ("via", j)
-                    for j, a in enumerate(item.actors):
-                        yield "item", item.id, "actor", a, doc, base + ("actors", j)
-                    for h in item.assessments:
-                        yield "item", item.id, "hypothesis", h, doc, base + ("assessments", h)
-                    if kind == "claim":
-                        for rel in ("contradicts", "corroborates"):
-                            for j, c in enumerate(getattr(item, rel)):
-                                yield "item", item.id, "claim", c, doc, base + (rel, j)
+                    for name, namespace in _REFERENCES[kind]:
+                        value = getattr(item, name)
+                        if value is None:
+                            continue
+                        if isinstance(value, str):
+                            yield "item", item.id, namespace, value, doc, (attr, i, name)
+                        elif isinstance(value, dict):  # assessments: hypothesis -> rating
+                            for h in value:
+                                yield "item", item.id, namespace, h, doc, (attr, i, name, h)
+                        else:
+                            for j, target in enumerate(value):
+                                yield "item", item.id, namespace, target, doc, (attr, i, name, j)
 
     def target_exists(self, namespace: str, target: str) -> bool:
         if namespace == "claim":
@@ -273,7 +288,7 @@ class _Builder:
 
     def check_references(self):
         sound = self.sound_targets()
-        for holder_ns, holder, ns, target, doc, loc in self.references():
+        for holder_ns, holder, ns, target, doc, loc in self.references(sound):
             if target in sound[ns]:
                 continue
             if not self.target_exists(ns, target):
