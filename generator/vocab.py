@@ -142,17 +142,28 @@ def admiralty_title(code: str) -> str:
     return f"{RELIABILITY[code[0]].label} source, {CREDIBILITY[code[1:]].label}"
 
 
-def vocabularies() -> dict[str, dict]:
+class Vocabularies(dict):
+    """The vocabularies by name, as a mapping and as attributes (`vocab.rating` in a template
+    finds its table at once: on a plain dict, Jinja2 tries the attribute first and fails)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def vocabularies() -> Vocabularies:
     """Everything templates may look up, by name."""
-    return {
-        "reliability": RELIABILITY,
-        "credibility": CREDIBILITY,
-        "likelihood": LIKELIHOOD,
-        "confidence": CONFIDENCE,
-        "rating": RATING,
-        "tlp": TLP,
-        "status": STATUS,
-        "actor_kind": ACTOR_KIND,
-        "source_kind": SOURCE_KIND,
-        "relation": RELATION,
-    }
+    return Vocabularies(
+        reliability=RELIABILITY,
+        credibility=CREDIBILITY,
+        likelihood=LIKELIHOOD,
+        confidence=CONFIDENCE,
+        rating=RATING,
+        tlp=TLP,
+        status=STATUS,
+        actor_kind=ACTOR_KIND,
+        source_kind=SOURCE_KIND,
+        relation=RELATION,
+    )
