@@ -108,14 +108,15 @@ def _freeze(fragment: str) -> str:
 # Prose with nothing Python-Markdown reads as syntax: letters, digits, spaces, line breaks and
 # punctuation that no block or inline pattern of this converter starts with (see `_simple_blocks`).
 _PROSE = re.compile(r"(?:[^\W_]|[ \n,.;:?!'\"()/%@$\-–—‘’“”…])*")
-_LIST_START = re.compile(r"^(?:-|\d+\.)", re.M)
+_LIST_START = re.compile(r"^(?:-|\* |\d+\.)", re.M)
 _PARAGRAPH_BREAK = re.compile(r"\n{2,}")
 # what makes square brackets Markdown: a link or reference after the closing bracket, a
 # reference definition, an image; without a definition, a bracketed word is left as it is
 _BRACKET_SYNTAX = re.compile(r"\]\s*[(\[:]|!\[")
-# a word or words in two stars or one, between spaces (or a line's ends) and punctuation, on one line
-_STRONG = re.compile(r"(?<![^ \n])\*\*([^\s*](?:[^*\n]*[^\s*])?)\*\*(?=[ \n.,;:!?)]|$)")
-_EMPHASIS = re.compile(r"(?<![^ \n])\*([^\s*](?:[^*\n]*[^\s*])?)\*(?=[ \n.,;:!?)]|$)")
+# a word or words in two stars or one, between spaces (or a line's ends) and punctuation
+_STRONG = re.compile(r"(?<![^ \n])\*\*([^\s*](?:[^*]*[^\s*])?)\*\*(?=[ \n.,;:!?)]|$)")
+_EMPHASIS = re.compile(r"(?<![^ \n])\*([^\s*](?:[^*]*[^\s*])?)\*(?=[ \n.,;:!?)]|$)")
+_LONE_STAR = re.compile(r"(?<= )\*(?= )")  # a star between spaces is a star
 
 
 # a web link in its plainest form: words (on at most two lines) and an address of letters, digits and . / : % ? @ -
@@ -130,12 +131,12 @@ def _emphasised(text: str) -> str | None:
     if "*" not in text:
         return text
     out = _EMPHASIS.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", text))
-    return None if "*" in out else out
+    return None if "*" in _LONE_STAR.sub("", out) else out
 
 
 def _prose_line(line: str) -> bool:
     """A line of prose that starts no block: not indented, no trailing space (a line break),
-    no list marker or number and full stop at its start."""
+    no list marker (`-`, `* `) or number and full stop at its start."""
     return bool(line) and line[0] != " " and line[-1] != " " and not _LIST_START.match(line)
 
 

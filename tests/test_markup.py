@@ -29,7 +29,7 @@ lines = st.text(alphabet=LINE_ALPHABET, min_size=1, max_size=30)
 shaped_blocks = st.one_of(
     lines.map(lambda t: f"**{t}**"),
     st.lists(st.tuples(st.sampled_from(["- ", "-", "* ", "1. ", " - ", "-  "]), lines,
-                       st.lists(st.tuples(st.sampled_from(["  ", " ", "   ", "    ", ""]), lines), max_size=2)), min_size=1, max_size=4)
+                       st.lists(st.tuples(st.sampled_from(["  ", " ", "   ", "    ", "", "  * ", "* "]), lines), max_size=2)), min_size=1, max_size=4)
     .map(lambda items: "\n".join(m + t + "".join(f"\n{i}{c}" for i, c in more) for m, t, more in items)),
     st.lists(lines, min_size=1, max_size=3).map("\n".join),
 )
@@ -43,7 +43,9 @@ links = st.tuples(
     st.sampled_from(["", "*", " "]),
 ).map(lambda t: f"{t[3]}[{t[1].join(t[0])}]({t[2]}){t[3]}")
 emphasis_piece = st.one_of(
-    word, word.map(lambda w: f"*{w}*"), word.map(lambda w: f"**{w}**"), st.lists(word, min_size=2, max_size=3).map(lambda ws: "*" + " ".join(ws) + "*"),
+    word, word.map(lambda w: f"*{w}*"), word.map(lambda w: f"**{w}**"),
+    st.tuples(st.lists(word, min_size=2, max_size=3), st.sampled_from([" ", "\n"]), st.sampled_from(["*", "**"]))
+    .map(lambda t: t[2] + t[1].join(t[0]) + t[2]),  # emphasis over words, and over lines
     st.sampled_from(["*", "**", "* ", " *", "(", ")", ".", ",", "**a**", "*a", "a*", "[", "]", "](", "[a]", "[sic]"]),
     links,
 )
@@ -121,10 +123,12 @@ PROSE = [
     "First paragraph.\n\nSecond one, after a blank line — with “quotes”, 40% and (asides)!\n",
     "The 2019 offensive: al-Sharaa’s men, 1.5 million displaced?\n\n\nAfter two blank lines.",
     "- a list item", "**bold**", "Lead-in:\n\n- first\n- second\n  continued\n\n**Then bold**",
-    "See [the report](https://a.example/r-1) and [another\none](http://b.example/2?x).", "- a *list* item", "A **bold** word, **two words** and *one*", "Words *in emphasis*, and *more*.\n*Starting* a line (and *ending* it)",
+    "See [the report](https://a.example/r-1) and [another\none](http://b.example/2?x).", "- a *list* item", "A **bold** word, **two words** and *one*",
+    "Emphasis *over\ntwo lines*, a lone * star and **bold\ntoo**", "Words *in emphasis*, and *more*.\n*Starting* a line (and *ending* it)",
 ]
 NOT_PROSE = [
-    "1. a numbered line", "Text\n2019. A year opening a line", "- a\n\n- loose list", "a*b*", "a * b", "*a **b***", "**a *b* c**", "a_b", "[link](x)",
+    "- an item\n  * another, with a star as its marker", "A paragraph\n* and a star opening a line",
+    "1. a numbered line", "Text\n2019. A year opening a line", "- a\n\n- loose list", "a*b*", "*a **b***", "**a *b* c**", "a_b", "[link](x)",
     "<b>html</b>", "a & b", "# heading", "| a | b |", "    indented code", "line  \nbreak", "~~~", "=", "",
     "\n\n", "tab\there",
 ]
