@@ -429,6 +429,8 @@ def test_models_pickle_and_unpickle_to_equal_models(generated):
         again = pickle.loads(pickle.dumps(brief, protocol=pickle.HIGHEST_PROTOCOL))
         assert again == brief and again.model_fields_set == brief.model_fields_set
         assert again.model_dump() == brief.model_dump() and type(again.claims[0]) is type(brief.claims[0])
+    findings = pickle.loads(pickle.dumps(g.findings, protocol=pickle.HIGHEST_PROTOCOL))  # ACH rows are pickled as their fields
+    assert findings == g.findings and any(m.rows for m in findings.matrices.values())
 
 
 def test_a_stix_bundle_changed_by_hand_is_made_again_not_copied_from(generated, tmp_path):
