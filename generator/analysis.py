@@ -162,19 +162,20 @@ def analyse(corpus: Corpus) -> Findings:
     result.contradictions = sorted({tuple(sorted((a, b))) for a, others in corpus.contradictions.items() for b in others})
 
     claims = corpus.claims
-    result.by_reported = sorted(claims, key=lambda c: (date_key(claims[c].reported), c))
-    result.by_occurred = sorted(
-        (c for c in claims if claims[c].occurred), key=lambda c: (date_key(claims[c].occurred), date_key(claims[c].reported), c)
-    )
-    for attr, order, date_of in (("occurred_by_year", result.by_occurred, lambda c: c.occurred),
-                                 ("reported_by_year", result.by_reported, lambda c: c.reported)):
+    # claims with their dates, sorted as tuples (the ids are unique, so no two tuples tie)
+    reported = sorted((date_key(claim.reported), claim_id) for claim_id, claim in claims.items())
+    occurred = sorted((date_key(claim.occurred), date_key(claim.reported), claim_id)
+                      for claim_id, claim in claims.items() if claim.occurred)
+    result.by_reported = [claim_id for _, claim_id in reported]
+    result.by_occurred = [claim_id for _, _, claim_id in occurred]
+    for attr, dated in (("occurred_by_year", occurred), ("reported_by_year", reported)):
         years: dict[int, list[str]] = {}
-        for claim_id in order:
-            years.setdefault(date_key(date_of(claims[claim_id]))[0], []).append(claim_id)
+        for entry in dated:
+            years.setdefault(entry[0][0], []).append(entry[-1])
         setattr(result, attr, years)
     grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
     # newest first, ids in order within a date: by_reported with its dates reversed
-    same_date = [list(ids) for _, ids in itertools.groupby(result.by_reported, key=lambda c: date_key(claims[c].reported))]
+    same_date = [[claim_id for _, claim_id in group] for _, group in itertools.groupby(reported, key=operator.itemgetter(0))]
     for claim_id in itertools.chain.from_iterable(reversed(same_date)):
         claim = claims[claim_id]
         grid[corpus.sources[claim.source].reliability][claim.credibility].append(claim_id)
