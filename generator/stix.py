@@ -324,7 +324,11 @@ _DECLARED = frozenset(EXTENSION_PROPERTIES)
 
 
 def _clean(props: dict) -> dict:
-    return {k: v for k, v in props.items() if v is not None and v != [] and v != {} and v != ""}
+    """Without the properties that are empty: None, "", [] and {} (0 and False stay)."""
+    return {k: v for k, v in props.items() if v or (v is not None and type(v) not in _EMPTY_KINDS)}
+
+
+_EMPTY_KINDS = (str, list, dict)  # falsy values of these kinds are left out
 
 
 # --- the export --------------------------------------------------------------
