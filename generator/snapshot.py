@@ -68,7 +68,8 @@ class Snapshot:
     def save(self, cache: Path) -> None:
         """Written with each page's briefs only: an edit that keeps every shape changes no other file's token
         (the inputs of all pages, 5.5 million keys at 10,000 briefs, are 0.3 million briefs)."""
-        pages = {p: (fp, tally, None if inputs is None else frozenset(k for k in inputs if k.startswith("brief:")))
+        briefs = self.inputs.of("brief")
+        pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
                  for p, (fp, tally, inputs) in self.pages.items()}
         incremental.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
 
