@@ -104,6 +104,15 @@ def rating_badge(code: str) -> str:
     return _badge(code, t.css, f"{code}: {t.label}")
 
 
+@functools.lru_cache(maxsize=None)
+def rating_cell(code: str, gap: bool = False) -> str:
+    """A cell of an ACH evidence matrix: the rating, or a gap (a hypothesis the evidence does not rate)."""
+    t = vocab.RATING[code]
+    if gap:
+        return f'<td class="bg-{t.css} bg-gap" title="{t.label} (gap: not rated)">gap</td>'
+    return f'<td class="bg-{t.css}" title="{t.label}">{code}</td>'
+
+
 class References:
     """One-line Markdown references to items and entities, shared by every page type.
 
@@ -314,6 +323,7 @@ def environment(project: Project) -> jinja2.Environment:
         confidence=confidence_badge,
         tlp=tlp_badge,
         rating=rating_badge,
+        rating_cell=rating_cell,
         num2=lambda x: f"{x:.2f}",
     )
     env.globals.update(link=_link, href=_href, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
