@@ -100,7 +100,7 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     hyps = [h.id for h in question.hypotheses]
     rating_weight = {code: t.weight for code, t in vocab.RATING.items()}
     weights = _weights()
-    sources, brief_of = corpus.sources, corpus.brief_of
+    brief_of = corpus.brief_of
     rows = []
     # each hypothesis's inconsistency, weighted inconsistency and unrated rows, summed row by row
     inconsistency, weighted, gaps = dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0)
@@ -110,16 +110,15 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
         unrated = [h for h in hyps if h not in assessments]
         values = [rating_weight[r] for r in ratings.values() if r != "NA"]
         is_claim = isinstance(item, Claim)
-        reliability = sources[item.source if is_claim else item.analyst].reliability
+        reliability = corpus.reliability_of(item)
         credibility = item.credibility
         row_weight = weights[reliability, credibility]
         rows.append(Row(item.id, "claim" if is_claim else "analysis", brief_of[item.id], item.statement if is_claim else item.title,
                         reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0))
-        for h, rating in assessments.items():
-            penalty = _PENALTY.get(rating)
-            if penalty and h in inconsistency:
-                inconsistency[h] += penalty
-                weighted[h] += penalty * row_weight
+        for h, rating in ratings.items():
+            penalty = _PENALTY.get(rating, 0)
+            inconsistency[h] += penalty
+            weighted[h] += penalty * row_weight
         for h in unrated:
             gaps[h] += 1
     scores = [Score(h.id, h.statement, inconsistency[h.id], round(weighted[h.id], 9), gaps=gaps[h.id]) for h in question.hypotheses]
