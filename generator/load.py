@@ -265,15 +265,16 @@ def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
 def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
     """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed (and validated)."""
     kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
-    return (kept, []) if kept is not None else _parse(file, briefs_dir, root, validate, cache)
+    return (kept, []) if kept is not None else _parse(file, briefs_dir, root, validate, cache)[:2]
 
 
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
 _JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root, validate, cache)
 
 
-def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache, kept: list | None = None) -> tuple[Document | None, list[Problem]]:
-    """Parse and validate one file; with a model cache, keep its model (and, with `kept`, the bytes kept)."""
+def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem], bytes | None]:
+    """Parse and validate one file: the document, its problems, and, with a model cache,
+    the bytes the cache kept of its model (None if it kept none)."""
     doc, found = load_document(file, briefs_dir, root)
     blob = None
     if doc is not None and validate is not None:
@@ -283,9 +284,7 @@ def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache, kept: list
             doc.data = None  # the model holds it; positions are re-read from the file if needed
         if cache is not None:
             blob = cache.put(doc, bool(found))
-    if kept is not None:
-        kept.append(blob)
-    return doc, found
+    return doc, found, blob
 
 
 def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem], bytes | None]]:
@@ -293,11 +292,10 @@ def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Prob
     files, briefs_dir, root, validate, cache = _JOB
     out = []
     for f in files[start:stop]:
-        kept: list = []
-        doc, found = _parse(f, briefs_dir, root, validate, cache, kept)
-        if kept[0] is not None:
+        doc, found, blob = _parse(f, briefs_dir, root, validate, cache)
+        if blob is not None:
             doc.model = None
-        out.append((doc, found, kept[0]))
+        out.append((doc, found, blob))
     return out
 
 
@@ -340,7 +338,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
         finally:
             _JOB = None
     else:
-        results = [_parse(f, briefs_dir, root, validate, cache) for f in pending]
+        results = [_parse(f, briefs_dir, root, validate, cache)[:2] for f in pending]
     for i, result in zip(todo, results):
         slots[i] = result
     docs = [doc for doc, _ in slots if doc is not None]
