@@ -30,6 +30,7 @@ import orjson
 from .incremental import Span, cache_pickle, keep_pickle, load_pickle
 
 SEP = b",\n"
+LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
 
 
 def encode(value: Any, sort_keys: bool = False) -> bytes:
@@ -41,7 +42,6 @@ def encode(value: Any, sort_keys: bool = False) -> bytes:
     # copied into a bytes object of its own size: orjson's keeps the room it grew into, and the
     # STIX bundle's 485 MB of lines, kept until the bundle is written, took 1.7 GB that way
     return bytes(memoryview(line))
-LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
 
 
 @dataclass

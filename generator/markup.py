@@ -117,13 +117,11 @@ _BRACKET_SYNTAX = re.compile(r"\]\s*[(\[:]|!\[")
 _STRONG = re.compile(r"(?<![^ \n])\*\*([^\s*](?:[^*]*[^\s*])?)\*\*(?=[ \n.,;:!?)]|$)")
 _EMPHASIS = re.compile(r"(?<![^ \n])\*([^\s*](?:[^*]*[^\s*])?)\*(?=[ \n.,;:!?)]|$)")
 _LONE_STAR = re.compile(r"(?<= )\*(?= )")  # a star between spaces is a star
-
-
 # a web link in its plainest form: words (on at most two lines) and an address of letters, digits and . / : % ? @ -
 _LINK = re.compile(r"\[([^\[\]*\n]+(?:\n[^\[\]*\n]+)?)\]\((https?://[A-Za-z0-9./:%?@\-]+)\)")
 
 
-def _emphasised(text: str) -> str | None:
+def _inline_html(text: str) -> str | None:
     """Prose with web links, `**strong**` and `*emphasis*` in their plainest form as HTML
     (a link as `_SafeLinks` leaves it); None if any other star is left."""
     if "](" in text:
@@ -158,8 +156,8 @@ def _simple_blocks(text: str) -> str | None:
     running its parser: paragraphs and tight bullet lists (`- ` items, continuation lines
     indented by two spaces) of prose, with words in `**bold**` or `*emphasis*` (a line such as
     `**Bottom line up front**`), web links (`[report](https://...)`) and square brackets that
-    are not a link (`[sic]`); None when the text holds anything else. The parser was nearly half of a brief page's rendering in a
-    profile. tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
+    are not a link (`[sic]`); None when the text holds anything else. The parser was nearly
+    half of a brief page's rendering in a profile. tests/test_markup.py checks this gives Python-Markdown's output for any text it accepts."""
     stripped = text.strip("\n")
     if not stripped or not _PROSE.fullmatch(stripped.replace("*", "").replace("[", "").replace("]", "")):
         return None
@@ -172,14 +170,14 @@ def _simple_blocks(text: str) -> str | None:
             items = _list_items(block)
             if items is None or after_list:  # two lists a blank line apart are one loose list
                 return None
-            items = [_emphasised(item) for item in items]
+            items = [_inline_html(item) for item in items]
             if None in items:
                 return None
             out.append("<ul>\n" + "".join(f"<li>{item}</li>\n" for item in items) + "</ul>")
             after_list = True
             continue
         after_list = False
-        if all(_prose_line(line) for line in block.split("\n")) and (paragraph := _emphasised(block)) is not None:
+        if all(_prose_line(line) for line in block.split("\n")) and (paragraph := _inline_html(block)) is not None:
             out.append(f"<p>{paragraph}</p>")
         else:
             return None

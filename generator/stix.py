@@ -321,14 +321,12 @@ def _quote(text: str) -> str:
 
 
 _DECLARED = frozenset(EXTENSION_PROPERTIES)
+_EMPTY_KINDS = (str, list, dict)  # falsy values of these kinds are left out
 
 
 def _clean(props: dict) -> dict:
     """Without the properties that are empty: None, "", [] and {} (0 and False stay)."""
     return {k: v for k, v in props.items() if v or (v is not None and type(v) not in _EMPTY_KINDS)}
-
-
-_EMPTY_KINDS = (str, list, dict)  # falsy values of these kinds are left out
 
 
 # --- the export --------------------------------------------------------------
