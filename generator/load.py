@@ -263,9 +263,15 @@ def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
 
 
 def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
-    """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed (and validated)."""
+    """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed
+    (and validated, its model kept in the cache: the caller saves the cache)."""
     kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
-    return (kept, []) if kept is not None else _parse(file, briefs_dir, root, validate, cache)[:2]
+    if kept is not None:
+        return kept, []
+    doc, found, blob = _parse(file, briefs_dir, root, validate, cache)
+    if blob is not None:
+        cache.keep(doc, blob)
+    return doc, found
 
 
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
@@ -274,7 +280,7 @@ _JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root
 
 def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem], bytes | None]:
     """Parse and validate one file: the document, its problems, and, with a model cache,
-    the bytes the cache kept of its model (None if it kept none)."""
+    the bytes to keep of its model (`ModelCache.dump`; None if there are none to keep)."""
     doc, found = load_document(file, briefs_dir, root)
     blob = None
     if doc is not None and validate is not None:
@@ -283,12 +289,12 @@ def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[D
         if doc.model is not None:
             doc.data = None  # the model holds it; positions are re-read from the file if needed
         if cache is not None:
-            blob = cache.put(doc, bool(found))
+            blob = cache.dump(doc, bool(found))
     return doc, found, blob
 
 
 def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem], bytes | None]]:
-    """A worker's share. A model the cache kept travels back as the bytes kept, pickled once for both."""
+    """A worker's share. A model to keep in the cache travels back as the bytes kept, pickled once for both."""
     files, briefs_dir, root, validate, cache = _JOB
     out = []
     for f in files[start:stop]:
@@ -307,7 +313,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     validated right away, and many files are parsed and validated on every
     core. With a `cache.ModelCache` too, files unchanged since they last
     validated cleanly are not parsed: their documents come with their models;
-    the others' models are kept for next time.
+    the others' models are kept for next time (the cache is saved).
     """
     global _JOB
     entries = corpus_listing(briefs_dir, root)
@@ -334,11 +340,19 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
                     for doc, found, blob in part.result():
                         if blob is not None:
                             doc.model = cache.model_of(blob)
+                            cache.keep(doc, blob)  # written while the workers go on
                         results.append((doc, found))
         finally:
             _JOB = None
     else:
-        results = [_parse(f, briefs_dir, root, validate, cache)[:2] for f in pending]
+        results = []
+        for f in pending:
+            doc, found, blob = _parse(f, briefs_dir, root, validate, cache)
+            if blob is not None:
+                cache.keep(doc, blob)
+            results.append((doc, found))
+    if cache is not None:
+        cache.save(present={shown for shown, _, _ in entries})
     for i, result in zip(todo, results):
         slots[i] = result
     docs = [doc for doc, _ in slots if doc is not None]

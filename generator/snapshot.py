@@ -81,7 +81,16 @@ def _load(cache: Path) -> Snapshot | None:
 
 def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:
     """The last build's state with the files edited since patched in, or None when the
-    full path must run (see the module's docstring). `models`: the `cache.ModelCache`."""
+    full path must run (see the module's docstring). `models`: the `cache.ModelCache`,
+    saved with the models of the files read again."""
+    try:
+        return _resume(project, policy, models)
+    finally:
+        if models is not None:
+            models.save()
+
+
+def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
     listing = corpus_listing(project.briefs, project.root)
     kept = _load(project.cache)
     if kept is None or kept.policy != policy or kept.inputs is None or len(listing) != len(kept.files):
