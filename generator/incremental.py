@@ -99,7 +99,6 @@ def _shapes(corpus: Corpus, digest: dict[str, str], cache: Path | None) -> dict[
     return out
 
 
-_EXPORT_KEYS = ("brief_keys", "question_keys", "entities_key")  # worked out on demand, not kept in a snapshot
 
 
 class Inputs:
@@ -160,13 +159,34 @@ class Inputs:
             self.digest[k] = d
             self.token[k] = _token(k, d)
         self.everything = self._everything()
-        for cached in _EXPORT_KEYS:  # the exports' keys, made again when asked for
-            self.__dict__.pop(cached, None)
+        self._rekey(digests)
+
+    def _rekey(self, changed: Iterable[str]) -> None:
+        """The exports' keys worked out already (a snapshot keeps them), made again where they draw on a changed file."""
+        salt_ = code_key()
+        if "brief_keys" in self.__dict__:
+            near = {k for c in changed for k in (c, *self.referrers.get(c, ())) if k.startswith("brief:")}
+            for k in near:
+                b = k.removeprefix("brief:")
+                if b in self.brief_keys:
+                    self.brief_keys[b] = self._brief_key(salt_, b)
+        if "question_keys" in self.__dict__:
+            for q in self.question_keys:
+                if not self.entity("question", q).isdisjoint(changed):
+                    self.question_keys[q] = self.fingerprint(salt_, "export", self.entity("question", q))
+        if any(c.startswith(("actor:", "source:")) for c in changed):
+            self.__dict__.pop("entities_key", None)
+
+    def export_keys(self) -> None:
+        """Work out the exports' keys now (`brief_keys`, `question_keys`, `entities_key`): before the
+        exports' workers fork, so that they share them, and so does the snapshot saved of these inputs
+        (a resumed build makes again only the keys its edits change: 0.25 s in each worker at 10,000 briefs)."""
+        self.brief_keys, self.question_keys, self.entities_key  # noqa: B018 - cached properties, worked out for their effect
 
     def __getstate__(self) -> dict:
-        """Pickled (in a build snapshot) without what it works out on demand, but for the
-        questions' inputs, which every build asks for (their CSV and STIX objects)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in _EXPORT_KEYS}
+        """Pickled (in a build snapshot) without the entity pages' inputs, worked out on demand, but for
+        the questions', which every build asks for (their CSV and STIX objects)."""
+        state = dict(self.__dict__)
         state["_entities"] = {k: v for k, v in self._entities.items() if k.startswith("question:")}
         return state
 
@@ -215,7 +235,10 @@ class Inputs:
         """Brief id -> a key of everything its exported objects show: the brief and every file it refers to
         (STIX and corpus.json reuse a brief's lines while its key stays)."""
         salt_ = code_key()
-        return {b: self.fingerprint(salt_, "export", frozenset({f"brief:{b}", *self.refs.get(f"brief:{b}", ())})) for b in self.corpus.briefs}
+        return {b: self._brief_key(salt_, b) for b in self.corpus.briefs}
+
+    def _brief_key(self, salt_: str, brief_id: str) -> str:
+        return self.fingerprint(salt_, "export", frozenset({f"brief:{brief_id}", *self.refs.get(f"brief:{brief_id}", ())}))
 
     @functools.cached_property
     def entities_key(self) -> str:

@@ -687,6 +687,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
         inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
         data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
+        inputs.export_keys()
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}

@@ -512,3 +512,29 @@ def test_a_spliced_file_with_nothing_to_replace_is_written(tmp_path):
     target = tmp_path / "new.json"
     assert incremental.write_atomic(target, lambda out: incremental.write_pieces(out, [b"a", b"b"], same_as=str(target)), unless_same=True)
     assert target.read_bytes() == b"ab"
+
+
+def test_the_exports_keys_of_an_edited_snapshot_are_those_worked_out_afresh(generated):
+    """A resumed build makes again only the export keys an edit changes: they must be the keys
+    worked out from scratch, or unchanged lines would be reused for a brief whose export changed."""
+    import pickle
+
+    project = Project(generated)
+    corpus = pipeline.validate(project, pipeline.policy_for(project.settings())).corpus
+    inputs = incremental.Inputs(corpus)
+    inputs.export_keys()
+    referred = [k for k, who in inputs.referrers.items() if k.startswith("brief:") and any(w.startswith("brief:") for w in who)]
+    question = next(k for q in corpus.questions for k in inputs.entity("question", q) if k.startswith("brief:"))
+    assert referred, "the corpus has a brief another brief refers to"
+    edited = {referred[0]: "0" * 32, question: "1" * 32}
+    kept = pickle.loads(pickle.dumps(inputs))  # as a snapshot keeps them
+    kept.edited(edited)
+    for k, d in edited.items():
+        inputs.digest[k] = d
+        inputs.token[k] = incremental._token(k, d)
+    inputs.everything = inputs._everything()
+    for name in ("brief_keys", "question_keys", "entities_key"):
+        inputs.__dict__.pop(name)
+    assert kept.brief_keys == inputs.brief_keys
+    assert kept.question_keys == inputs.question_keys
+    assert kept.entities_key == inputs.entities_key
