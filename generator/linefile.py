@@ -98,6 +98,11 @@ class Splice:
     def __iter__(self):
         return self.pieces
 
+    @property
+    def spare(self) -> Path | None:
+        """Where the file this export replaces is kept, to be written over next time (`write_atomic`)."""
+        return self.cache / "spare" / self.name if self.cache is not None else None
+
     def reuse(self, name: str, key: str | None) -> tuple | None:
         """What the file being replaced keeps of the part `name`, if its lines there were made for `key`."""
         return self.layout.part(name, key) if self.layout is not None else None

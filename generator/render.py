@@ -567,7 +567,8 @@ def _write(path: Path, content: str | bytes | Iterable[bytes | incremental.Span]
     to a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
-        replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content, same_as=str(path)), unless_same=True)
+        replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content, same_as=str(path)), unless_same=True,
+                                            spare=getattr(content, "spare", None))
         if hasattr(content, "written"):  # the file's layout is kept for the next time (linefile)
             content.written(path, replaced)
         return replaced

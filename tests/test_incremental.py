@@ -494,18 +494,31 @@ def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(ge
     (lambda old: [b"head,", incremental.Span(old, 5, 6)], False),  # shorter than the file
     (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-tail", b"+"], False),  # longer
 ])
-def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, pieces, same):
-    """An export made of pieces of the file it replaces is compared as it is written, not read again whole."""
+@pytest.mark.parametrize("spare", [None, b"", b"an older, longer copy of the export", b"short"], ids=["no spare", "spare to make", "longer spare", "shorter spare"])
+def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, pieces, same, spare):
+    """An export made of pieces of the file it replaces is compared as it is written, not read again whole.
+    With a spare file, the new bytes are written over it and the replaced file becomes the spare."""
     target = tmp_path / "export.json"
     target.write_bytes(b"head,middle-tail")
     before = target.stat().st_mtime_ns
     os.utime(target, ns=(before - 10**9, before - 10**9))
-    replaced = incremental.write_atomic(target, lambda out: incremental.write_pieces(out, pieces(str(target)), same_as=str(target)), unless_same=True)
+    spare_path = tmp_path / "cache/spare/export" if spare is not None else None
+    if spare:
+        spare_path.parent.mkdir(parents=True)
+        spare_path.write_bytes(spare)
+    spare_inode = spare_path.stat().st_ino if spare else None
+    replaced = incremental.write_atomic(target, lambda out: incremental.write_pieces(out, pieces(str(target)), same_as=str(target)),
+                                        unless_same=True, spare=spare_path)
     assert replaced is not same
     expected = b"".join(p if isinstance(p, bytes) else b"head,middle-tail"[p.offset:p.offset + p.length] for p in pieces(str(target)))
     assert target.read_bytes() == expected
     assert (target.stat().st_mtime_ns == before - 10**9) is same
     assert not list(tmp_path.glob(".*tmp*"))
+    if spare is not None:
+        # replaced: the old file is the spare now; else the spare holds the bytes written over it
+        assert spare_path.read_bytes() == (b"head,middle-tail" if replaced else expected)
+    if spare and replaced:
+        assert target.stat().st_ino == spare_inode  # written over the spare, not a new file
 
 
 def test_a_spliced_file_with_nothing_to_replace_is_written(tmp_path):
