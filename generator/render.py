@@ -604,7 +604,16 @@ def _page_environment(project: Project, common: dict, references: References | N
 
 def _render_chunk(project: Project, page_list: list[Page], common: dict, env: jinja2.Environment | None = None) -> tuple[list[str], int]:
     """Render and write some pages; the paths written and the count left unchanged."""
+    own = env is None
     env = env or _page_environment(project, common)
+    try:
+        return _render_pages(project, page_list, common, env)
+    finally:
+        if own:  # the environment is a reference cycle holding the corpus: it would live until the collector ran
+            env.globals.clear()
+
+
+def _render_pages(project: Project, page_list: list[Page], common: dict, env: jinja2.Environment) -> tuple[list[str], int]:
     written, unchanged = [], 0
     for page in page_list:
         try:

@@ -551,3 +551,29 @@ def test_the_exports_keys_of_an_edited_snapshot_are_those_worked_out_afresh(gene
     assert kept.brief_keys == inputs.brief_keys
     assert kept.question_keys == inputs.question_keys
     assert kept.entities_key == inputs.entities_key
+
+
+def test_a_builds_corpus_is_freed_as_soon_as_its_result_is_dropped(generated, tmp_path, monkeypatch):
+    """After an edit's build of a large corpus (the exports in a worker, the few pages in this process),
+    nothing the build leaves behind (its page environment: a reference cycle) keeps the corpus alive
+    until the collector runs or the process exits: at 10,000 briefs that cost 1.3 s at exit."""
+    import gc
+    import weakref
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    project = Project(root)
+    settings = project.settings()
+    briefs = len(pipeline.generate(project, settings, pipeline.policy_for(settings), workers=2).corpus.briefs)
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", briefs)  # as at 10,000 briefs: the exports forked, not the pages
+    _statement(root)
+    gc.collect()
+    gc.disable()  # freed by reference counting alone
+    try:
+        result = pipeline.generate(project, settings, pipeline.policy_for(settings), workers=2)
+        assert result.resumed and 0 < len(result.rendered.written) < briefs
+        corpus = weakref.ref(result.corpus)
+        del result
+        assert corpus() is None
+    finally:
+        gc.enable()
