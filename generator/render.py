@@ -231,16 +231,20 @@ def _front_matter(**fields) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
-@functools.lru_cache(maxsize=65536)
-def _relative(target: str, here_dir: str) -> str:
-    """`posixpath.relpath` for clean relative paths inside the docs folder, without touching the disk."""
+def _steps(target: str, here_dir: str) -> list[str]:
+    """The path steps from the folder `here_dir` to `target`, both inside the docs folder: `..` and names."""
     t = [p for p in target.split("/") if p and p != "."]
     h = [p for p in here_dir.split("/") if p and p != "."]
     common = 0
     while common < len(t) and common < len(h) and t[common] == h[common]:
         common += 1
-    parts = [".."] * (len(h) - common) + t[common:]
-    return "/".join(parts) or "."
+    return [".."] * (len(h) - common) + t[common:]
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative(target: str, here_dir: str) -> str:
+    """`posixpath.relpath` for clean relative paths inside the docs folder, without touching the disk."""
+    return "/".join(_steps(target, here_dir)) or "."
 
 
 @functools.lru_cache(maxsize=4096)
@@ -248,12 +252,7 @@ def _folder_link(folder: str, here_dir: str) -> str:
     """What goes before the name of a file in `folder` to link to it from a page in `here_dir`
     (`../briefs/`, or nothing): `_relative` of a file there, for a name no folder has (a file name
     has an extension), a lookup per folder pair instead of per file (300,000 links a page worker)."""
-    t = [p for p in folder.split("/") if p and p != "."]
-    h = [p for p in here_dir.split("/") if p and p != "."]
-    common = 0
-    while common < len(t) and common < len(h) and t[common] == h[common]:
-        common += 1
-    return "".join(part + "/" for part in [".."] * (len(h) - common) + t[common:])
+    return "".join(step + "/" for step in _steps(folder, here_dir))
 
 
 _ANCHORED = ("claim", "analysis", "judgment", "hypothesis")  # linked as an anchor on their page
