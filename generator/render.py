@@ -166,8 +166,7 @@ class References:
     def _formatted(self, kind: str, item_id: str) -> tuple[str, str, str, str]:
         """A reference's parts that are the same from every folder (`link_from`'s link, split at its folder)."""
         before, link_kind, after = getattr(self, kind)(item_id)
-        folder, _, name = target_path(self.corpus, link_kind, item_id).rpartition("/")
-        return before, folder, name + (f"#{item_id}" if link_kind in _ANCHORED else ""), after
+        return before, *_target(self.corpus, link_kind, item_id), after
 
     # each: the text before the link, the kind of page linked to, the text after the link
     def claim(self, claim_id: str) -> tuple[str, str, str]:
@@ -258,12 +257,18 @@ def _folder_link(folder: str, here_dir: str) -> str:
 _ANCHORED = ("claim", "analysis", "judgment", "hypothesis")  # linked as an anchor on their page
 
 
-def link_from(corpus: Corpus, here_dir: str, kind: str, item_id: str = "", anchor: str | None = None) -> str:
-    """Relative link from a page in folder `here_dir` of the docs to another page."""
-    rel = _relative(target_path(corpus, kind, item_id), here_dir)
+def _target(corpus: Corpus, kind: str, item_id: str = "", anchor: str | None = None) -> tuple[str, str]:
+    """The folder of the page linked to, and its file name with the anchor."""
+    folder, _, name = target_path(corpus, kind, item_id).rpartition("/")
     if kind in _ANCHORED:
         anchor = item_id
-    return rel + (f"#{anchor}" if anchor else "")
+    return folder, name + (f"#{anchor}" if anchor else "")
+
+
+def link_from(corpus: Corpus, here_dir: str, kind: str, item_id: str = "", anchor: str | None = None) -> str:
+    """Relative link from a page in folder `here_dir` of the docs to another page."""
+    folder, name = _target(corpus, kind, item_id, anchor)
+    return _folder_link(folder, here_dir) + name
 
 
 @jinja2.pass_context
