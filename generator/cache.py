@@ -68,6 +68,10 @@ SLACK = 1 << 20  # bytes of replaced models the packs may hold beyond the models
 MAX_PACKS = 16  # beyond this, the packs but the largest are merged (each build that parsed a file adds one)
 
 
+def _new_pack_name() -> str:
+    return f"{os.getpid()}-{time.time_ns()}.pack"  # unique to this process and moment: builds never share a pack
+
+
 class ModelCache:
     """The model cache of one build: `get` reads models kept earlier, `keep` adds the ones made
     now, `save` writes them (their pack and the index) for the next build."""
@@ -144,7 +148,7 @@ class ModelCache:
         """Add a document's model (`dump`'s bytes) to this build's pack; `save` makes it count.
         The stamp is the one taken before the file was read: a file edited since is read again next time."""
         if self._out is None:
-            name = f"{os.getpid()}-{time.time_ns()}.pack"
+            name = _new_pack_name()
             try:
                 code_folder(self.dir.parent)
                 self._out = open(self.dir / name, "wb")
@@ -197,7 +201,7 @@ class ModelCache:
 
     def _merge(self, index: dict[str, tuple], packs: set[str]) -> dict[str, tuple]:
         """The models in `packs` copied into one new pack."""
-        name = f"{os.getpid()}-{time.time_ns()}.pack"
+        name = _new_pack_name()
         out: dict[str, tuple] = {}
         with open(self.dir / name, "wb") as f:
             for path, entry in index.items():

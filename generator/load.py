@@ -266,12 +266,7 @@ def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, ca
     """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed
     (and validated, its model kept in the cache: the caller saves the cache)."""
     kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
-    if kept is not None:
-        return kept, []
-    doc, found, blob = _parse(file, briefs_dir, root, validate, cache)
-    if blob is not None:
-        cache.keep(doc, blob)
-    return doc, found
+    return (kept, []) if kept is not None else _parse_kept(file, briefs_dir, root, validate, cache)
 
 
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
@@ -291,6 +286,14 @@ def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[D
         if cache is not None:
             blob = cache.dump(doc, bool(found))
     return doc, found, blob
+
+
+def _parse_kept(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem]]:
+    """`_parse` in the loading process: the document and its problems, its model kept in the cache."""
+    doc, found, blob = _parse(file, briefs_dir, root, validate, cache)
+    if blob is not None:
+        cache.keep(doc, blob)
+    return doc, found
 
 
 def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem], bytes | None]]:
@@ -345,12 +348,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
         finally:
             _JOB = None
     else:
-        results = []
-        for f in pending:
-            doc, found, blob = _parse(f, briefs_dir, root, validate, cache)
-            if blob is not None:
-                cache.keep(doc, blob)
-            results.append((doc, found))
+        results = [_parse_kept(f, briefs_dir, root, validate, cache) for f in pending]
     if cache is not None:
         cache.save(present={shown for shown, _, _ in entries})
     for i, result in zip(todo, results):
