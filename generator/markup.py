@@ -17,6 +17,7 @@ from xml.etree import ElementTree as etree
 import markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+from markupsafe import Markup
 
 SAFE_SCHEMES = {"http", "https", "mailto", ""}
 
@@ -224,3 +225,24 @@ def plain(text: str | None) -> str:
 def attr(text: str | None) -> str:
     """Text for an HTML attribute value (e.g. a tooltip)."""
     return html.escape(str(text or ""), quote=True)
+
+
+def html_text(text: str) -> str:
+    """Text that mkdocs and its theme take as HTML and print as it is (a page's title): `& < >` as entities."""
+    return html.escape(text, quote=False)
+
+
+def html_text_or_attr(text: str) -> str:
+    """Text the theme prints as it is both as HTML text and in double-quoted attributes (a page's description,
+    the site's name): `& < > "` as entities; an apostrophe needs none there and is kept."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
+
+
+def theme_setting(text: str) -> Markup:
+    """A site setting handed to mkdocs (the site's name, description, copyright), escaped once for the theme.
+
+    mkdocs-material prints these as they are in text and attributes, and the
+    site's name also through `|e` in some places: `|e` leaves Markup as it is,
+    so each place shows the text once escaped.
+    """
+    return Markup(html_text_or_attr(text))

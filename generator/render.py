@@ -226,8 +226,25 @@ def search_terms(names: list[str]) -> list[str]:
 
 
 def _front_matter(**fields) -> str:
-    lines = [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fields.items() if v is not None]
+    """A page's front matter, its author texts escaped for where mkdocs-material prints them as they are.
+
+    A `title` is HTML to mkdocs and the theme (as a title mkdocs takes from a
+    heading is), printed in `<title>`, the header and the navigation: quotes
+    need no escape there. The other texts (`description`) land in
+    double-quoted attributes. The one place the theme escapes a page title
+    itself, the aria-label of the footer's previous and next links
+    (`navigation.footer`, not enabled here), escapes mkdocs' own titles twice alike.
+    """
+    lines = [f"{k}: {json.dumps(_theme_text(k, v), ensure_ascii=False)}" for k, v in fields.items() if v is not None]
     return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def _theme_text(key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return markup.html_text(value) if key == "title" else markup.html_text_or_attr(value)
+    if isinstance(value, list):
+        return [_theme_text(key, v) for v in value]
+    return value
 
 
 def _steps(target: str, here_dir: str) -> list[str]:

@@ -11,6 +11,7 @@ from watchdog.observers import Observer
 from . import pipeline
 from .config import Project
 from .errors import ContentError
+from .markup import theme_setting
 
 
 class _Regenerate(FileSystemEventHandler):
@@ -52,7 +53,7 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
     observer.start()
     settings = project.settings()
     try:
-        options = {"site_name": settings.title}
+        options = {"site_name": theme_setting(settings.title)}
         if settings.url:
             options["site_url"] = settings.url
         mkdocs_serve(config_file=str(project.mkdocs_yml), dev_addr=dev_addr, livereload=True,

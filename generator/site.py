@@ -34,17 +34,19 @@ class _Collect(logging.Handler):
 def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, highest_tlp: str = "clear", **overrides):
     from mkdocs.config import load_config
 
+    from .markup import theme_setting
+
     tlp = vocab.TLP[highest_tlp]
-    options = {"site_name": settings.title}
+    options = {"site_name": theme_setting(settings.title)}
     extra = dict(project.mkdocs_options.get("extra") or {})
     extra["briefgen_tlp"] = {"code": tlp.code, "label": tlp.label, "css": tlp.css, "description": tlp.description}
     options["extra"] = extra
     if settings.url:
         options["site_url"] = settings.url
     if settings.description:
-        options["site_description"] = settings.description
+        options["site_description"] = theme_setting(settings.description)
     if settings.copyright:
-        options["copyright"] = settings.copyright
+        options["copyright"] = theme_setting(settings.copyright)
     return load_config(
         config_file=str(project.mkdocs_yml),
         site_dir=str(site_dir),

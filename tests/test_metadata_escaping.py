@@ -1,0 +1,123 @@
+"""Author text that reaches the theme outside the page body (titles, descriptions, the site's settings)
+shows as written: no payload becomes an element or an attribute."""
+
+from __future__ import annotations
+
+import html
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from hostile_metadata import ALIAS, COPYRIGHT, SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, hostile_project
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None):
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node | str] = []
+
+    def text(self) -> str:
+        """The text as shown, without a heading's permalink sign."""
+        parts = [c if isinstance(c, str) else "" if c.has_class("headerlink") else c.text() for c in self.children]
+        return " ".join("".join(parts).split())
+
+    def iter(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Node):
+                yield from c.iter()
+
+    def has_class(self, name: str) -> bool:
+        return name in (self.attrs.get("class") or "").split()
+
+
+class _Tree(HTMLParser):
+    """The page as a tree of elements, as html.parser reads it (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {}, None)
+        self.here = self.root
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, dict(attrs), self.here)
+        self.here.children.append(node)
+        if tag not in _VOID:
+            self.here = node
+
+    def handle_startendtag(self, tag, attrs):
+        self.here.children.append(Node(tag, dict(attrs), self.here))
+
+    def handle_endtag(self, tag):
+        node = self.here
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.here = node.parent
+
+    def handle_data(self, data):
+        self.here.children.append(data)
+
+
+def parse(path: Path) -> Node:
+    tree = _Tree()
+    tree.feed(path.read_text("utf-8"))
+    tree.close()
+    return tree.root
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    project = hostile_project(tmp_path_factory.mktemp("hostile-metadata") / "proj")
+    r = project.run("build")
+    assert r.code == 0, r.err
+    return project.root / "site"
+
+
+def test_no_payload_becomes_an_element_or_attribute_on_any_page(hostile_site):
+    pages = sorted(hostile_site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        rel = page.relative_to(hostile_site).as_posix()
+        for node in parse(page).iter():
+            handlers = [name for name in node.attrs if name.startswith("on")]
+            assert not handlers, f"{rel}: <{node.tag} {handlers}>"
+            assert not (node.tag == "img" and node.attrs.get("src") == "x"), rel
+            if node.tag == "script":
+                assert "alert(" not in node.text() and "__pwned" not in node.text(), rel
+
+
+@pytest.mark.parametrize("rel", sorted(TITLED_PAGES))
+def test_titles_and_settings_show_as_written(hostile_site, rel):
+    """In the browser tab's title, the header, the logo's tooltip and label, the feed link, the
+    description and the footer, each text reads as the author wrote it: escaped once, not twice."""
+    title = TITLED_PAGES[rel]
+    doc = parse(hostile_site / rel)
+    nodes = list(doc.iter())
+    head_title = [n for n in nodes if n.tag == "title" and n.parent.tag == "head"]
+    assert [n.text() for n in head_title] == [f"{title} - {SITE_TITLE}"]
+    topics = [n.text() for n in nodes if n.has_class("md-header__topic")]
+    assert topics == [SITE_TITLE, title]
+    logos = [n for n in nodes if n.has_class("md-logo")]
+    assert logos and all(n.attrs["title"] == SITE_TITLE and n.attrs["aria-label"] == SITE_TITLE for n in logos)
+    feed = [n.attrs["title"] for n in nodes if n.tag == "link" and n.attrs.get("type") == "application/atom+xml"]
+    assert feed == [f"{SITE_TITLE}: briefs"]
+    descriptions = [n.attrs["content"] for n in nodes if n.tag == "meta" and n.attrs.get("name") == "description"]
+    assert descriptions == [f"Alfa, {ALIAS}" if rel.startswith("actors/") else SITE_DESCRIPTION]
+    assert [n.text() for n in nodes if n.has_class("md-copyright__highlight")] == [COPYRIGHT]
+    assert [n.text() for n in nodes if n.tag == "h1"] == [title]
+
+
+def test_offline_search_index_holds_titles_as_text_escaped_once(hostile_site):
+    """Material's search shows an index title as HTML: escaped once, it reads as written."""
+    script = (hostile_site / "search/search_index.js").read_text("utf-8")
+    docs = json.loads(script.removeprefix("var __index = "))["docs"]
+    titles = {d["location"]: d["title"] for d in docs}
+    for rel, title in TITLED_PAGES.items():
+        location = "" if rel == "index.html" else rel.removesuffix("index.html")
+        assert "<" not in titles[location] and html.unescape(titles[location]) == title, rel
+
