@@ -6,10 +6,9 @@ Like the pages, every export is made from the published view only.
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
+import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -181,20 +180,38 @@ def corpus_json(corpus: Corpus, findings: Findings) -> str:
 # --- ACH matrices as CSV ---------------------------------------------------------
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _csv_cell(value: object) -> str:
+    """A CSV cell, quoted as the csv module quotes it; a cell a spreadsheet would run as a formula
+    starts with an apostrophe, which spreadsheets read as "text follows", and is always quoted."""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "\"'" + text.replace('"', '""') + '"'
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_row(cells: list) -> str:
+    return ",".join(_csv_cell(c) for c in cells) + "\r\n"
+
+
 def ach_csv(corpus: Corpus, findings: Findings, question_id: str) -> str:
     """One question's ACH matrix for spreadsheets: a row per piece of evidence, then the scores."""
     m = findings.matrices[question_id]
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
     hyps = [s.id for s in m.ranking]
-    w.writerow(["evidence_id", "kind", "brief", "text", "admiralty", "weight", *hyps, "diagnosticity", "gaps"])
+    out = [_csv_row(["evidence_id", "kind", "brief", "text", "admiralty", "weight", *hyps, "diagnosticity", "gaps"])]
     for r in m.rows:
-        w.writerow([r.id, r.kind, r.brief, r.text, r.code, f"{r.weight:.2f}", *(r.ratings[h] for h in hyps), r.diagnosticity, " ".join(r.gaps)])
-    w.writerow([])
-    w.writerow(["hypothesis_id", "statement", "rank", "inconsistency", "weighted_inconsistency"])
+        out.append(_csv_row([r.id, r.kind, r.brief, r.text, r.code, f"{r.weight:.2f}", *(r.ratings[h] for h in hyps), r.diagnosticity, " ".join(r.gaps)]))
+    out.append(_csv_row([]))
+    out.append(_csv_row(["hypothesis_id", "statement", "rank", "inconsistency", "weighted_inconsistency"]))
     for s in m.ranking:
-        w.writerow([s.id, s.statement, s.rank, s.inconsistency, f"{s.weighted:.2f}"])
-    return out.getvalue()
+        out.append(_csv_row([s.id, s.statement, s.rank, s.inconsistency, f"{s.weighted:.2f}"]))
+    return "".join(out)
 
 
 def ach_csv_path(question_id: str) -> str:

@@ -1,8 +1,9 @@
 """Author text that reaches the theme outside the page body (titles, descriptions, the site's settings)
-shows as written: no payload becomes an element or an attribute."""
+and the CSV exports shows as written: no payload becomes an element, an attribute or a formula."""
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 from html.parser import HTMLParser
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hostile_metadata import ALIAS, COPYRIGHT, SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, hostile_project
+from hostile_metadata import (ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS,
+                              SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, hostile_project)
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -121,3 +123,16 @@ def test_offline_search_index_holds_titles_as_text_escaped_once(hostile_site):
         location = "" if rel == "index.html" else rel.removesuffix("index.html")
         assert "<" not in titles[location] and html.unescape(titles[location]) == title, rel
 
+
+def test_ach_csv_neutralises_formulas(hostile_site):
+    raw = (hostile_site / "data/ach/who-did-it.csv").read_text("utf-8")
+    rows = list(csv.reader(raw.splitlines(keepends=True)))
+    cells = {row[0]: row for row in rows if row}
+    assert cells["alpha-claims-it"][3] == "'" + FORMULA_CLAIM
+    assert cells["news-says-beta"][3] == "'" + AT_CLAIM
+    assert cells["h-beta"][1] == "'" + FORMULA_HYPOTHESIS
+    assert cells["h-alpha"][1] == HYPOTHESIS  # text that is no formula stays as written
+    # no cell starts a formula, and each neutralised cell is quoted in the file
+    assert not [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert f"\"'{AT_CLAIM}\"" in raw and "\"'" + FORMULA_CLAIM.replace('"', '""') + '"' in raw
+    assert f"\"'{FORMULA_HYPOTHESIS}\"" in raw
