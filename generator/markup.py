@@ -17,7 +17,6 @@ from xml.etree import ElementTree as etree
 import markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
-from markupsafe import Markup
 
 SAFE_SCHEMES = {"http", "https", "mailto", ""}
 
@@ -238,11 +237,12 @@ def html_text_or_attr(text: str) -> str:
     return html.escape(text, quote=False).replace('"', "&quot;")
 
 
-def theme_setting(text: str) -> Markup:
-    """A site setting handed to mkdocs (the site's name, description, copyright), escaped once for the theme.
+def theme_setting(text: str) -> str:
+    """A site setting handed to mkdocs (the site's name, description, copyright), escaped for the theme.
 
-    mkdocs-material prints these as they are in text and attributes, and the
-    site's name also through `|e` in some places: `|e` leaves Markup as it is,
-    so each place shows the text once escaped.
+    mkdocs-material prints these as they are in text and attributes. It prints
+    the site's name through `|e` once more only in the logo's `title`, whose
+    text Material's tooltips (`content.tooltips`) insert as HTML: escaped
+    twice there, the tooltip shows the name as written.
     """
-    return Markup(html_text_or_attr(text))
+    return html_text_or_attr(text)
