@@ -6,12 +6,13 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+from urllib.parse import quote
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ContentError, Problem, did_you_mean
-from .models import Tlp
+from .models import Markdown, Tlp
 
 SETTINGS_FILE = "site.yml"
 
@@ -22,13 +23,21 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = "Briefs"
-    description: str = ""
+    description: Markdown = ""  # shown as Markdown on the home page
     url: Optional[str] = None
     language: str = "en"
     copyright: Optional[str] = None
     max_tlp: Tlp = "clear"
     drafts: bool = False
     latest: int = 10  # briefs listed on the home page
+
+    @field_validator("url")
+    @classmethod
+    def _url_as_browsers_send_it(cls, value: Optional[str]) -> Optional[str]:
+        """The address with what URLs may not hold as written (quotes, angle brackets, spaces,
+        controls) percent-encoded, as a browser would send it: mkdocs prints it in pages'
+        canonical links as it is."""
+        return None if value is None else quote(value.strip(), safe="%/:?#[]@!$&()*+,;=~-._")
 
 
 @dataclass(frozen=True)
@@ -92,9 +101,20 @@ class Project:
             for err in e.errors(include_url=False):
                 field = ".".join(str(p) for p in err["loc"])
                 hint = did_you_mean(field, Settings.model_fields) if err["type"] == "extra_forbidden" else ""
-                msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
-                problems.append(Problem(shown, 1, 1, f"{field}: {msg}{hint}"))
+                msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+                line, col = _position(path, err["loc"][0] if err["loc"] else None, key=err["type"] == "extra_forbidden")
+                problems.append(Problem(shown, line, col, f"{field}: {msg}{hint}"))
             raise ContentError(problems)
+
+
+def _position(path: Path, name, key: bool) -> tuple[int, int]:
+    """Line and column (1-based) of a top-level setting's value (or, with `key`, its key) in site.yml."""
+    node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
+    for k, v in node.value if isinstance(node, yaml.MappingNode) else ():
+        if k.value == name:
+            mark = (k if key else v).start_mark
+            return mark.line + 1, mark.column + 1
+    return 1, 1
 
 
 class _LenientLoader(yaml.SafeLoader):

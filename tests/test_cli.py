@@ -134,3 +134,20 @@ def test_build_after_an_edit_of_words_resumes_and_after_any_other_edit_does_not(
     r = minimal.run("build")
     assert r.code == 0, r.err
     assert "resumed" not in r.out
+
+
+def test_a_bad_setting_is_reported_where_it_is_written(minimal):
+    (minimal.root / "site_config/site.yml").write_text("title: X\nmax_tlp: purple\nbogus: 1\n", "utf-8")
+    r = minimal.run("validate")
+    assert r.code == 1
+    assert [l.split(": error: ")[0] for l in r.lines] == ["site_config/site.yml:2:10", "site_config/site.yml:3:1"]
+
+
+def test_the_site_address_reaches_pages_as_a_browser_sends_it(minimal):
+    (minimal.root / "site_config/site.yml").write_text(
+        "title: X\nurl: \"https://example.org/b/?q=\\\"><script>alert(1)</script>&s='><svg onload=alert(2)>\"\n", "utf-8")
+    r = minimal.run("build")
+    assert r.code == 0, r.err
+    html = (minimal.root / "site/index.html").read_text("utf-8")
+    assert '<link rel="canonical" href="https://example.org/b/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&s=%27%3E%3Csvg%20onload=alert(2)%3E' in html
+    assert "<script>alert" not in html and "<svg onload" not in html
