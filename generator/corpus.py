@@ -115,7 +115,8 @@ class Corpus:
         if not dates:
             return 0
         parts = [int(p) for p in max(dates, key=lambda d: [int(p) for p in d.split("-")]).split("-")] + [1, 1]
-        return int(datetime.datetime(parts[0], parts[1], parts[2], tzinfo=datetime.timezone.utc).timestamp())
+        year = max(parts[0], datetime.MINYEAR)  # ISO's year 0000 is valid, Python's is not: long before 1970 either way
+        return int(datetime.datetime(year, parts[1], parts[2], tzinfo=datetime.timezone.utc).timestamp())
 
     def place_items(self, brief_id: str, brief: Brief) -> None:
         """A published brief's claims, analyses and judgments in their tables, with their brief."""

@@ -59,10 +59,15 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
 
 @contextmanager
 def _source_date(epoch: int | None):
-    """Stamp the build with the corpus's own date, not the clock (sitemap, gzip headers)."""
+    """Stamp the build with the corpus's own date, not the clock (sitemap, gzip headers).
+
+    A gzip header holds an unsigned 32-bit time, so a corpus dated before 1970
+    or after 2106 is stamped with the nearest time it can hold: still a
+    function of the corpus alone.
+    """
     old = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None:
-        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+        os.environ["SOURCE_DATE_EPOCH"] = str(min(max(epoch, 0), 2**32 - 1))
     try:
         yield
     finally:
