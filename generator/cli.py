@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import jinja2
 
-from . import __version__, pipeline, schema as schemas, skeleton, vocab
+from . import __version__, pipeline, schema as schemas, site, skeleton, vocab
 from .config import Project
 from .errors import ContentError, Problem
 from .load import SLUG
@@ -117,20 +117,27 @@ def validate(ctx, max_tlp, drafts):
 @_max_tlp
 @_drafts
 @click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the site. Default: site/ in the project folder.")
+              help="Where to write the site: an empty or new folder, or one briefgen built. Default: site/ in the project folder.")
 @click.pass_context
 def build(ctx, max_tlp, drafts, site_dir):
     """Validate, render the pages and build the site with mkdocs.
 
     The site is built in a temporary folder and replaces the previous one
     only if the build and the leak check pass: a failed build leaves the old
-    site untouched.
+    site untouched. The site folder is replaced whole, so briefgen refuses
+    one that holds the project's files, or anything it did not build.
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
     target = site_dir if site_dir is not None else project.root / "site"
     started = time.perf_counter()
-    result = _run(lambda: pipeline.build(project, settings, policy, target))
+    try:  # checked before the work, and again when the site is swapped in
+        site.check_site_dir(project, target)
+        result = _run(lambda: pipeline.build(project, settings, policy, target))
+    except site.SiteDirError as e:
+        if site_dir is None:
+            raise click.UsageError(str(e)) from None
+        raise click.BadParameter(str(e), param_hint="'--site-dir'") from None
     r = result.rendered
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"

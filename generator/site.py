@@ -5,12 +5,18 @@ search indexes are made from it (generator/search.py: Pagefind, and a trimmed
 lunr index for file://); only when the build (strict: any mkdocs warning fails
 it), the indexing and the leak check pass is that folder renamed into place. A
 failed build leaves the previous site as it was.
+
+The target is replaced only when it is empty or a site briefgen built (the
+`.briefgen-site` stamp inside it), and never when it is, holds or lies inside
+an input of the build. The scratch folders a killed build leaves beside it are
+removed by the next build, unless the build that made them is still running.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +26,20 @@ from typing import Callable
 from . import search, vocab
 from .config import Project, Settings
 from .errors import ContentError, Problem
+
+try:
+    import fcntl
+except ImportError:  # no advisory locks (Windows): scratch folders are then left for the user to remove
+    fcntl = None
+
+STAMP = ".briefgen-site"  # in every site briefgen builds: the mark that it may replace the folder
+_STAMP_TEXT = "briefgen: a site built by briefgen; `briefgen build` replaces this folder whole\n"
+# the files a site built before the stamp holds together, briefgen's corpus export among them
+_UNSTAMPED = ("index.html", "sitemap.xml", "search/search_index.json", "data/corpus.json")
+
+
+class SiteDirError(Exception):
+    """A site folder briefgen must not replace; the message says why and what to do, in one line."""
 
 
 class _Collect(logging.Handler):
@@ -79,13 +99,17 @@ def _source_date(epoch: int | None):
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None,
                highest_tlp: str = "clear", epoch: int | None = None) -> search.SearchStats:
-    """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`."""
+    """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
+
+    Raises SiteDirError, before building, when `site_dir` is not briefgen's to replace (`check_site_dir`).
+    """
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
-    site_dir = site_dir.resolve()
+    site_dir = check_site_dir(project, site_dir)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-new-", dir=site_dir.parent))
+    _clean(site_dir)
+    tmp, lock = _claim(site_dir)
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
@@ -116,15 +140,183 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     finally:
         logger.removeHandler(handler)
         shutil.rmtree(tmp, ignore_errors=True)
+        if lock is not None:
+            os.close(lock)
+
+
+# --- where the site goes ------------------------------------------------------
+
+def check_site_dir(project: Project, site_dir: Path) -> Path:
+    """The folder a build into `site_dir` replaces (its links resolved); SiteDirError if briefgen must not.
+
+    The site is swapped in whole, deleting what was there: the folder may not
+    be, hold or lie inside an input of the build, and if it exists it must be
+    empty or a site briefgen built.
+    """
+    target = site_dir.resolve()
+    for what, path, folder in _inputs(project):
+        path = path.resolve()
+        if _holds(target, path):
+            is_it = target == path or _holds(path, target)
+            raise SiteDirError(f"{site_dir} {'is' if is_it else 'holds'} {what}, which the site would replace: "
+                               "give the site a folder of its own, such as site/ (the default)")
+        if folder and _holds(path, target.parent):
+            raise SiteDirError(f"{site_dir} is inside {what}, an input of the build: "
+                               "give the site a folder of its own, such as site/ (the default)")
+    for above in target.parents:
+        if os.path.lexists(above):
+            if not above.is_dir():
+                raise SiteDirError(f"{site_dir} cannot be made: {above} is a file")
+            break
+    if os.path.lexists(target):
+        if not target.is_dir():
+            raise SiteDirError(f"{site_dir} is a file, not a folder")
+        try:
+            ours = _ours(target)
+        except OSError as e:
+            raise SiteDirError(f"{site_dir} cannot be read: {e.strerror}")
+        if not ours:
+            raise SiteDirError(f"{site_dir} is not empty and holds no {STAMP} (the mark of a site briefgen built), "
+                               "so briefgen will not delete what is in it: empty or remove it yourself, or choose another folder")
+    return target
+
+
+def _inputs(project: Project) -> list[tuple[str, Path, bool]]:
+    """What a build reads or keeps: (what it is, where, whether it is a folder the site may not lie inside)."""
+    def named(what: str, path: Path) -> str:
+        return f"{what} ({path.relative_to(project.root).as_posix() + '/' if path.is_relative_to(project.root) else path})"
+
+    theme = project.mkdocs_options.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    inputs = [(f"the project ({project.root})", project.root, False), (named("the corpus", project.briefs), project.briefs, True),
+              (named("the templates", project.templates), project.templates, True),
+              (named("the site's settings", project.site_config), project.site_config, True),
+              ("the mkdocs configuration (mkdocs.yml)", project.mkdocs_yml, False),
+              (named("the docs folder", project.docs), project.docs, True), (named("the build cache", project.cache), project.cache, True)]
+    if isinstance(custom, str):
+        inputs.append((named("the theme's custom_dir", project.root / custom), project.root / custom, True))
+    return inputs
+
+
+def _holds(folder: Path, path: Path) -> bool:
+    """Whether `folder` is `path` or holds it: by name, or by identity (a path reached through other links or mounts)."""
+    if folder == path or folder in path.parents:
+        return True
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    for p in (path, *path.parents):
+        try:
+            s = os.stat(p)
+        except OSError:
+            continue
+        if (s.st_dev, s.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
+def _ours(folder: Path) -> bool:
+    """Whether briefgen may replace `folder`: empty, stamped, or a site an older briefgen built before the stamp."""
+    if not os.listdir(folder):
+        return True
+    stamp = folder / STAMP
+    if stamp.is_file() and not stamp.is_symlink():
+        with open(stamp, "rb") as f:
+            if f.read(8) == b"briefgen":
+                return True
+    return all((folder / name).is_file() for name in _UNSTAMPED)
+
+
+# --- scratch folders and the swap -------------------------------------------
+#
+# A build works in `.NAME-new-KEY` beside the target NAME (KEY: tempfile's eight
+# characters) and holds an advisory lock on it from its creation to the swap.
+# Every scratch folder it makes carries its KEY: `.NAME-old-KEY` (the previous
+# site, renamed away) and `..NAME-new-KEY-pagefind-*` (search.Indexer's). A
+# killed build's lock dies with it, so a scratch folder whose `.NAME-new-KEY`
+# nobody holds is left over, while a running build's are never touched. A
+# lock, not an age, because a build of a large corpus may run long.
+
+def _scratch(name: str) -> re.Pattern:
+    key = "[a-z0-9_]{8}"
+    return re.compile(rf"\.{re.escape(name)}-(?:new|old)-({key})|\.\.{re.escape(name)}-new-({key})-pagefind-{key}")
+
+
+def _lock(path: Path) -> int | None:
+    """An open descriptor of the folder `path`, holding its lock; None if it is gone or another process holds it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        os.close(fd)
+        return None
+
+
+def _claim(target: Path) -> tuple[Path, int | None]:
+    """A new stamped scratch folder beside `target`, and the descriptor holding its lock."""
+    while True:
+        path = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+        fd = None
+        if fcntl is not None:
+            fd = _lock(path)
+            if not _still(fd, path):  # another build's clean-up took it before it was locked: make another
+                if fd is not None:
+                    os.close(fd)
+                continue
+        (path / STAMP).write_text(_STAMP_TEXT, "utf-8")  # mkdocs keeps dot files when it empties the folder
+        return path, fd
+
+
+def _still(fd: int | None, path: Path) -> bool:
+    """Whether the locked descriptor `fd` is still the folder at `path`."""
+    try:
+        return fd is not None and os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _clean(target: Path) -> None:
+    """Remove the scratch folders that killed builds left beside `target` (see above)."""
+    if fcntl is None:
+        return
+    scratch = _scratch(target.name)
+    left: dict[str, list[Path]] = {}
+    for name in os.listdir(target.parent):
+        m = scratch.fullmatch(name)
+        path = target.parent / name
+        if m and path.is_dir() and not path.is_symlink():
+            left.setdefault(m.group(1) or m.group(2), []).append(path)
+    for key, paths in left.items():
+        owner = target.parent / f".{target.name}-new-{key}"
+        fd = _lock(owner)
+        if fd is None and owner.exists():
+            continue  # its build is running
+        try:
+            for path in paths:
+                shutil.rmtree(path, ignore_errors=True)
+        finally:
+            if fd is not None:
+                os.close(fd)
 
 
 def _swap(new: Path, target: Path) -> None:
     """Put `new` in place of `target` with renames, so readers never see a half site."""
     old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-        os.rmdir(old)
+    if os.path.lexists(target):
+        if not _ours(target):  # it changed during the build
+            raise SiteDirError(f"{target} is no longer empty or a site briefgen built, so briefgen left it as it was")
+        old = target.parent / f".{target.name}-old-{new.name[-8:]}"
         os.rename(target, old)
-    os.rename(new, target)
+    try:
+        os.rename(new, target)
+    except OSError:
+        if old is not None:
+            os.rename(old, target)  # the previous site back in its place
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

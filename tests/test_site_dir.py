@@ -1,4 +1,5 @@
-"""Where the site goes, and what stamps it."""
+"""Where the site goes: `build --site-dir` replaces only a folder that is empty or a site briefgen built,
+never the project or its inputs; scratch folders of killed builds go; dates a gzip header cannot hold."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import gzip
 import hashlib
 import os
 import shutil
+import signal
 import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+
+STAMP = ".briefgen-site"
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -26,6 +33,142 @@ def _snapshot(root: Path) -> dict[str, str]:
             else:
                 out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
+
+
+# what each --site-dir names, from the project folder; {tmp} is the folder holding the project
+DANGEROUS = {
+    "the corpus": "briefs",
+    "the project": ".",
+    "the folder holding the project": "..",
+    "the same, spelled out": "{tmp}",
+    "the docs folder": "build/docs",
+    "the build folder": "build",
+    "the build cache": "build/.briefgen-cache",
+    "the templates": "templates",
+    "the site's settings": "site_config",
+    "a folder inside the corpus": "briefs/site",
+    "a folder inside the theme's custom_dir": "site_config/overrides/site",
+    "a link to the corpus": "corpus-link",
+    "a folder of someone else's": "../notes",
+    "a file": "../notes.txt",
+    "a folder inside a file": "../notes.txt/site",
+}
+
+
+def _others(tmp_path: Path, root: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes/keep.txt").write_text("mine\n")
+    (tmp_path / "notes.txt").write_text("mine too\n")
+    (root / "corpus-link").symlink_to("briefs")
+
+
+@pytest.mark.parametrize("case", DANGEROUS)
+def test_a_dangerous_site_dir_is_refused_and_nothing_moves(minimal, tmp_path, case):
+    assert minimal.run("build").code == 0
+    _others(tmp_path, minimal.root)
+    site_dir = DANGEROUS[case].format(tmp=tmp_path)
+    before = _snapshot(tmp_path)
+    r = minimal.run("build", "--site-dir", site_dir)
+    assert r.code == 2, (r.out, r.err)
+    errors = [line for line in r.err.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "--site-dir" in errors[0], r.err
+    assert _snapshot(tmp_path) == before
+
+
+def test_refusals_say_why(minimal, tmp_path):
+    _others(tmp_path, minimal.root)
+    assert "is the corpus (briefs/)" in minimal.run("build", "--site-dir", "briefs").err
+    assert "holds the docs folder (build/docs/)" in minimal.run("build", "--site-dir", "build").err
+    err = minimal.run("build", "--site-dir", "../notes").err
+    assert f"is not empty and holds no {STAMP}" in err and "empty or remove it yourself, or choose another folder" in err
+
+
+def test_the_default_site_folder_of_someone_else_is_refused(minimal):
+    (minimal.root / "site").mkdir()
+    (minimal.root / "site/index.html").write_text("<p>a hand-made page</p>\n")
+    r = minimal.run("build")
+    assert r.code == 2
+    assert f"site is not empty and holds no {STAMP}" in r.err
+    assert (minimal.root / "site/index.html").read_text() == "<p>a hand-made page</p>\n"
+
+
+def test_an_empty_folder_becomes_a_stamped_site(minimal, tmp_path):
+    (tmp_path / "public").mkdir()
+    r = minimal.run("build", "--site-dir", "../public")
+    assert r.code == 0, r.err
+    assert (tmp_path / "public/index.html").exists()
+    assert (tmp_path / "public" / STAMP).read_text().startswith("briefgen")
+
+
+def test_a_site_briefgen_built_is_replaced(minimal, tmp_path):
+    assert minimal.run("build", "--site-dir", "../public").code == 0
+    (minimal.root / "briefs/actors/beta-state.yaml").unlink()
+    minimal.write("actors/beta-state.yaml", "name: Beta State\nkind: state\naliases: [Betaland]\n")
+    assert minimal.run("build", "--site-dir", "../public").code == 0
+    assert "Betaland" in (tmp_path / "public/actors/beta-state/index.html").read_text()
+    assert (tmp_path / "public" / STAMP).exists()
+
+
+def test_a_site_built_before_the_stamp_is_replaced(minimal):
+    """An older briefgen left site/ without the stamp: the upgrade's first build replaces it."""
+    assert minimal.run("build").code == 0
+    (minimal.root / "site" / STAMP).unlink()
+    r = minimal.run("build")
+    assert r.code == 0, r.err
+    assert (minimal.root / "site" / STAMP).exists()
+
+
+def _hold_lock(folder: Path) -> subprocess.Popen:
+    """Another process holding the lock a running build holds on its scratch folder."""
+    code = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
+            "print('locked', flush=True); time.sleep(120)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_scratch_folders_of_a_killed_build_are_removed_but_not_a_running_builds(minimal):
+    root = minimal.root
+    dead = [root / ".site-new-k1lled00", root / "..site-new-k1lled00-pagefind-x2y3z4w5", root / ".site-old-k1lled00"]
+    running = [root / ".site-new-running1", root / "..site-new-running1-pagefind-abcdefgh"]
+    other = [root / ".site-new-NotOurs1", root / ".site-new-short"]  # not the names briefgen makes: not touched
+    for folder in dead + running + other:
+        folder.mkdir()
+        (folder / "secret.html").write_text("Informant Zephyrine reports a meeting in Sarmada.\n")
+    holder = _hold_lock(running[0])
+    try:
+        r = minimal.run("build")
+        assert r.code == 0, r.err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert [f for f in dead if f.exists()] == []
+    assert all((f / "secret.html").exists() for f in running + other)
+    r = minimal.run("build")  # its build is gone now
+    assert r.code == 0, r.err
+    assert [f for f in running if f.exists()] == []
+    assert all(f.exists() for f in other)
+
+
+def test_a_build_killed_halfway_leaves_nothing_after_the_next(minimal):
+    root = minimal.root
+    env = {**os.environ, "GITHUB_ACTIONS": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        scratch = list(root.glob(".site-new-*"))
+        if scratch and (scratch[0] / "index.html").exists():
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if not list(root.glob(".site-new-*")):
+        pytest.skip("the build finished before it could be killed")
+    r = minimal.run("build")
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []
+    assert (root / "site/index.html").exists()
 
 
 # --- dates a gzip header cannot hold --------------------------------------------
