@@ -14,6 +14,7 @@ removed by the next build, unless the build that made them is still running.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -233,10 +234,11 @@ def _ours(folder: Path) -> bool:
 # A build works in `.NAME-new-KEY` beside the target NAME (KEY: tempfile's eight
 # characters) and holds an advisory lock on it from its creation to the swap.
 # Every scratch folder it makes carries its KEY: `.NAME-old-KEY` (the previous
-# site, renamed away) and `..NAME-new-KEY-pagefind-*` (search.Indexer's). A
-# killed build's lock dies with it, so a scratch folder whose `.NAME-new-KEY`
-# nobody holds is left over, while a running build's are never touched. A
-# lock, not an age, because a build of a large corpus may run long.
+# site, renamed away), `..NAME-new-KEY-pagefind-*` (search.Indexer's), and,
+# when the target is a mount point, `.NAME-new-KEY` and `.NAME-old-KEY` inside
+# the target. A killed build's lock dies with it, so a scratch folder whose
+# `.NAME-new-KEY` nobody holds is left over, while a running build's are never
+# touched. A lock, not an age, because a build of a large corpus may run long.
 
 def _scratch(name: str) -> re.Pattern:
     key = "[a-z0-9_]{8}"
@@ -281,16 +283,20 @@ def _still(fd: int | None, path: Path) -> bool:
 
 
 def _clean(target: Path) -> None:
-    """Remove the scratch folders that killed builds left beside `target` (see above)."""
+    """Remove the scratch folders that killed builds left beside `target`, or inside it (see above)."""
     if fcntl is None:
         return
     scratch = _scratch(target.name)
     left: dict[str, list[Path]] = {}
-    for name in os.listdir(target.parent):
-        m = scratch.fullmatch(name)
-        path = target.parent / name
-        if m and path.is_dir() and not path.is_symlink():
-            left.setdefault(m.group(1) or m.group(2), []).append(path)
+    for folder in (target.parent, target):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            m = scratch.fullmatch(name)
+            if m and (folder / name).is_dir() and not (folder / name).is_symlink():
+                left.setdefault(m.group(1) or m.group(2), []).append(folder / name)
     for key, paths in left.items():
         owner = target.parent / f".{target.name}-new-{key}"
         fd = _lock(owner)
@@ -305,13 +311,24 @@ def _clean(target: Path) -> None:
 
 
 def _swap(new: Path, target: Path) -> None:
-    """Put `new` in place of `target` with renames, so readers never see a half site."""
+    """Put `new` in place of `target` with renames, so readers never see a half site.
+
+    A target that cannot be renamed (a mount point: EBUSY, or on another
+    device: EXDEV) has its contents swapped instead.
+    """
+    key = new.name[-8:]
     old = None
     if os.path.lexists(target):
         if not _ours(target):  # it changed during the build
             raise SiteDirError(f"{target} is no longer empty or a site briefgen built, so briefgen left it as it was")
-        old = target.parent / f".{target.name}-old-{new.name[-8:]}"
-        os.rename(target, old)
+        old = target.parent / f".{target.name}-old-{key}"
+        try:
+            os.rename(target, old)
+        except OSError as e:
+            if e.errno not in (errno.EBUSY, errno.EXDEV):
+                raise
+            _swap_contents(new, target, key)
+            return
     try:
         os.rename(new, target)
     except OSError:
@@ -319,4 +336,33 @@ def _swap(new: Path, target: Path) -> None:
             os.rename(old, target)  # the previous site back in its place
         raise
     if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap_contents(new: Path, target: Path, key: str) -> None:
+    """`_swap` for a target that must stay where it is: its entries are replaced one by one.
+
+    The new site is copied into a scratch folder inside the target, then each
+    entry is renamed into place (a folder it replaces renamed away just
+    before), so for a moment a reader may find old and new pages side by
+    side, but never a half-written file. The stamp is replaced last, so an
+    interrupted swap leaves a folder the next build may replace.
+    """
+    stage = target / f".{target.name}-new-{key}"
+    old = target / f".{target.name}-old-{key}"
+    old.mkdir()
+    try:
+        shutil.copytree(new, stage, symlinks=True)
+        names = sorted(os.listdir(stage), key=lambda name: name == STAMP)
+        for name in names:
+            dest = target / name
+            if os.path.lexists(dest) and (dest.is_dir() or (stage / name).is_dir()):
+                os.rename(dest, old / name)
+            os.rename(stage / name, dest)
+        scratch = _scratch(target.name)
+        for name in os.listdir(target):
+            if name not in names and not scratch.fullmatch(name):
+                os.rename(target / name, old / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

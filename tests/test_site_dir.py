@@ -1,8 +1,9 @@
 """Where the site goes: `build --site-dir` replaces only a folder that is empty or a site briefgen built,
-never the project or its inputs; scratch folders of killed builds go; dates a gzip header cannot hold."""
+never the project or its inputs; scratch folders of killed builds go; a mount point can be the site."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
@@ -169,6 +170,75 @@ def test_a_build_killed_halfway_leaves_nothing_after_the_next(minimal):
     assert r.code == 0, r.err
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []
     assert (root / "site/index.html").exists()
+
+
+# --- a mount point as the site ------------------------------------------------
+
+def _site_with(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("code", [errno.EBUSY, errno.EXDEV])
+def test_a_site_that_cannot_be_renamed_has_its_contents_swapped(tmp_path, monkeypatch, code):
+    from generator import site
+
+    target = _site_with(tmp_path / "site", {STAMP: "briefgen: old\n", "index.html": "old home", "gone/index.html": "old page",
+                                            "kept/index.html": "old kept", "page.html": "old file"})
+    new = _site_with(tmp_path / ".site-new-abcd1234", {STAMP: "briefgen: new\n", "index.html": "new home",
+                                                       "kept/index.html": "new kept", "page.html": "new file", "added/a.txt": "new"})
+    inode = target.stat().st_ino
+    rename = os.rename
+
+    def mount_point(src, dst):
+        if Path(src) == target or Path(dst) == target:
+            raise OSError(code, os.strerror(code))
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", mount_point)
+    site._swap(new, target)
+    assert target.stat().st_ino == inode  # the same folder, not another renamed into its place
+    assert _snapshot(target) == {STAMP: _digest("briefgen: new\n"), "index.html": _digest("new home"), "kept": "dir",
+                                 "kept/index.html": _digest("new kept"), "page.html": _digest("new file"),
+                                 "added": "dir", "added/a.txt": _digest("new")}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _can_mount(tmp_path: Path) -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", f"mount -t tmpfs probe '{probe}'"], capture_output=True)
+    probe.rmdir()
+    return r.returncode == 0
+
+
+def test_a_mount_point_as_the_site(minimal, tmp_path):
+    """site/ as a mounted file system (as a container volume is): it cannot be renamed, so its contents are swapped."""
+    if not _can_mount(tmp_path):
+        pytest.skip("no unprivileged mount namespace here")
+    site = minimal.root / "site"
+    site.mkdir()
+    copy = tmp_path / "copy"
+    script = (f"mount -t tmpfs briefgen-test site && {sys.executable} -m generator build && "
+              f"{sys.executable} -m generator build && cp -a site {copy}")
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=minimal.root, capture_output=True, text=True,
+                       env={**os.environ, "GITHUB_ACTIONS": ""}, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert (copy / "index.html").exists() and (copy / STAMP).exists()
+    assert [p.name for p in copy.iterdir() if p.name.startswith(".site")] == []
+    assert [p.name for p in minimal.root.iterdir() if p.name.startswith(".site")] == []
+    # the same site a build into an ordinary folder makes
+    assert minimal.run("build", "--site-dir", "../plain").code == 0
+    assert _snapshot(copy) == _snapshot(tmp_path / "plain")
 
 
 # --- dates a gzip header cannot hold --------------------------------------------
