@@ -270,6 +270,9 @@ def _claim(target: Path) -> tuple[Path, int | None]:
                 if fd is not None:
                     os.close(fd)
                 continue
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o777 & ~umask)  # mkdtemp makes it private to us, but the site is for a web server to read
         (path / STAMP).write_text(_STAMP_TEXT, "utf-8")  # mkdocs keeps dot files when it empties the folder
         return path, fd
 

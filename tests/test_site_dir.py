@@ -101,6 +101,14 @@ def test_an_empty_folder_becomes_a_stamped_site(minimal, tmp_path):
     assert (tmp_path / "public" / STAMP).read_text().startswith("briefgen")
 
 
+def test_the_site_folder_is_as_readable_as_any_new_folder(minimal):
+    """A web server running as another user must be able to read it: the umask decides, as for mkdir."""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert minimal.run("build").code == 0
+    assert (minimal.root / "site").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
 def test_a_site_briefgen_built_is_replaced(minimal, tmp_path):
     assert minimal.run("build", "--site-dir", "../public").code == 0
     (minimal.root / "briefs/actors/beta-state.yaml").unlink()
