@@ -162,7 +162,7 @@ def test_scratch_folders_of_a_killed_build_are_removed_but_not_a_running_builds(
 def test_a_build_killed_halfway_leaves_nothing_after_the_next(minimal):
     root = minimal.root
     env = {**os.environ, "GITHUB_ACTIONS": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=root, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "build"], cwd=root, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -170,7 +170,7 @@ def test_a_build_killed_halfway_leaves_nothing_after_the_next(minimal):
         if scratch and (scratch[0] / "index.html").exists():
             break
         time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)  # with its children (Pagefind), as a cancelled CI job is
     proc.wait()
     if not list(root.glob(".site-new-*")):
         pytest.skip("the build finished before it could be killed")
