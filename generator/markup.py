@@ -202,6 +202,14 @@ def md_block(text: str | None) -> str:
     return f'<div class="bg-md">\n{_freeze(body)}\n</div>'
 
 
+_ATTRIBUTE = re.compile(r'( [\w-]+)="([^"]*)"')
+
+
+def _cell_safe_attribute(m: re.Match) -> str:
+    name, value = m.groups()
+    return f'{name}="{value.replace("|", "%7C" if name == " href" else "&#124;")}"'
+
+
 def md_inline(text: str | None) -> str:
     """A short Markdown field as inline HTML on one line (for lists and table cells)."""
     if not text:
@@ -209,7 +217,9 @@ def md_inline(text: str | None) -> str:
     body = _convert(text).strip()
     if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
         body = body[3:-4]
-    return _freeze(f"<span>{body}</span>").replace("\n", " ")
+    inline = _freeze(f"<span>{body}</span>").replace("\n", " ")
+    # a `|` left after `_freeze` is in an attribute, where it would still end a table cell
+    return _ATTRIBUTE.sub(_cell_safe_attribute, inline) if "|" in inline else inline
 
 
 def plain(text: str | None) -> str:
@@ -222,8 +232,8 @@ def plain(text: str | None) -> str:
 
 
 def attr(text: str | None) -> str:
-    """Text for an HTML attribute value (e.g. a tooltip)."""
-    return html.escape(str(text or ""), quote=True)
+    """Text for an HTML attribute value (e.g. a tooltip); a `|` in it would end a table cell."""
+    return html.escape(str(text or ""), quote=True).replace("|", "&#124;")
 
 
 def html_text(text: str) -> str:

@@ -299,3 +299,22 @@ def test_parallel_render_writes_the_same_pages_as_serial(minimal):
         assert err.value.problems[0].path == "templates/actor.md.j2"
     finally:
         render.PARALLEL_MIN_PAGES = old
+
+
+def test_a_pipe_in_a_relation_note_link_keeps_the_note_and_its_source(minimal):
+    minimal.write("actors/alpha-group.yaml", """
+        name: Alpha Group
+        kind: armed-group
+        relations:
+          - {type: hostile-to, actor: beta-state, since: "2020", note: "Per [the report](https://a.example/a|b \\"x|y\\")", source: daily-news}
+        """)
+    r = minimal.run("build")
+    assert r.code == 0, r.err
+    for page in ("alpha-group", "beta-state"):  # the relation, and its inverse
+        html = (minimal.root / f"site/actors/{page}/index.html").read_text()
+        rows = [row for row in re.findall(r"<tr>.*?</tr>", html, re.S) if "the report" in row]
+        assert len(rows) == 1, rows
+        row = rows[0]
+        assert row.count("<td>") == 5
+        assert '<a href="https://a.example/a%7Cb" rel="noopener nofollow" title="x&#124;y">the report</a>' in row
+        assert 'href="../../sources/daily-news/">Daily News</a>' in row

@@ -154,3 +154,10 @@ def test_the_filters_give_the_same_html_either_way():
     finally:
         markup._simple_blocks = markup_plain
     assert markup.md_inline("One point.") == "<span>One point.</span>"
+
+
+def test_a_pipe_in_a_link_cannot_end_a_table_cell():
+    out = markup.md_inline('See [the report](https://a.example/a|b "x|y") | and [up](../a|b/).')
+    assert "|" not in out
+    assert 'href="https://a.example/a%7Cb"' in out and 'title="x&#124;y"' in out and 'href="../a%7Cb/"' in out
+    assert markup.attr('a "title" | with a pipe') == "a &quot;title&quot; &#124; with a pipe"
