@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
 from xml.etree import ElementTree as etree
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.util import AMP_SUBSTITUTE, AtomicString
 
-SAFE_SCHEMES = {"http", "https", "mailto", ""}
+SAFE_SCHEMES = {"http", "https", "mailto"}  # and links within the site, which have none
 
 # Characters that a Markdown processor (with the extensions mkdocs-material
 # sites enable) could read as syntax; as numeric entities they are plain text.
@@ -27,30 +26,71 @@ _TEXT_NODES = re.compile(r">([^<]+)<")
 _LINE_START = re.compile(r"^(\s*)([#+\->]|\d+(?=\.))")
 
 
+# Python-Markdown's stand-ins in an attribute until it serialises it: a backslash-escaped
+# character, and the `&` of the character references it writes an automatic mail link in
+_ESCAPED_CHAR = re.compile("\x02(\\d+)\x03")
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def link_target(url: str) -> str:
+    """The address a browser follows for a link written as `url`: its character references decoded
+    (all of them: named, with or without `;`, decimal and hex), then tab and line breaks removed and
+    C0 controls and spaces stripped from both ends, as the WHATWG URL parser does."""
+    url = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), url.replace(AMP_SUBSTITUTE, "&"))
+    return html.unescape(url).translate(_TAB_AND_NEWLINES).strip(_C0_AND_SPACE)
+
+
+def link_scheme(url: str) -> str | None:
+    """The scheme of the address a link to `url` leads to, in lower case ("" for a link within
+    the site); None when the link may not be published (any other scheme, or another host
+    written without one: `//host`, `\\\\host`)."""
+    target = link_target(url)
+    m = _SCHEME.match(target)
+    if m:
+        scheme = m.group(1).lower()
+        return scheme if scheme in SAFE_SCHEMES else None
+    return None if target[:2].replace("\\", "/") == "//" else ""
+
+
 def safe_url(url: str) -> bool:
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return False
-    return scheme in SAFE_SCHEMES and not url.strip().startswith("//")
+    return link_scheme(url) is not None
+
+
+WEB_REL = "noopener nofollow"  # what every link to another site carries
 
 
 class _SafeLinks(Treeprocessor):
+    """Drops the address of every link it may not publish, and turns images into links.
+
+    The addresses refused in the last conversion are in `refused` as (what, address) pairs,
+    for validation to report."""
+
+    refused: list[tuple[str, str]] = []
+
     def run(self, root):
+        self.refused = []
         for parent in root.iter():
             for i, el in enumerate(list(parent)):
                 if el.tag == "a":
-                    href = el.get("href", "")
-                    if not safe_url(href):
-                        el.attrib.pop("href", None)
-                    elif urlsplit(href).scheme in ("http", "https"):
-                        el.set("rel", "noopener nofollow")
+                    href = el.get("href")
+                    if href is None:
+                        continue
+                    scheme = link_scheme(href)
+                    if scheme is None:
+                        el.attrib.pop("href")
+                        self.refused.append(("link", href))
+                    elif scheme in ("http", "https"):
+                        el.set("rel", WEB_REL)
                 elif el.tag == "img":
                     link = etree.Element("a")
                     src = el.get("src", "")
                     if safe_url(src):
                         link.set("href", src)
-                        link.set("rel", "noopener nofollow")
+                        link.set("rel", WEB_REL)
+                    else:
+                        self.refused.append(("image", src))
                     link.text = el.get("alt") or src
                     link.tail = el.tail
                     parent[i] = link
@@ -121,11 +161,17 @@ _LONE_STAR = re.compile(r"(?<= )\*(?= )")  # a star between spaces is a star
 _LINK = re.compile(r"\[([^\[\]*\n]+(?:\n[^\[\]*\n]+)?)\]\((https?://[A-Za-z0-9./:%?@\-]+)\)")
 
 
+def _web_link(m: re.Match) -> str:
+    """A link of `_LINK` as `_SafeLinks` leaves it; its address is a web one, so the rule of
+    `link_scheme` gives it `WEB_REL`."""
+    return f'<a href="{m.group(2)}" rel="{WEB_REL}">{m.group(1)}</a>'
+
+
 def _inline_html(text: str) -> str | None:
     """Prose with web links, `**strong**` and `*emphasis*` in their plainest form as HTML
     (a link as `_SafeLinks` leaves it); None if any other star is left."""
     if "](" in text:
-        text = _LINK.sub(r'<a href="\2" rel="noopener nofollow">\1</a>', text)
+        text = _LINK.sub(_web_link, text)
     if "*" not in text:
         return text
     out = _EMPHASIS.sub(r"<em>\1</em>", _STRONG.sub(r"<strong>\1</strong>", text))
@@ -220,6 +266,22 @@ def md_inline(text: str | None) -> str:
     inline = _freeze(f"<span>{body}</span>").replace("\n", " ")
     # a `|` left after `_freeze` is in an attribute, where it would still end a table cell
     return _ATTRIBUTE.sub(_cell_safe_attribute, inline) if "|" in inline else inline
+
+
+# What every link or image that `_SafeLinks` could refuse is written with: an address after `](`
+# that does not start as a web or mail one, a reference definition, an automatic link with
+# another scheme (an automatic mail link is always `mailto:`)
+_OTHER_LINK = re.compile(r"\]\(\s*+(?!https?://|mailto:)|\]:|<(?!https?://)[a-z][a-z0-9+.\-]*://", re.I)
+
+
+def refused_links(text: str) -> list[tuple[str, str]]:
+    """The links and images of a Markdown field whose address may not be published, as
+    (what, address) pairs: what `_SafeLinks` drops when the field is converted."""
+    if not _OTHER_LINK.search(text):
+        return []
+    _md.reset()
+    _md.convert(text)
+    return _md.treeprocessors["briefgen_safe_links"].refused
 
 
 def plain(text: str | None) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
-from typing import Annotated, Any, Literal, Optional, Union
+from functools import lru_cache
+from typing import Annotated, Any, Callable, Iterator, Literal, Optional, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from . import vocab
+from . import markup, vocab
 from .errors import Problem, did_you_mean
 from .load import SLUG, Document
 
@@ -62,7 +63,14 @@ def _check_url(value: str) -> str:
 
 
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
-Markdown = Annotated[str, Field(json_schema_extra={"description": "Markdown; raw HTML is shown as text"})]
+
+
+class _MarkdownText:
+    """Marks the `Markdown` type: validation checks the links of every field of that type."""
+
+
+MARKDOWN = _MarkdownText()
+Markdown = Annotated[str, Field(json_schema_extra={"description": "Markdown; raw HTML is shown as text"}), MARKDOWN]
 
 
 def _literal(table: dict) -> Any:
@@ -294,13 +302,72 @@ def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
     return f"{name}: {msg}{shown if value is not None and kind != 'value_error' else ''}", False
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """Author text quoted in a message: on one line, invisible characters as escapes, cut at `limit`."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text if text.isprintable() else "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+_Walker = Callable[[Any, tuple], Iterator[tuple[tuple, str]]]
+
+
+def _text(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield loc, value
+
+
+@lru_cache(maxsize=None)
+def _markdown_walker(annotation: Any) -> _Walker | None:
+    """What yields (where, text) for every `Markdown` string in a value of type `annotation` as
+    written (before validation): the fields to check are found from the models. None when
+    the type holds no Markdown."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = [(name, walker) for name, info in annotation.model_fields.items()
+                  if (walker := _text if any(m is MARKDOWN for m in info.metadata) else _markdown_walker(info.annotation))]
+        if not fields:
+            return None
+
+        def walk_model(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+            if isinstance(value, dict):
+                for name, walker in fields:
+                    if name in value:
+                        yield from walker(value[name], loc + (name,))
+        return walk_model
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _text if any(m is MARKDOWN for m in args[1:]) else _markdown_walker(args[0])
+    if origin is Union:
+        walkers = [w for arg in args if (w := _markdown_walker(arg))]
+        return walkers[0] if walkers else None  # Optional[X]: X
+    if origin in (list, dict) and (item := _markdown_walker(args[-1])):
+        def walk_items(value: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+            if isinstance(value, dict if origin is dict else list):
+                for key, v in (value.items() if origin is dict else enumerate(value)):
+                    yield from item(v, loc + (key,))
+        return walk_items
+    return None
+
+
+def _markdown_problems(doc: Document, model: type[Model]) -> list[Problem]:
+    """A problem for every link or image of a Markdown field that could not be published."""
+    problems = []
+    walker = _markdown_walker(model)
+    for loc, text in walker(doc.data, ()) if walker else ():
+        for what, url in markup.refused_links(text):
+            problems.append(doc.problem(loc, f"{_field_path(loc)}: {what} '{_shown(url)}' is not allowed: only http, https, mailto and in-site links"))
+    return problems
+
+
 def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
     """The document's model, or None and every problem with its position."""
     if doc.validated or doc.model is not None:  # validated while loading, or by an earlier build (cache)
         return doc.model, doc.problems
     model = MODELS[doc.kind]
+    problems = _markdown_problems(doc, model)
     try:
-        return model.model_validate(doc.data), []
+        validated = model.model_validate(doc.data)
+        return (None, problems) if problems else (validated, [])
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         # A misspelt required field is one mistake: report the unknown key
@@ -312,7 +379,6 @@ def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
             for hint in [_suggestion(model, err["loc"])]
             if hint
         }
-        problems = []
         for error in errors:
             if error["type"] == "missing" and tuple(error["loc"]) in typos:
                 continue

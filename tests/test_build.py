@@ -248,7 +248,7 @@ def test_failed_build_leaves_previous_site_untouched(minimal):
 
 def test_raw_html_in_fields_is_shown_as_text(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
-    path.write_text(path.read_text().replace("summary: The **bottom line**.", "summary: 'Look <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>'")
+    path.write_text(path.read_text().replace("summary: The **bottom line**.", "summary: 'Look <script>alert(1)</script> <a href=\"javascript:alert(2)\">x</a> <img src=x onerror=alert(3)>'")
                     .replace("statement: Alpha says it did it.", "statement: 'Alpha <b onmouseover=alert(4)>says</b> it did it.'"))
     r = minimal.run("build")
     assert r.code == 0, r.err

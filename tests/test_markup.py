@@ -156,6 +156,35 @@ def test_the_filters_give_the_same_html_either_way():
     assert markup.md_inline("One point.") == "<span>One point.</span>"
 
 
+# --- links: decided on the address a browser follows --------------------------------------
+
+# links to a script or to another host, spelled so that the address as written has no such
+# scheme: character references, a tab or line break in the scheme, a backslash for a slash
+SCRIPT_LINKS = [
+    "[x](javascript&colon;alert&lpar;1&rpar;)", "[x](java&#115;cript&#58;alert(1))", "[x](java&#9;script:alert(1))",
+    "[x](JaVa&#x53;cRiPt:alert(1))", "[x](&#106avascript:alert(1))", "[x](&NewLine;javascript:alert(1))",
+    "[x](<java&#115;cript:alert(1)> \"t\")", "[x][r]\n\n[r]: java&#115;cript:alert(1)", "![a](java&#115;cript:alert(1))",
+    "[x](&#x2F;&#x2F;evil.example/)", "[x](/\\evil.example/)",
+]
+# and spellings that were refused before the rule read the address as a browser does
+REFUSED_BEFORE = ["<javascript://%0Aalert(1)>", "<ftp://a.example/>", "[x](data:text/html,hi)", "[x](java\\-script:alert(1))"]
+# and links that keep their address, each with what it is written as in the page
+SAFE_LINKS = [
+    ("[r](https://a.example/r?a=1&b=2)", 'href="https://a.example/r?a=1&amp;b=2" rel="noopener nofollow"'),
+    ("[m](mailto:desk@a.example)", 'href="mailto:desk@a.example"'), ("[j](#judgments)", 'href="#judgments"'),
+    ("[up](../actors/)", 'href="../actors/"'), ("![i](https://a.example/i.png)", 'href="https://a.example/i.png" rel="noopener nofollow"'),
+]
+
+
+@pytest.mark.parametrize("link", SCRIPT_LINKS + REFUSED_BEFORE)
+def test_a_link_to_a_script_or_another_host_loses_its_address_however_it_is_spelled(link):
+    safe = " ".join(text for text, _ in SAFE_LINKS)
+    for out in (markup.md_block(f"{safe}\n\n{link}"), markup.md_inline(f"{safe} {link}")):
+        assert out.count("href=") == len(SAFE_LINKS), out
+        for _, written in SAFE_LINKS:
+            assert written in out
+
+
 def test_a_pipe_in_a_link_cannot_end_a_table_cell():
     out = markup.md_inline('See [the report](https://a.example/a|b "x|y") | and [up](../a|b/).')
     assert "|" not in out

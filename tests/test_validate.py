@@ -156,3 +156,75 @@ def test_bundled_corpus_is_valid(tmp_path):
     r = run_cli("validate", cwd=REPO)
     assert r.code == 0, r.err
     assert "2 briefs" in r.out and "2 questions" in r.out
+
+
+# Links a browser would follow to a script or to another host, however the address is spelled:
+# character references (named, decimal, hex, with or without `;`), a tab or a line break inside
+# the scheme, upper case; as a link, an image, an automatic link. With the address the error quotes.
+SCRIPT_LINKS = [
+    ("[x](javascript&colon;alert&lpar;1&rpar;)", "link 'javascript&colon;alert&lpar;1&rpar;'"),
+    ("[x](java&#115;cript&#58;alert(1))", "link 'java&#115;cript&#58;alert(1)'"),
+    ("[x](java&#9;script:alert(1))", "link 'java&#9;script:alert(1)'"),
+    ("[x](JaVa&#x53;cRiPt:alert(1))", "link 'JaVa&#x53;cRiPt:alert(1)'"),
+    ("[x](&#106avascript:alert(1))", "link '&#106avascript:alert(1)'"),
+    ("[x](&NewLine;javascript:alert(1))", "link '&NewLine;javascript:alert(1)'"),
+    ('[x](<java&#115;cript:alert(1)> "title")', "link 'java&#115;cript:alert(1)'"),
+    ("![a](java&#115;cript:alert(1))", "image 'java&#115;cript:alert(1)'"),
+    ("<javascript://%0Aalert(1)>", "link 'javascript://%0Aalert(1)'"),
+    ("[x](data:text/html,hi)", "link 'data:text/html,hi'"),
+    ("[x](&#x2F;&#x2F;evil.example/)", "link '&#x2F;&#x2F;evil.example/'"),
+    ("[x](/\\evil.example/)", "link '/\\evil.example/'"),
+]
+
+
+def test_script_links_are_refused_where_they_are_written(minimal):
+    path = minimal.root / "briefs/2024/first-brief.yaml"
+    points = "".join(f"      - '{link}'\n" for link, _ in SCRIPT_LINKS)
+    analysis = (
+        "analyses:\n"
+        "  - id: an-analysis\n    analyst: daily-news\n    title: A view\n"
+        # what may be published: a script in code, web, mail and in-site links
+        "    summary: '`[x](javascript:alert(1))`, [r](HTTPS://a.example/?a=1&amp;b=2), [m](mailto:d@a.example), <d@a.example>,"
+        " <https://a.example/>, [j](#judgments), [up](../)'\n"
+        f"    points:\n{points}"
+    )
+    path.write_text(path.read_text() + analysis)
+    first = len(path.read_text().splitlines()) - len(SCRIPT_LINKS) + 1
+    r = minimal.run("validate")
+    assert r.code == 1
+    assert r.lines == [
+        f"briefs/2024/first-brief.yaml:{first + i}:9: error: analyses[0].points[{i}]: {what} is not allowed: only http, https, mailto and in-site links"
+        for i, (_, what) in enumerate(SCRIPT_LINKS)
+    ]
+
+
+def test_script_links_are_refused_in_every_markdown_field(minimal):
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    brief.write_text(brief.read_text().replace(
+        "summary: The **bottom line**.\n", "summary: |\n  A reference [link][r].\n\n  [r]: java&#115;cript:alert(1)\n"))
+    minimal.write("actors/beta-state.yaml", """
+        name: Beta State
+        kind: state
+        relations:
+          - {type: hostile-to, actor: alpha-group, note: "See [x](java&#115;cript:alert(2))"}
+        """)
+    minimal.write("sources/daily-news.yaml", """
+        name: Daily News
+        kind: news-outlet
+        reliability: B
+        reliability_note: "[x](java&#115;cript:alert(3))"
+        """)
+    minimal.write("questions/who-did-it.yaml", """
+        question: Who did it?
+        context: "![x](java&#115;cript:alert(4))"
+        hypotheses:
+          - {id: h-alpha, statement: Alpha did it.}
+          - {id: h-beta, statement: Beta did it.}
+        """)
+    r = minimal.run("validate")
+    assert r.lines == [
+        "briefs/2024/first-brief.yaml:4:10: error: summary: link 'java&#115;cript:alert(1)' is not allowed: only http, https, mailto and in-site links",
+        "briefs/actors/beta-state.yaml:4:50: error: relations[0].note: link 'java&#115;cript:alert(2)' is not allowed: only http, https, mailto and in-site links",
+        "briefs/questions/who-did-it.yaml:2:10: error: context: image 'java&#115;cript:alert(4)' is not allowed: only http, https, mailto and in-site links",
+        "briefs/sources/daily-news.yaml:4:19: error: reliability_note: link 'java&#115;cript:alert(3)' is not allowed: only http, https, mailto and in-site links",
+    ]
