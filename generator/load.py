@@ -74,6 +74,7 @@ class Document:
     validated: bool = False  # validated while loading: `problems` are the validation's
     problems: list = field(default_factory=list)
     from_cache: bool = False  # the model came from the cache, not from parsing the file
+    escapes: bool = True  # the file may write characters as escapes (`\`) or as !!binary (`!`): validation looks for control characters
     _nodes: Any = field(default=None, repr=False)
 
     def position(self, loc: tuple, key: bool = False) -> tuple[int, int]:
@@ -201,6 +202,7 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
 
     raw = file.read_bytes()
     doc.digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    doc.escapes = b"\\" in raw or b"!" in raw
     if len(raw) > MAX_FILE_BYTES:
         return fail(1, 1, f"file is {len(raw):,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it into several briefs")
     if b"\0" in raw:

@@ -259,7 +259,7 @@ def _field_path(loc: tuple) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return _shown(out, len(out))
 
 
 def _suggestion(model: type[BaseModel], loc: tuple) -> str | None:
@@ -302,11 +302,48 @@ def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
     return f"{name}: {msg}{shown if value is not None and kind != 'value_error' else ''}", False
 
 
+# characters no text may hold: C0 controls but tab and line feed, DEL, C1 controls, lone
+# surrogates (which cannot be written as UTF-8) and the two non-characters U+FFFE and U+FFFF
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _shown(text: str, limit: int = 60) -> str:
     """Author text quoted in a message: on one line, invisible characters as escapes, cut at `limit`."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text if text.isprintable() else "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _control_message(text: str) -> str:
+    code = ord(_CONTROL.search(text).group())
+    what = "control character" if code < 0xA0 else "character"
+    return f"{what} U+{code:04X} is not allowed in text (remove the escape that writes it)"
+
+
+def _control_problems(doc: Document) -> list[Problem]:
+    """A problem for every string of the file (values and keys, at any depth) holding a
+    character no text may hold. YAML refuses them as they are, so they come from escapes in
+    double-quoted strings (`"\\x00"`), or from `!!binary`, which is refused too."""
+    problems = []
+
+    def walk(value: Any, loc: tuple) -> None:
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                problems.append(doc.problem(loc, f"{_field_path(loc)}: {_control_message(value)}"))
+        elif isinstance(value, bytes):
+            problems.append(doc.problem(loc, f"{_field_path(loc)}: binary data (!!binary) is not text"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _CONTROL.search(key):
+                    where = f"{_field_path(loc)}: " if loc else ""
+                    problems.append(doc.problem(loc + (key,), f"{where}key '{_shown(key)}': {_control_message(key)}", key=True))
+                walk(item, loc + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, loc + (i,))
+
+    walk(doc.data, ())
+    return problems
 
 
 _Walker = Callable[[Any, tuple], Iterator[tuple[tuple, str]]]
@@ -364,7 +401,8 @@ def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
     if doc.validated or doc.model is not None:  # validated while loading, or by an earlier build (cache)
         return doc.model, doc.problems
     model = MODELS[doc.kind]
-    problems = _markdown_problems(doc, model)
+    problems = _control_problems(doc) if doc.escapes else []
+    problems += _markdown_problems(doc, model)
     try:
         validated = model.model_validate(doc.data)
         return (None, problems) if problems else (validated, [])
@@ -383,5 +421,5 @@ def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
             if error["type"] == "missing" and tuple(error["loc"]) in typos:
                 continue
             message, at_key = _message(model, error)
-            problems.append(doc.problem(error["loc"], message, key=at_key))
+            problems.append(doc.problem(error["loc"], message if message.isprintable() else _shown(message, len(message)), key=at_key))
         return None, problems

@@ -228,3 +228,31 @@ def test_script_links_are_refused_in_every_markdown_field(minimal):
         "briefs/questions/who-did-it.yaml:2:10: error: context: image 'java&#115;cript:alert(4)' is not allowed: only http, https, mailto and in-site links",
         "briefs/sources/daily-news.yaml:4:19: error: reliability_note: link 'java&#115;cript:alert(3)' is not allowed: only http, https, mailto and in-site links",
     ]
+
+
+# One character no text may hold in each kind of file, written as the escapes of double-quoted
+# YAML strings (the only way to write them: YAML refuses them as they are), and as !!binary.
+def test_control_characters_are_refused_with_their_position(minimal):
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    brief.write_text(brief.read_text().replace("title: First brief", 'title: "First\\x00 brief"')
+                     .replace("statement: The paper says Beta did it.", 'statement: "The paper\\x7f says"'))
+    minimal.write("actors/beta-state.yaml", 'name: Beta State\nkind: state\naliases: ["Beta", "B\\u0085"]\n')
+    minimal.write("sources/daily-news.yaml", 'name: Daily News\nkind: news-outlet\nreliability: B\ncountry: !!binary AAEC\n')
+    minimal.write("questions/who-did-it.yaml", """
+        question: Who did it?
+        hypotheses:
+          - {id: h-alpha, statement: "Alpha\\uFFFE"}
+          - {id: h-beta, statement: "Beta\\tdid\\nit"}
+        "bad\\x1bkey": 1
+        """)
+    r = minimal.run("validate")
+    assert r.code == 1
+    assert r.lines == [
+        "briefs/2024/first-brief.yaml:1:8: error: title: control character U+0000 is not allowed in text (remove the escape that writes it)",
+        "briefs/2024/first-brief.yaml:15:16: error: claims[1].statement: control character U+007F is not allowed in text (remove the escape that writes it)",
+        "briefs/actors/beta-state.yaml:3:19: error: aliases[1]: control character U+0085 is not allowed in text (remove the escape that writes it)",
+        "briefs/questions/who-did-it.yaml:3:30: error: hypotheses[0].statement: character U+FFFE is not allowed in text (remove the escape that writes it)",
+        "briefs/questions/who-did-it.yaml:5:1: error: key 'bad\\x1bkey': control character U+001B is not allowed in text (remove the escape that writes it)",
+        "briefs/questions/who-did-it.yaml:5:1: error: unknown field 'bad\\x1bkey'",
+        "briefs/sources/daily-news.yaml:4:10: error: country: binary data (!!binary) is not text",
+    ]
