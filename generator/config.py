@@ -12,7 +12,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ContentError, Problem, did_you_mean
-from .models import Markdown, Tlp
+from .load import Document
+from .models import Markdown, Tlp, text_problems
 
 SETTINGS_FILE = "site.yml"
 
@@ -90,9 +91,10 @@ class Project:
         shown = path.relative_to(self.root).as_posix()
         if not path.exists():
             return Settings()
+        doc = Document(file=path, path=shown, kind="settings", id=path.stem)
         try:
-            data = yaml.safe_load(path.read_text("utf-8")) or {}
-            return Settings.model_validate(data)
+            doc.data = yaml.safe_load(path.read_text("utf-8")) or {}
+            settings = Settings.model_validate(doc.data)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark
             raise ContentError([Problem(shown, mark.line + 1, mark.column + 1, f"YAML syntax: {e.problem}")])
@@ -102,19 +104,12 @@ class Project:
                 field = ".".join(str(p) for p in err["loc"])
                 hint = did_you_mean(field, Settings.model_fields) if err["type"] == "extra_forbidden" else ""
                 msg = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-                line, col = _position(path, err["loc"][0] if err["loc"] else None, key=err["type"] == "extra_forbidden")
-                problems.append(Problem(shown, line, col, f"{field}: {msg}{hint}"))
+                problems.append(doc.problem(err["loc"], f"{field}: {msg}{hint}", key=err["type"] == "extra_forbidden"))
             raise ContentError(problems)
-
-
-def _position(path: Path, name, key: bool) -> tuple[int, int]:
-    """Line and column (1-based) of a top-level setting's value (or, with `key`, its key) in site.yml."""
-    node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
-    for k, v in node.value if isinstance(node, yaml.MappingNode) else ():
-        if k.value == name:
-            mark = (k if key else v).start_mark
-            return mark.line + 1, mark.column + 1
-    return 1, 1
+        problems = text_problems(doc, Settings)
+        if problems:
+            raise ContentError(problems)
+        return settings
 
 
 class _LenientLoader(yaml.SafeLoader):

@@ -423,3 +423,9 @@ def validate_document(doc: Document) -> tuple[Model | None, list[Problem]]:
             message, at_key = _message(model, error)
             problems.append(doc.problem(error["loc"], message if message.isprintable() else _shown(message, len(message)), key=at_key))
         return None, problems
+
+
+def text_problems(doc: Document, model: type[BaseModel]) -> list[Problem]:
+    """The problems of a file's texts as written, for a model validated elsewhere (the site's
+    settings): characters no text may hold, and links of its Markdown fields that could not be published."""
+    return _control_problems(doc) + _markdown_problems(doc, model)

@@ -59,19 +59,11 @@ PLAIN_PAYLOADS = {
 }
 
 # Markdown fields: the same, plus what only Markdown reads: links, autolinks, images and
-# reference links with script schemes (their href must go, the build still succeeds),
+# reference links that stay inert (script schemes are refused: see REFUSED_LINKS),
 # attribute lists, block HTML, code, lists and tables holding markup.
 MARKDOWN_PAYLOADS = {
     **{k: v for k, v in PLAIN_PAYLOADS.items() if k not in ("markdown-link", "encoded-markdown-link", "attr-list", "jinja-raw")},
-    "md-link-javascript": "\n\n[a](javascript:__pwn({n}))",
-    "md-link-mixed-case": " [b](JaVaScRiPt:__pwn({n}))",
-    "md-link-vbscript": " [c](vbscript:__pwn({n}))",
-    "md-link-data": " [d](data:text/html,<script>__pwn({n})</script>)",
-    "md-link-space": " [e]( javascript:__pwn({n}))",
-    "md-link-angle": " [f](<javascript:__pwn({n})>)",
     "md-autolink": " <javascript:__pwn({n})>",
-    "md-image": " ![g](javascript:__pwn({n}))",
-    "md-reference": " [h][hostile]",
     "md-percent-encoded": " [i](java%73cript:__pwn({n}))",
     "md-attr-list": '\n\n[click](https://example.org/ "t"){{: onclick="__pwn({n})" }}',
     "md-attr-list-block": "\n\nparagraph\n{{: onmouseover=__pwn({n}) }}",
@@ -80,7 +72,6 @@ MARKDOWN_PAYLOADS = {
     "md-code": "\n- `<script>__pwn({n})</script>`",
     "md-table": "\n\n| a | b |\n|---|---|\n| <img src=x onerror=__pwn({n})> | {{% raw %}} |",
     "md-fence": "\n\n```\n</div><script>__pwn({n})</script>\n```",
-    "md-reference-definition": "\n\n[hostile]: javascript:__pwn({n})",
 }
 
 # A web address may hold markup in its path, query and fragment and still be valid.
@@ -100,12 +91,21 @@ SITE_URL_PAYLOADS = {
     "url-query-title": "&t=</title><script>__pwn({n})</script>",
 }
 
-# Entity-encoded script links in Markdown: a browser decodes the entities of an href, so these
-# are `javascript:` links; validation must refuse each with its position (corpus `refused`).
+# Links and images in Markdown whose address a browser would follow to a script or data URL,
+# entity-encoded ones included (a browser decodes the entities of an href): validation must
+# refuse each with its position (corpus `refused`).
 REFUSED_LINKS = {
     "md-link-named-entities": "[x](javascript&colon;__pwn&lpar;{n}&rpar;)",
     "md-link-numeric-entities": "[x](java&#115;cript&#58;__pwn({n}))",
     "md-link-tab-entity": "[x](java&#9;script:__pwn({n}))",
+    "md-link-javascript": "\n\n[a](javascript:__pwn({n}))",
+    "md-link-mixed-case": " [b](JaVaScRiPt:__pwn({n}))",
+    "md-link-vbscript": " [c](vbscript:__pwn({n}))",
+    "md-link-data": " [d](data:text/html,<script>__pwn({n})</script>)",
+    "md-link-space": " [e]( javascript:__pwn({n}))",
+    "md-link-angle": " [f](<javascript:__pwn({n})>)",
+    "md-image": " ![g](javascript:__pwn({n}))",
+    "md-reference": "[h][hostile]\n\n[hostile]: javascript:__pwn({n})",
 }
 
 # Text a field must show as written: `T<field>:` and then this, in plain fields with `**x**` (shown
@@ -314,12 +314,11 @@ class HostileCorpus:
     def _text(self, file: str, path: str, kind: str) -> str:
         self.fields.append(Origin(file, path, kind, ""))
         f = len(self.fields)
-        if self.refused:  # one encoded link per Markdown field, words elsewhere
+        if self.refused:  # every refused link in each Markdown field, words elsewhere
             if kind != "markdown":
                 return f"Words of {path}." if kind != "url" else "https://example.org/"
-            name = list(REFUSED_LINKS)[f % len(REFUSED_LINKS)]
-            n = self._number(Origin(file, path, kind, name))
-            return f"Words of {path} with a link {REFUSED_LINKS[name].format(n=n)} in them."
+            links = [p.format(n=self._number(Origin(file, path, kind, name))).strip() for name, p in REFUSED_LINKS.items()]
+            return f"Words of {path}, then links, each a paragraph of its own.\n\n" + "\n\n".join(links) + "\n"
         if kind == "url":
             table = SITE_URL_PAYLOADS if file.endswith(SETTINGS_FILE) else URL_PAYLOADS
             return "".join(self._format(p, Origin(file, path, kind, name)) for name, p in table.items())
@@ -370,8 +369,6 @@ class HostileCorpus:
     def write(self, root: Path) -> None:
         """Writes the files into the project at `root`; for the refused corpus, notes each link's line."""
         for shown, data in self.files.items():
-            if self.refused and shown.startswith("site_config/"):
-                continue  # site.yml is not Markdown: the refused corpus keeps the project's own
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000)
             (root / shown).parent.mkdir(parents=True, exist_ok=True)
             (root / shown).write_text(text, "utf-8")
