@@ -13,6 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from . import heap
-from .errors import Problem
+from .errors import ContentError, Problem
 
 try:  # the C parser; the pure-Python one is a fallback for odd installs
     from yaml import CSafeLoader as _BaseLoader
@@ -124,23 +125,74 @@ def corpus_files(briefs_dir: Path) -> list[Path]:
 
 
 def _corpus_entries(briefs_dir: Path) -> list[tuple[str, Path]]:
-    """(path relative to `briefs_dir` in POSIX form, file) for every corpus file, sorted by the former."""
-    found: list[tuple[str, str]] = []
+    """(path relative to `briefs_dir` in POSIX form, file) for every corpus file, sorted by the former.
 
-    def walk(folder: str, prefix: str) -> None:
+    Folders are followed through symbolic links, each folder once. A link
+    back to a folder it is in (a loop), a second way to a folder already
+    read (its files would count twice), a link to nothing and a folder that
+    cannot be read raise ContentError, each problem at the link or folder as
+    the project shows it (`briefs/...`): none of them may drop briefs from
+    the site unseen, nor walk forever.
+    """
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+
+    def shown(rel: str) -> str:
+        return f"{briefs_dir.name}/{rel}".rstrip("/")
+
+    def problem(rel: str, message: str) -> None:
+        problems.append(Problem(shown(rel), 1, 1, message))
+
+    try:
+        top = os.stat(briefs_dir)
+    except FileNotFoundError:
+        return []
+    except OSError as e:
+        raise ContentError([Problem(shown(""), 1, 1, f"cannot read the folder: {e.strerror}")]) from None
+    seen: dict[tuple[int, int], str] = {(top.st_dev, top.st_ino): ""}  # every folder read, by identity -> where
+    # (folder, its path under briefs_dir ending in "/", the folders it is in by identity -> where), depth first
+    stack: list[tuple[str, str, dict[tuple[int, int], str]]] = [(str(briefs_dir), "", dict(seen))]
+    while stack:
+        folder, prefix, above = stack.pop()
         try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as e:
+            problem(prefix, f"cannot read the folder: {e.strerror}")
+            continue
+        below = []
         for entry in entries:
             if entry.name.startswith(("_", ".")):
                 continue
-            if entry.is_dir():
-                walk(entry.path, prefix + entry.name + "/")
-            elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
-                found.append((prefix + entry.name, entry.path))
-
-    walk(str(briefs_dir), "")
+            rel = prefix + entry.name
+            try:
+                if entry.is_symlink():
+                    st = os.stat(entry.path)  # where the link leads
+                    is_dir, is_file = stat.S_ISDIR(st.st_mode), stat.S_ISREG(st.st_mode)
+                else:
+                    is_dir, is_file = entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False)
+                    st = entry.stat(follow_symlinks=False) if is_dir else None
+            except FileNotFoundError:  # a link to nothing, or an entry removed meanwhile
+                if entry.is_symlink():
+                    problem(rel, f"symbolic link to nothing: '{os.readlink(entry.path)}' does not exist")
+                continue
+            except OSError as e:
+                problem(rel, f"cannot follow the symbolic link: {e.strerror}")
+                continue
+            if is_dir:
+                key = (st.st_dev, st.st_ino)
+                if key in above:
+                    problem(rel, f"symbolic link loop: {shown(rel)} points back to {shown(above[key])}")
+                elif key in seen:
+                    problem(rel, f"folder already read as {shown(seen[key])}: a symbolic link leads to it twice, "
+                                 "so its files would count twice; keep one way to it")
+                else:
+                    seen[key] = rel
+                    below.append((entry.path, rel + "/", {**above, key: rel}))
+            elif is_file and entry.name.endswith((".yaml", ".yml")):
+                found.append((rel, entry.path))
+        stack.extend(reversed(below))
+    if problems:
+        raise ContentError(problems)
     found.sort()
     return [(rel, Path(path)) for rel, path in found]
 

@@ -151,3 +151,23 @@ def test_the_site_address_reaches_pages_as_a_browser_sends_it(minimal):
     html = (minimal.root / "site/index.html").read_text("utf-8")
     assert '<link rel="canonical" href="https://example.org/b/?q=%22%3E%3Cscript%3Ealert(1)%3C/script%3E&s=%27%3E%3Csvg%20onload=alert(2)%3E' in html
     assert "<script>alert" not in html and "<svg onload" not in html
+
+
+LOOP = "briefs/2024/again:1:1: error: symbolic link loop: briefs/2024/again points back to briefs/2024"
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "serve"])
+def test_a_symbolic_link_loop_is_a_positioned_error_for_every_command(minimal, command):
+    (minimal.root / "briefs/2024/again").symlink_to("../2024")
+    r = minimal.run(command, *(["-a", f"127.0.0.1:{_free_port()}"] if command == "serve" else []))
+    assert r.code == 1 and r.lines == [LOOP], r.err
+
+
+def test_a_symbolic_link_loop_after_a_build_fails_the_resumed_build_and_keeps_the_site(minimal):
+    assert minimal.run("build").code == 0
+    page = minimal.root / "site/briefs/first-brief/index.html"
+    before = page.read_bytes()
+    (minimal.root / "briefs/2024/again").symlink_to("../2024")
+    r = minimal.run("build")
+    assert r.code == 1 and r.lines == [LOOP], r.err
+    assert page.read_bytes() == before

@@ -1,8 +1,11 @@
-"""Files that are not valid YAML mappings: a positioned error, never a traceback.
+"""Files that are not valid YAML mappings, and folders or links under briefs/ that cannot be
+walked: a positioned error, never a traceback.
 
 More hostile cases live as files in fixtures/hostile/ (test_hostile.py)."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -62,3 +65,56 @@ def test_a_file_of_too_many_values_is_refused_even_without_aliases(minimal):
     # 210,000 empty list items in 420 KB: the bound on values holds without an anchor in sight
     (minimal.root / "briefs/many.yaml").write_text("title: x\ntags:\n" + "-\n" * 210_000)
     assert _only(minimal.run("validate")) == "briefs/many.yaml:1:1: error: YAML aliases expand to more than 200,000 values; write the content out instead"
+
+
+# --- the walk over briefs/: symbolic links and folders that cannot be read ---------------
+
+
+def test_a_symbolic_link_loop_is_a_positioned_error(minimal):
+    (minimal.root / "briefs/2024/again").symlink_to("../2024")
+    assert _only(minimal.run("validate")) == "briefs/2024/again:1:1: error: symbolic link loop: briefs/2024/again points back to briefs/2024"
+
+
+def test_a_link_to_the_corpus_folder_itself_is_a_loop(minimal):
+    (minimal.root / "briefs/2024/top").symlink_to(minimal.root / "briefs")
+    assert _only(minimal.run("validate")) == "briefs/2024/top:1:1: error: symbolic link loop: briefs/2024/top points back to briefs"
+
+
+def test_a_link_to_itself_is_a_positioned_error(minimal):
+    (minimal.root / "briefs/2024/self").symlink_to("self")
+    assert _only(minimal.run("validate")).startswith("briefs/2024/self:1:1: error: cannot follow the symbolic link: ")
+
+
+def test_a_folder_linked_once_is_read_as_if_it_were_there(minimal, tmp_path):
+    shared = tmp_path / "shared"
+    (minimal.root / "briefs/2024").rename(shared)
+    (minimal.root / "briefs/2024").symlink_to(shared)
+    r = minimal.run("validate")
+    assert r.code == 0, r.err
+    assert "ok: 1 briefs, 2 claims" in r.out
+
+
+def test_two_links_to_one_folder_are_an_error_at_the_second(minimal, tmp_path):
+    shared = tmp_path / "shared"
+    (minimal.root / "briefs/2024").rename(shared)
+    (minimal.root / "briefs/2024").symlink_to(shared)
+    (minimal.root / "briefs/2024-copy").symlink_to(shared)
+    assert _only(minimal.run("validate")) == (
+        "briefs/2024-copy:1:1: error: folder already read as briefs/2024: a symbolic link leads to it twice, "
+        "so its files would count twice; keep one way to it")
+
+
+@pytest.mark.parametrize("name", ["gone.yaml", "gone-folder"])
+def test_a_link_to_nothing_is_an_error_not_a_brief_left_out(minimal, name):
+    (minimal.root / "briefs" / name).symlink_to("../nowhere")
+    assert _only(minimal.run("validate")) == f"briefs/{name}:1:1: error: symbolic link to nothing: '../nowhere' does not exist"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_a_folder_that_cannot_be_read_is_an_error_not_briefs_left_out(minimal):
+    folder = minimal.root / "briefs/2024"
+    folder.chmod(0)
+    try:
+        assert _only(minimal.run("validate")) == "briefs/2024:1:1: error: cannot read the folder: Permission denied"
+    finally:
+        folder.chmod(0o755)
