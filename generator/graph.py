@@ -692,7 +692,11 @@ def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
 
     Two passes. Graphviz places the actors as points: `neato` (stress
     majorization, seeded) up to NEATO_MAX actors, `sfdp` (multilevel
-    force-directed, for thousands) beyond. `_spread` then gives every label
+    force-directed, for thousands) beyond, each connected group apart and
+    the groups packed as a plain grid: `_spread` sets them in rows of its
+    own, and packing them closely, node by node, costs time growing with
+    the square of their number (thousands of actors without relations, or
+    in pairs, are as many groups). `_spread` then gives every label
     room (see there; Graphviz's own overlap removal is no good here: `prism`
     needs a library this build of Graphviz lacks, `scale` blows 200 actors up
     to some 6,000 points across, `vpsc` stacks them into a column), and the
@@ -710,7 +714,7 @@ def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
     edges = _edges(corpus, held)
     linked = {x for e in edges for x in (e.tail, e.head)}
 
-    g = _agraph(start="1", overlap="true", splines="false", pack="true", packmode="node")
+    g = _agraph(start="1", overlap="true", splines="false", pack="true", packmode="array")  # see above
     for a in ids:
         _add_node(g, corpus, a, NETWORK_WRAP, fontsize=f"{NETWORK_FONT_PT:g}")
     for i, e in enumerate(edges):

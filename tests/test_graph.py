@@ -326,3 +326,33 @@ def test_network_of_200_clustered_actors_is_legible_and_quick(minimal):
     for kind in KINDS:
         assert f"</svg>{kind.replace('-', ' ')}</li>" in caption
     assert "Network of 202 actors" in caption
+
+
+def _write_loners(project, n: int) -> None:
+    for i in range(n):
+        project.write(f"actors/loner-{i:04d}.yaml", f"name: Loner number {i}\nkind: person\n")
+
+
+def test_actors_without_relations_stand_in_rows_under_the_related_ones(minimal):
+    _write_loners(minimal, 300)
+    fig = graph.network_graph(_corpus(minimal.root), lambda a: f"{a}/")
+    boxes = _node_boxes(_svg(fig))
+    assert len(boxes) == 302 and not _overlapping(boxes)
+    assert "Network of 302 actors and 1 relation; 300 actors without relations." in fig
+    related_bottom = max(boxes[name][3] for name in ("Alpha Group", "Beta State"))
+    assert all(box[1] >= related_bottom for name, box in boxes.items() if name.startswith("Loner"))
+
+
+def test_network_of_thousands_of_loners_and_pairs_is_drawn_in_seconds(minimal):
+    # Graphviz packed each group (of one actor, of two) against all packed so far, node by node,
+    # in time growing with the square of the groups, though they are set in rows afterwards anyway
+    _write_loners(minimal, 3000)
+    for i in range(0, 1000, 2):
+        minimal.write(f"actors/pair-{i:04d}.yaml", f"name: Pair {i}\nkind: state\nrelations:\n  - {{type: allied-with, actor: pair-{i + 1:04d}}}\n")
+        minimal.write(f"actors/pair-{i + 1:04d}.yaml", f"name: Pair {i + 1}\nkind: state\n")
+    corpus = _corpus(minimal.root)
+    started = time.perf_counter()
+    fig = graph.network_graph(corpus, lambda a: f"{a}/")
+    took = time.perf_counter() - started
+    assert took < 60, f"network of 4,002 actors took {took:.0f}s"
+    assert "Network of 4002 actors and 501 relations; 3000 actors without relations." in fig
