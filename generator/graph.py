@@ -136,21 +136,20 @@ def _span(rel) -> str:
 
 def _edges(corpus: Corpus, relations: Iterable[tuple[str, int]], centre: str | None = None) -> list[_Edge]:
     """One edge per (holder, type, target), sorted; symmetric pairs merged."""
-    found: dict[tuple[str, str, str], list[str]] = {}
+    found: dict[tuple[str, str, str], dict[str, None]] = {}  # the spans in order, each once
     for holder, index in relations:
         rel = corpus.actors[holder].relations[index]
-        spans = found.setdefault((holder, rel.type, rel.actor), [])
+        spans = found.setdefault((holder, rel.type, rel.actor), {})
         span = _span(rel)
-        if span and span not in spans:
-            spans.append(span)
+        if span:
+            spans.setdefault(span)
     edges = []
     for (tail, kind, head), spans in sorted(found.items()):
         symmetric = vocab.RELATION[kind].label == vocab.RELATION[kind].inverse
         if symmetric and tail != head and (head, kind, tail) in found:
             if head < tail:
                 continue  # drawn once, from the side with the smaller id
-            spans = list(dict.fromkeys(spans + found[(head, kind, tail)]))
-            edges.append(_Edge(tail, head, kind, True, tuple(spans)))
+            edges.append(_Edge(tail, head, kind, True, tuple(spans | found[(head, kind, tail)])))
         else:
             edges.append(_Edge(tail, head, kind, False, tuple(spans)))
     if centre is not None:
