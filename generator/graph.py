@@ -27,8 +27,10 @@ raw HTML block ready to embed in a generated Markdown page:
   <title> is the actor's name and every edge's the relation in words. The
   relation tables of the pages carry the same information as text.
 - Cheap: an actor graph costs about 3 ms (one small `dot` layout of the actor
-  and at most ACTOR_MAX_NEIGHBOURS neighbours); the network of 200 actors
-  under a second, of 2,000 about 5 s.
+  and at most ACTOR_MAX_NEIGHBOURS neighbours and ACTOR_MAX_AROUND relations
+  among them); the network of 200 actors under a second, of 2,000 about 5 s.
+  Both grow about linearly with the corpus, whatever its shape (hubs, chains,
+  cliques, thousands of groups or of actors without relations).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import html
 import io
 import math
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -64,6 +67,7 @@ NETWORK_WRAP = 18  # characters per label line
 ACTOR_FONT_PT = 12.0
 ACTOR_WRAP = 22  # characters per label line
 ACTOR_MAX_NEIGHBOURS = 40  # an actor graph draws at most this many neighbours
+ACTOR_MAX_AROUND = 60  # and at most this many relations between them (dot slows fast with more; a denser web reads as none)
 
 
 # --- styles -------------------------------------------------------------------
@@ -627,9 +631,11 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
     stands on its left, whom it holds one toward on its right. Relations
     between two neighbours are drawn thinner and do not pull the layout. An
     actor with more than ACTOR_MAX_NEIGHBOURS neighbours shows the most
-    connected of them (the page's relation table lists them all). The work
-    is proportional to the relations of the actor and its neighbours, not to
-    the corpus.
+    connected of them (the page's relation table lists them all), and at
+    most ACTOR_MAX_AROUND relations between them, so a graph costs a bounded
+    layout whatever the corpus. The rest of the work is proportional to the
+    relations of the actor, not to those of its neighbours (a hub's may span
+    the corpus) or to the corpus.
     """
     actor = corpus.actors[actor_id]
     held_in = corpus.relations_in.get(actor_id, [])
@@ -645,9 +651,40 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
     shown = neighbours | {actor_id}
     incident = [(actor_id, i) for i, r in enumerate(actor.relations) if r.actor in shown]
     incident += [(h, i) for h, i in held_in if h in shown]
-    around = [(n, i) for n in sorted(neighbours) for i, r in enumerate(corpus.actors[n].relations) if r.actor in neighbours]
+    between = _relations_between(corpus)
+    around = [(n, i) for n in sorted(neighbours) for i in sorted(
+        i for m, held in between.get(n, {}).items() if m in neighbours for i in held)]
     edges = _edges(corpus, incident + around, centre=actor_id)
+    among = sum(not e.near for e in edges)
+    if among > ACTOR_MAX_AROUND:  # the first in order: the table of each neighbour lists the rest
+        keep = {id(e) for e in [e for e in edges if not e.near][:ACTOR_MAX_AROUND]}
+        edges = [e for e in edges if e.near or id(e) in keep]
 
+    g = _actor_agraph(corpus, actor_id, neighbours, edges)
+    outside = _crowded_flat_edges(g, edges)
+    if outside:
+        g = _actor_agraph(corpus, actor_id, neighbours, edges, outside)
+    title = _actor_title(corpus, actor_id, neighbours, edges)
+    root = _svg(_layout(g, "dot"), corpus, edges, href, title, centre=actor_id)
+
+    name = _actor_name(corpus, actor_id)
+    count = _plural(len(related), "related actor")
+    if len(related) > len(neighbours):
+        count = f"the {len(neighbours)} most connected of {count} (the table lists all)"
+    if among > ACTOR_MAX_AROUND:
+        count += f"; {ACTOR_MAX_AROUND} of the {among} relations among them are drawn"
+    caption = f"Relations of {name}: {count}. Select an actor to open its page; hover over a line for the relation in words."
+    kinds = {corpus.actors[a].kind for a in shown}
+    w, _ = _size(root)
+    return _figure(
+        root, "bg-graph-actor", caption, _legend(kinds, {e.type for e in edges}),
+        svg_style=f"display:block;margin:0 auto;width:{w:g}pt;max-width:100%;height:auto",
+    )
+
+
+def _actor_agraph(corpus: Corpus, actor_id: str, neighbours: set[str], edges: list[_Edge],
+                  outside: Iterable[int] = ()) -> pygraphviz.AGraph:
+    """The actor graph for `dot`; the edges numbered in `outside` with their label set after the layout."""
     g = _agraph(rankdir="LR", nodesep="0.22", ranksep="0.55", newrank="true")
     _add_node(g, corpus, actor_id, ACTOR_WRAP, bold=True, penwidth="3", fontsize=f"{ACTOR_FONT_PT + 1:g}")
     for n in sorted(neighbours):
@@ -662,21 +699,55 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
             extra.update(constraint="false", penwidth="0.9")
         elif stagger > 1:
             extra["minlen"] = str(step.get(e.head if e.tail == actor_id else e.tail, 1))
-        _add_edge(g, e, i, label=True, **extra)
-    title = _actor_title(corpus, actor_id, neighbours, edges)
-    root = _svg(_layout(g, "dot"), corpus, edges, href, title, centre=actor_id)
+        if i in outside:
+            extra.update(xlabel=_html_label([vocab.RELATION[e.type].label]), fontcolor=RELATION_STYLE[e.type].color)
+        _add_edge(g, e, i, label=i not in outside, **extra)
+    return g
 
-    name = _actor_name(corpus, actor_id)
-    count = _plural(len(related), "related actor")
-    if len(related) > len(neighbours):
-        count = f"the {len(neighbours)} most connected of {count} (the table lists all)"
-    caption = f"Relations of {name}: {count}. Select an actor to open its page; hover over a line for the relation in words."
-    kinds = {corpus.actors[a].kind for a in shown}
-    w, _ = _size(root)
-    return _figure(
-        root, "bg-graph-actor", caption, _legend(kinds, {e.type for e in edges}),
-        svg_style=f"display:block;margin:0 auto;width:{w:g}pt;max-width:100%;height:auto",
-    )
+
+def _crowded_flat_edges(g: pygraphviz.AGraph, edges: list[_Edge]) -> set[int]:
+    """The edges between two neighbours whose label `dot` must place after the layout, or it may abort.
+
+    An edge between two nodes of one rank (a flat edge) gets a node for its
+    label on the rank before. When a rank holds the labels of flat edges that
+    join different pairs of actors, dot reorders them with a routine that, for
+    some orders, fails an assertion and aborts the whole process (Graphviz 14,
+    `fixLabelOrder`); labels of edges joining one pair are left alone. So the
+    flat edges of such a rank get their label as an `xlabel`, which dot sets
+    beside the drawn edge and needs no node for. Edges touching the actor are
+    never flat, and a rank-only pass of dot (`phase=1`) tells which others are.
+    """
+    far = [i for i, e in enumerate(edges) if not e.near and e.tail != e.head]
+    pair = {i: frozenset((edges[i].tail, edges[i].head)) for i in far}
+    if len(set(pair.values())) < 2:
+        return set()
+    probe = g.copy()
+    probe.graph_attr["phase"] = "1"
+    with _quiet():
+        probe.layout(prog="dot")
+    rank = {str(v): v.attr["rank"] for v in probe.nodes()}
+    flat: dict[str, list[int]] = {}
+    for i in far:
+        if rank[edges[i].tail] == rank[edges[i].head]:
+            flat.setdefault(rank[edges[i].tail], []).append(i)
+    return {i for same in flat.values() if len({pair[i] for i in same}) > 1 for i in same}
+
+
+_BETWEEN: tuple[weakref.ref, dict[str, dict[str, list[int]]]] | None = None
+
+
+def _relations_between(corpus: Corpus) -> dict[str, dict[str, list[int]]]:
+    """holder -> target -> the indices of the holder's relations toward the target, made once per corpus:
+    finding the relations among an actor's neighbours then costs nothing like all their relations
+    (a hub's may span the corpus, and every actor around it draws the hub)."""
+    global _BETWEEN
+    if _BETWEEN is None or _BETWEEN[0]() is not corpus:
+        index: dict[str, dict[str, list[int]]] = {}
+        for holder, actor in corpus.actors.items():
+            for i, rel in enumerate(actor.relations):
+                index.setdefault(holder, {}).setdefault(rel.actor, []).append(i)
+        _BETWEEN = (weakref.ref(corpus), index)
+    return _BETWEEN[1]
 
 
 def _actor_title(corpus: Corpus, actor_id: str, neighbours: set[str], edges: list[_Edge]) -> str:

@@ -147,6 +147,36 @@ def test_actor_graph_of_a_hub_draws_the_most_connected_neighbours(minimal):
     assert f"the {graph.ACTOR_MAX_NEIGHBOURS} most connected of {n + 1} related actors" in fig
 
 
+
+def _write_clique(project, n: int) -> None:
+    """n actors, each allied with every other."""
+    for i in range(n):
+        rels = "".join(f"  - {{type: allied-with, actor: member-{j:02d}}}\n" for j in range(n) if j != i)
+        project.write(f"actors/member-{i:02d}.yaml", f"name: Member {i}\nkind: armed-group\nrelations:\n{rels}")
+
+
+def test_neighbours_all_related_to_each_other_keep_their_labels_and_do_not_abort_the_build(minimal):
+    # the relations among the neighbours lie on one rank; labelled the usual way, Graphviz aborted
+    # the whole build (an assertion in dot, no message at all)
+    _write_clique(minimal, 12)
+    r = minimal.run("build")
+    assert r.code == 0, r.err
+    page = (minimal.root / "site/actors/member-00/index.html").read_text("utf-8")
+    root = _svg(page[page.index('<figure class="bg-graph'):])
+    assert len(_groups(root, "bg-node")) == 12 and len(_groups(root, "bg-edge")) == 11 + 55
+    # every relation drawn keeps its label, placed beside its line
+    assert [t.text for t in root.iter(SVG + "text")].count("allied with") == 11 + 55
+
+
+def test_actor_graph_draws_at_most_so_many_relations_among_the_neighbours(minimal):
+    _write_clique(minimal, 14)  # 13 neighbours, 78 relations among them
+    corpus = _corpus(minimal.root)
+    fig = graph.actor_graph(corpus, "member-00", lambda a: a)
+    edges = _groups(_svg(fig), "bg-edge")
+    assert len(edges) == 13 + graph.ACTOR_MAX_AROUND
+    assert f"{graph.ACTOR_MAX_AROUND} of the 78 relations among them are drawn" in fig
+
+
 # --- safe to embed ---------------------------------------------------------------
 
 
@@ -326,6 +356,7 @@ def test_network_of_200_clustered_actors_is_legible_and_quick(minimal):
     for kind in KINDS:
         assert f"</svg>{kind.replace('-', ' ')}</li>" in caption
     assert "Network of 202 actors" in caption
+
 
 
 def _write_loners(project, n: int) -> None:
