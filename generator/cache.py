@@ -1,4 +1,5 @@
-"""Validated models of unchanged corpus files, kept between builds.
+"""Validated models of unchanged corpus files, kept between builds; and what every cache file is
+checked with.
 
 Parsing and validating every YAML file again is most of an incremental
 build's work. After a file loads and validates without a problem its model is
@@ -11,16 +12,24 @@ any problem are kept, so every error is still found and positioned by a real
 parse. The cache is local scratch: delete the build folder to drop it.
 
 The models are appended to pack files (`*.pack`), with an index (`index.pickle`)
-of where each one is: a file per model made a first build of 10,000 briefs
-spend 5 s of its CPU time creating 14,000 small files. A build writes the models
+of where each one is and a checksum of its bytes: a file per model made a
+first build of 10,000 briefs spend 5 s of its CPU time creating 14,000 small
+files. A build writes the models
 it made into one new pack, in the process that loads the corpus, as they arrive
 from the workers. Packs whose models were mostly replaced since are compacted
-into one. Whatever cannot be read (a pack deleted or cut short, a corrupt
-index) is a miss: the file is parsed again.
+into one. Whatever cannot be read or does not match its checksum (a pack
+deleted, cut short or overwritten, a corrupt index) is a miss: the file is
+parsed again.
+
+Every file of the build cache that a build reads back is *sealed* (`seal`,
+`write_sealed`): its bytes follow a header with their length and checksum, and
+a file whose bytes do not match (`unsealed`) is treated as missing. A cache
+makes a build faster, never different.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import mmap
@@ -30,7 +39,9 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
 
+import jinja2
 import pydantic
 
 from .load import Document, stamp_of
@@ -63,6 +74,119 @@ def code_folder(parent: Path) -> Path:
     return folder
 
 
+def checksum(data) -> bytes:
+    """128 bits of a SHA-256 of bytes: what tells kept bytes from damaged or replaced ones
+    (SHA-256 for its speed: most processors compute it in hardware)."""
+    return hashlib.sha256(data).digest()[:16]
+
+
+_MAGIC = b"briefgen"
+_HEADER = len(_MAGIC) + 16 + 8  # the magic, the payload's checksum, its length
+
+
+def seal(data: bytes) -> bytes:
+    """`data` as a sealed file holds it."""
+    return _MAGIC + checksum(data) + len(data).to_bytes(8, "little") + data
+
+
+class _Hashing:
+    """A file being written, with a running checksum of what was written to it."""
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.hash, self.length = out, hashlib.sha256(), 0
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        self.length += len(data)
+        return self.out.write(data)
+
+
+def write_sealed(out: BinaryIO, dump: Callable[[BinaryIO], object]) -> None:
+    """Seal what `dump` writes to a file (e.g. `pickle.dump`) as it goes, never holding it whole in
+    memory; `out` is a new file, open for writing, which the header is written back into."""
+    out.write(bytes(_HEADER))
+    hashing = _Hashing(out)
+    dump(hashing)
+    out.seek(0)
+    out.write(_MAGIC + hashing.hash.digest()[:16] + hashing.length.to_bytes(8, "little"))
+    out.seek(0, os.SEEK_END)
+
+
+def unsealed(data) -> memoryview | None:
+    """The payload of a sealed file's bytes, or None unless whole and unchanged."""
+    view = memoryview(data)
+    if len(view) < _HEADER or view[: len(_MAGIC)] != _MAGIC:
+        return None
+    payload = view[_HEADER:]
+    length = int.from_bytes(view[len(_MAGIC) + 16 : _HEADER], "little")
+    if length != len(payload) or checksum(payload) != view[len(_MAGIC) : len(_MAGIC) + 16]:
+        return None
+    return payload
+
+
+@contextlib.contextmanager
+def opened_sealed(path: Path) -> Iterator[memoryview | None]:
+    """The payload of a sealed file, mapped, while the block runs; None if missing, damaged or not sealed."""
+    try:
+        with open(path, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, or empty (cannot be mapped)
+        mapped = None
+    if mapped is None:
+        yield None
+        return
+    with mapped, memoryview(mapped) as view:
+        payload = unsealed(view)
+        try:
+            yield payload
+        finally:
+            if payload is not None:
+                payload.release()  # before the mapping closes
+
+
+def read_sealed(path: Path) -> bytes | None:
+    """The payload of a small sealed file, or None (`opened_sealed`)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    payload = unsealed(data)
+    return None if payload is None else bytes(payload)
+
+
+_UNPICKLING = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError, MemoryError)
+
+
+def load_sealed_pickle(path: Path):
+    """What a sealed pickle holds (`pickle.dump` through `write_sealed`), or None when it cannot be
+    read back whole and unchanged, or when briefgen's classes changed since (whatever unpickling raises)."""
+    with opened_sealed(path) as payload:
+        if payload is None:
+            return None
+        try:
+            return pickle.loads(payload)
+        except _UNPICKLING:
+            return None
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's compiled templates in files of a folder, sealed: Jinja2 checks that a template's
+    source is the one compiled, not that the compiled code is the one it wrote."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_sealed(Path(self._get_cache_filename(bucket)))
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from .incremental import write_atomic
+
+        try:
+            write_atomic(Path(self._get_cache_filename(bucket)), seal(bucket.bytecode_to_string()))
+        except OSError:  # a read-only or full disk: the template is compiled again next time
+            pass
+
+
 _INDEX = "index.pickle"
 SLACK = 1 << 20  # bytes of replaced models the packs may hold beyond the models in use before they are compacted
 MAX_PACKS = 16  # beyond this, the packs but the largest are merged (each build that parsed a file adds one)
@@ -80,7 +204,7 @@ class ModelCache:
         self.root = root
         self.dir = root / "models" / code_key()
         self.hits = 0
-        self._index: dict[str, tuple] | None = None  # doc path -> (stamp, digest, pack, offset, length)
+        self._index: dict[str, tuple] | None = None  # doc path -> (stamp, digest, pack, offset, length, checksum of the model's bytes)
         self._packs: dict[str, memoryview | None] = {}  # pack name -> its bytes (mapped), None if unreadable
         self._out = None  # the pack this build writes, once it keeps a model
         self._out_name = ""
@@ -88,13 +212,8 @@ class ModelCache:
 
     def index(self) -> dict[str, tuple]:
         if self._index is None:
-            try:
-                with open(self.dir / _INDEX, "rb") as f:
-                    self._index = pickle.load(f)
-                if not isinstance(self._index, dict):
-                    self._index = {}
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-                self._index = {}
+            index = load_sealed_pickle(self.dir / _INDEX)
+            self._index = index if isinstance(index, dict) else {}
         return self._index
 
     def _pack(self, name: str) -> memoryview | None:
@@ -107,11 +226,13 @@ class ModelCache:
         return self._packs[name]
 
     def _blob(self, entry: tuple) -> memoryview | None:
-        _, _, name, offset, length = entry
+        """A model's bytes in its pack, if they are whole and the ones kept."""
+        _, _, name, offset, length, check = entry
         pack = self._pack(name)
         if pack is None or offset + length > len(pack):
             return None
-        return pack[offset : offset + length]
+        blob = pack[offset : offset + length]
+        return blob if checksum(blob) == check else None
 
     def get(self, file: Path, doc_path: str, kind: str, doc_id: str) -> Document | None:
         """The document with its model, if the file is unchanged since the model was kept."""
@@ -126,7 +247,7 @@ class ModelCache:
             return None
         try:
             model = pickle.loads(blob)
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError):
+        except _UNPICKLING:
             return None
         self.hits += 1
         return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=entry[1], stamp=stamp, model=model, from_cache=True)
@@ -160,7 +281,7 @@ class ModelCache:
             self._out.write(blob)
         except OSError:
             return
-        self._kept[doc.path] = (doc.stamp, doc.digest, self._out_name, offset, len(blob))
+        self._kept[doc.path] = (doc.stamp, doc.digest, self._out_name, offset, len(blob), checksum(blob))
 
     def save(self, present: set[str] | None = None) -> None:
         """Write this build's pack and the index; with `present` (every corpus file's path), models
@@ -176,7 +297,7 @@ class ModelCache:
             index = self._compacted(index)
             tmp = self.dir / f".{_INDEX}.tmp{os.getpid()}"
             with open(tmp, "wb") as f:
-                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+                write_sealed(f, lambda out: pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self.dir / _INDEX)
         except OSError:
             return
@@ -208,9 +329,9 @@ class ModelCache:
                 if entry[2] not in packs:
                     out[path] = entry
                     continue
-                blob = self._blob(entry)
+                blob = self._blob(entry)  # a damaged model is dropped, not carried over
                 if blob is not None:
-                    out[path] = (entry[0], entry[1], name, f.tell(), len(blob))
+                    out[path] = (entry[0], entry[1], name, f.tell(), len(blob), entry[5])
                     f.write(blob)
         return out
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
-from .cache import code_key
+from .cache import code_key, load_sealed_pickle, read_sealed, seal, write_sealed
 from .corpus import Corpus
 
 EVERYTHING = None  # inputs of a file that shows the whole corpus
@@ -464,18 +464,14 @@ def same_bytes(a: Path, b: Path, block: int = 1 << 20) -> bool:
 
 
 def load_pickle(path: Path, default, kind: type | None = None):
-    """A cache file written by `save_pickle`, or `default` when missing, unreadable or not a `kind`
-    (by default, of the default's type)."""
-    try:
-        with open(path, "rb") as f:
-            value = pickle.load(f)
-        return value if isinstance(value, kind or type(default)) else default
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        return default
+    """A cache file written by `save_pickle`, or `default` when missing, damaged (it is sealed: see
+    `cache`), unreadable or not a `kind` (by default, of the default's type)."""
+    value = load_sealed_pickle(path)
+    return value if isinstance(value, kind or type(default)) else default
 
 
 def save_pickle(path: Path, value) -> None:
-    write_atomic(path, lambda out: pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(path, lambda out: write_sealed(out, lambda sealed: pickle.dump(value, sealed, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def cache_pickle(cache: Path, name: str) -> Path:
@@ -529,15 +525,15 @@ def manifest_path(docs: Path) -> Path:
 
 
 class Manifest:
-    """Fingerprint, size and mtime of every file the last render wrote."""
+    """Fingerprint, size and mtime of every file the last render wrote; sealed (see `cache`)."""
 
     def __init__(self, docs: Path):
         self.docs = docs
         self.path = manifest_path(docs)
         try:
-            data = json.loads(self.path.read_text("utf-8"))
+            data = json.loads(read_sealed(self.path) or b"{}")
             self.files: dict[str, list] = data["files"] if data.get("format") == FORMAT else {}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError):
             self.files = {}
 
     def fresh(self, rel: str, fp: str) -> bool:
@@ -562,7 +558,7 @@ class Manifest:
 
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}
-        write_atomic(self.path, json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode())
+        write_atomic(self.path, seal(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode()))
 
     @staticmethod
     def forget(docs: Path) -> None:
@@ -575,12 +571,11 @@ class Manifest:
 def memo(cache: Path, name: str, salt_: str, inputs: Inputs, keys: frozenset[str], make) -> str:
     """`make()`, or the text it gave last time for the same salt and inputs (e.g. the network graph)."""
     path = cache / f"{name}.{inputs.fingerprint(salt_, name, keys)}"
-    try:
-        return path.read_text("utf-8")
-    except OSError:
-        pass
+    kept = read_sealed(path)
+    if kept is not None:
+        return kept.decode("utf-8")
     text = make()
     for old in cache.glob(f"{name}.*"):
         old.unlink(missing_ok=True)
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, seal(text.encode("utf-8")))
     return text

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator
 import jinja2
 
 from . import ahead, exports, graph, heap, incremental, markup, snapshot, vocab
-from .cache import code_folder
+from .cache import TemplateCache, code_folder
 from .schema import KINDS as schema_kinds_, WHERE as schema_where
 from .analysis import Findings, date_key
 from .config import Project, Settings
@@ -384,9 +384,9 @@ def environment(project: Project) -> jinja2.Environment:
 
 def _template_cache(project: Project) -> jinja2.BytecodeCache:
     """Compiled templates kept in the build cache, keyed by each template's source (Jinja2 checks it)
-    and by briefgen's code (the environment's options live there): every worker and every build
-    after the first skips compiling."""
-    return jinja2.FileSystemBytecodeCache(str(code_folder(project.cache / "templates")))
+    and by briefgen's code (the environment's options live there), sealed (compiled code read back
+    damaged is compiled again): every worker and every build after the first skips compiling."""
+    return TemplateCache(str(code_folder(project.cache / "templates")))
 
 
 # --- which pages exist -------------------------------------------------------

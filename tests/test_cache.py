@@ -5,12 +5,13 @@ without bound."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO
+from support import REPO, run_cli
 
 sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
@@ -127,3 +128,141 @@ def test_the_packs_stay_few_and_mostly_models_in_use(root, monkeypatch, edited, 
         assert total <= 2 * used + largest, f"after {i + 1} builds the packs hold {total:,} bytes for {used:,} in use"
         assert len(_packs(root)) <= max_packs + 1
     assert _load(root)[0].hits == len(models)
+
+
+# --- a cache never outranks the files: what a build publishes is what a fresh build publishes ---
+
+SECOND = """\
+title: Marrowgate depot fire
+published: "2024-04"
+tlp: clear
+summary: Bottom line about the Marrowgate depot.
+claims:
+  - id: marrowgate-depot-burned
+    statement: The Marrowgate depot burned down.
+    source: daily-news
+    reported: "2024-04-02"
+    credibility: 3
+"""
+
+
+def _site(root: Path) -> dict[str, bytes]:
+    site = root / "site"
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _build(root: Path) -> dict[str, bytes]:
+    r = run_cli("build", cwd=root)  # fails on a traceback
+    assert r.code == 0, r.err
+    return _site(root)
+
+
+def _fresh(root: Path) -> dict[str, bytes]:
+    """The site a build gives with no cache at all."""
+    shutil.rmtree(root / "build/.briefgen-cache")
+    return _build(root)
+
+
+def _withheld(site: dict[str, bytes]) -> bool:
+    """The Marrowgate brief is nowhere on the site: no page, no line of corpus.json or of the STIX bundle."""
+    assert any(b"First brief" in data for data in site.values())
+    return not any(b"Marrowgate" in data or b"marrowgate" in data for data in site.values())
+
+
+@pytest.fixture
+def two_briefs(minimal) -> Path:
+    """The minimal project and a second published brief nobody refers to."""
+    minimal.write("2024/second-brief.yaml", SECOND)
+    return minimal.root
+
+
+def test_a_model_replaced_in_its_pack_is_not_used(two_briefs):
+    """The pack holds the withheld (amber) brief's model; bytes of the same length, the model of the
+    same brief marked clear, are written over it: the build parses the file, and withholds the brief."""
+    import pickle
+
+    from generator.load import load_document
+
+    root = two_briefs
+    brief = root / "briefs/2024/second-brief.yaml"
+    brief.write_text(SECOND.replace("tlp: clear", "tlp: amber"), "utf-8")
+    assert _withheld(_build(root))
+
+    cleared = root.parent / "cleared/briefs/2024/second-brief.yaml"  # the same brief, marked clear, elsewhere
+    cleared.parent.mkdir(parents=True)
+    cleared.write_text(SECOND, "utf-8")
+    doc, _ = load_document(cleared, cleared.parents[1], cleared.parents[2])
+    model, problems = validate_document(doc)
+    assert model is not None and not problems and model.tlp == "clear"
+    forged = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+    name, offset, length = ModelCache(root / "build/.briefgen-cache").index()["briefs/2024/second-brief.yaml"][2:5]
+    [pack] = (root / "build/.briefgen-cache/models").glob(f"*/{name}")
+    assert len(forged) == length
+    with open(pack, "r+b") as f:
+        f.seek(offset)
+        f.write(forged)
+    for kept in (root / "build/.briefgen-cache").glob("snapshot.*.pickle"):
+        kept.unlink()  # else the build resumes from it, reading no model
+    site = _build(root)
+    assert _withheld(site)
+    assert site == _fresh(root)
+
+
+def _statement(root: Path, words: str) -> None:
+    """A new statement for the first claim of a published brief."""
+    brief = next(p for p in sorted((root / "briefs").rglob("*.yaml")) if p.parent.name.isdigit()
+                 and 'tlp: "clear"' in (text := p.read_text("utf-8")) and 'status: "draft"' not in text and "\nclaims:" in text)
+    text = brief.read_text("utf-8")
+    at = text.index("statement: ", text.index("\nclaims:")) + len("statement: ")
+    brief.write_text(text[:at] + f'"{words}"' + text[text.index("\n", at):], "utf-8")
+
+
+def _damage_every_cache_file(root: Path, seed: int, how: str) -> int:
+    """Flip bits in, or cut short, every file of the build cache (seeded); how many files."""
+    import random
+
+    rng = random.Random(seed)
+    files = sorted(p for p in (root / "build/.briefgen-cache").rglob("*") if p.is_file())
+    for p in files:
+        data = bytearray(p.read_bytes())
+        if how == "bit flips":
+            for _ in range(1 + len(data) // 20_000):
+                if data:
+                    at = rng.randrange(len(data))
+                    data[at] ^= 1 << rng.randrange(8)
+        else:
+            del data[rng.randrange(len(data)) if data else 0:]
+        st = p.stat()
+        p.write_bytes(bytes(data))
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return len(files)
+
+
+def _generate(root: Path) -> dict[str, bytes]:
+    """The docs folder (pages, corpus.json, the STIX bundle) as `briefgen build` generates it, before mkdocs."""
+    from generator import pipeline
+    from generator.config import Project
+
+    project = Project(root)
+    settings = project.settings()
+    pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1)
+    docs = root / "build/docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("edit", ["nothing edited", "a statement edited"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("how", ["bit flips", "truncations"])
+def test_a_damaged_cache_changes_nothing_a_build_generates(root, how, seed, edit):
+    """Every file of the build cache damaged: the build reads none of it as it was, and generates
+    what a build with no cache generates, with no exception."""
+    _generate(root)
+    _statement(root, "A first edit, so that the exports keep spares.")
+    _generate(root)
+    assert _damage_every_cache_file(root, seed, how) > 10
+    if edit == "a statement edited":
+        _statement(root, "A second edit, after the damage.")
+    damaged = _generate(root)
+    shutil.rmtree(root / "build/.briefgen-cache")
+    assert damaged == _generate(root)
