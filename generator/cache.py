@@ -4,12 +4,14 @@ checked with.
 Parsing and validating every YAML file again is most of an incremental
 build's work. After a file loads and validates without a problem its model is
 pickled under the build folder (`build/.briefgen-cache/models/<code>/`) with the
-file's size, mtime and digest; the next build takes the model of a file whose
-size and mtime are unchanged instead of reading it (as make does). `<code>`
-hashes the generator's source and the pydantic version, so a new briefgen never
-reads models an older one wrote. Only files that loaded and validated without
-any problem are kept, so every error is still found and positioned by a real
-parse. The cache is local scratch: delete the build folder to drop it.
+digest of the file's bytes; the next build reads the file, and takes the model
+of a file whose digest is the one kept instead of parsing it. No stamp (size,
+mtime) stands in for the digest: a file edited in place with its mtime set back
+is read as what it is. `<code>` hashes the generator's source and the pydantic
+version, so a new briefgen never reads models an older one wrote. Only files
+that loaded and validated without any problem are kept, so every error is
+still found and positioned by a real parse. The cache is local scratch: delete
+the build folder to drop it.
 
 The models are appended to pack files (`*.pack`), with an index (`index.pickle`)
 of where each one is and a checksum of its bytes: a file per model made a
@@ -44,7 +46,7 @@ from typing import BinaryIO, Callable, Iterator
 import jinja2
 import pydantic
 
-from .load import Document, stamp_of
+from .load import Document, file_digest
 
 _CODE = Path(__file__).resolve().parent
 
@@ -204,7 +206,7 @@ class ModelCache:
         self.root = root
         self.dir = root / "models" / code_key()
         self.hits = 0
-        self._index: dict[str, tuple] | None = None  # doc path -> (stamp, digest, pack, offset, length, checksum of the model's bytes)
+        self._index: dict[str, tuple] | None = None  # doc path -> (file digest, checksum of the model's bytes, pack, offset, length)
         self._packs: dict[str, memoryview | None] = {}  # pack name -> its bytes (mapped), None if unreadable
         self._out = None  # the pack this build writes, once it keeps a model
         self._out_name = ""
@@ -227,7 +229,7 @@ class ModelCache:
 
     def _blob(self, entry: tuple) -> memoryview | None:
         """A model's bytes in its pack, if they are whole and the ones kept."""
-        _, _, name, offset, length, check = entry
+        _, check, name, offset, length = entry
         pack = self._pack(name)
         if pack is None or offset + length > len(pack):
             return None
@@ -235,12 +237,12 @@ class ModelCache:
         return blob if checksum(blob) == check else None
 
     def get(self, file: Path, doc_path: str, kind: str, doc_id: str) -> Document | None:
-        """The document with its model, if the file is unchanged since the model was kept."""
+        """The document with its model, if the file's bytes are those the model was made from."""
         entry = self.index().get(doc_path)
         if entry is None:
             return None
-        stamp = stamp_of(file)
-        if stamp is None or entry[0] != stamp:
+        digest = file_digest(file)
+        if digest is None or entry[0] != digest:
             return None
         blob = self._blob(entry)
         if blob is None:
@@ -250,13 +252,13 @@ class ModelCache:
         except _UNPICKLING:
             return None
         self.hits += 1
-        return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=entry[1], stamp=stamp, model=model, from_cache=True)
+        return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, model=model, from_cache=True)
 
     @staticmethod
     def dump(doc: Document, had_problems: bool) -> bytes | None:
         """The bytes to keep of a document just read from its file, if it loaded and validated
         cleanly (`model_of` reads the model back from them); else None. Any process can make them."""
-        if had_problems or doc.model is None or doc.problems or doc.stamp is None:
+        if had_problems or doc.model is None or doc.problems:
             return None
         return pickle.dumps(doc.model, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -266,8 +268,8 @@ class ModelCache:
         return pickle.loads(blob)
 
     def keep(self, doc: Document, blob: bytes) -> None:
-        """Add a document's model (`dump`'s bytes) to this build's pack; `save` makes it count.
-        The stamp is the one taken before the file was read: a file edited since is read again next time."""
+        """Add a document's model (`dump`'s bytes) to this build's pack, under the digest of the bytes
+        it was made from; `save` makes it count."""
         if self._out is None:
             name = _new_pack_name()
             try:
@@ -281,7 +283,7 @@ class ModelCache:
             self._out.write(blob)
         except OSError:
             return
-        self._kept[doc.path] = (doc.stamp, doc.digest, self._out_name, offset, len(blob), checksum(blob))
+        self._kept[doc.path] = (doc.digest, checksum(blob), self._out_name, offset, len(blob))
 
     def save(self, present: set[str] | None = None) -> None:
         """Write this build's pack and the index; with `present` (every corpus file's path), models
@@ -331,7 +333,7 @@ class ModelCache:
                     continue
                 blob = self._blob(entry)  # a damaged model is dropped, not carried over
                 if blob is not None:
-                    out[path] = (entry[0], entry[1], name, f.tell(), len(blob), entry[5])
+                    out[path] = (entry[0], entry[1], name, f.tell(), len(blob))
                     f.write(blob)
         return out
 

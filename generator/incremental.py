@@ -35,7 +35,9 @@ generator's own code and templates, site_config, mkdocs.yml, the settings,
 the publishing policy and the highest TLP on the site (every page is marked
 with it). `render` writes a file again only when its fingerprint changed or
 the file on disk is not the one it wrote (size or mtime differ); the
-fingerprints are kept beside the docs folder (`manifest_path`). A page that
+fingerprints are kept beside the docs folder (`manifest_path`). Whether a
+corpus file changed is told from its bytes (`load.file_digest`), never from
+its size or mtime. A page that
 stops drawing on a file (a brief withheld, a claim moved to another year)
 loses that key, so its fingerprint changes too. tests/test_incremental.py
 compares an incremental build after each kind of edit with a fresh one, byte

@@ -69,8 +69,7 @@ class Document:
     kind: str  # actor, source, question or brief
     id: str  # the file stem
     data: Any = None
-    digest: str = ""  # of the file's bytes: what incremental builds compare
-    stamp: tuple | None = None  # size, mtime and inode when it was read (see cache)
+    digest: str = ""  # of the file's bytes (`digest_of`): what incremental builds and the caches compare
     model: Any = None  # the validated model, once there is one
     validated: bool = False  # validated while loading: `problems` are the validation's
     problems: list = field(default_factory=list)
@@ -235,25 +234,42 @@ def shown_path(file: Path, root: Path) -> str:
         return file.as_posix()
 
 
-def stamp_of(file: Path) -> tuple[int, int, int] | None:
-    """Size, mtime and inode: what tells an unchanged file (see cache)."""
+def digest_of(raw: bytes) -> str:
+    """What tells one version of a file from another: 128 bits of a SHA-256 of its bytes (SHA-256 for
+    its speed: most processors compute it in hardware)."""
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def file_digest(file: Path) -> str | None:
+    """`digest_of` the file's bytes as they are now, or None if it cannot be read. Every build reads
+    every corpus file for it: a size and mtime can be set back (`touch -d`, a tool restoring them)
+    and may not tell two writes within a clock tick apart, so no stamp stands in for the bytes."""
     try:
-        st = os.stat(file)
+        fd = os.open(file, os.O_RDONLY)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
+    try:
+        h = hashlib.sha256()
+        size = os.fstat(fd).st_size + 1  # the whole file in one read (the next one finds its end)
+        while chunk := os.read(fd, min(size, 1 << 22)):
+            h.update(chunk)
+        return h.hexdigest()[:32]
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | None, list[Problem]]:
     """Parse one file; return the document (None if unreadable) and its problems."""
     shown = shown_path(file, root)
-    doc = Document(file=file, path=shown, kind=kind_of(file.relative_to(briefs_dir)), id=file.stem, stamp=stamp_of(file))
+    doc = Document(file=file, path=shown, kind=kind_of(file.relative_to(briefs_dir)), id=file.stem)
 
     def fail(line: int, col: int, message: str):
         return None, [Problem(shown, line, col, message)]
 
     raw = file.read_bytes()
-    doc.digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    doc.digest = digest_of(raw)
     doc.escapes = b"\\" in raw or b"!" in raw
     if len(raw) > MAX_FILE_BYTES:
         return fail(1, 1, f"file is {len(raw):,} bytes, over the limit of {MAX_FILE_BYTES:,}; split it into several briefs")
@@ -317,7 +333,7 @@ def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
 
 
 def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
-    """One corpus file as `load_corpus` loads it: from the model cache while unchanged, else parsed
+    """One corpus file as `load_corpus` loads it: from the model cache while its bytes are unchanged, else parsed
     (and validated, its model kept in the cache: the caller saves the cache)."""
     kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
     return (kept, []) if kept is not None else _parse_kept(file, briefs_dir, root, validate, cache)
@@ -368,8 +384,8 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
 
     With `validate` (`models.validate_document`), each parsed file is
     validated right away, and many files are parsed and validated on every
-    core. With a `cache.ModelCache` too, files unchanged since they last
-    validated cleanly are not parsed: their documents come with their models;
+    core. With a `cache.ModelCache` too, files whose bytes are unchanged since
+    they last validated cleanly are not parsed: their documents come with their models;
     the others' models are kept for next time (the cache is saved).
     """
     global _JOB

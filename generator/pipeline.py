@@ -22,7 +22,7 @@ class Generated:
     corpus: Corpus
     findings: analysis.Findings
     rendered: render.RenderResult | None = None
-    files: dict[str, tuple] | None = None  # every corpus file's stamp and digest (`snapshot.files_of`)
+    files: dict[str, str] | None = None  # every corpus file's digest (`snapshot.files_of`)
     resumed: bool = False  # from the last build's snapshot, not loaded and validated again
     edited: int = 0  # resumed: the briefs whose words changed since that snapshot
 

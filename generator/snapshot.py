@@ -1,15 +1,15 @@
 """The published corpus, its analysis and its pages' inputs, kept between builds.
 
 After a build that listed every page, the state it rendered from is pickled in
-the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`): the stamp and
-digest of every corpus file, the published corpus, the findings, the files'
+the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
+`cache`): the digest of every corpus file, the published corpus, the findings, the files'
 links and tokens (`incremental.Inputs`) and, for each page, its fingerprint,
 the tally of its inputs and the briefs among them. At 10,000 briefs it is
 about 170 MB and loads in under two seconds, against six for loading,
 validating and analysing the corpus again.
 
-The next build *resumes* from it (`resume`) when every corpus file changed
-since is a published brief that still loads and validates cleanly and keeps
+The next build *resumes* from it (`resume`) when every corpus file whose bytes
+changed since (each file is read and its digest compared) is a published brief that still loads and validates cleanly and keeps
 its shape (`incremental.shape_of`: the same ids, sources, dates, grades,
 ratings, links, marking and status; only words changed). Then the ids, the
 references, what is published, the backlinks, the timeline, the Admiralty
@@ -44,7 +44,7 @@ from . import analysis, heap, incremental
 from .analysis import Findings
 from .config import Project
 from .corpus import Corpus, Policy
-from .load import Document, corpus_listing, load_file, stamp_of
+from .load import Document, corpus_listing, file_digest, load_file
 from .models import validate_document
 
 
@@ -54,7 +54,7 @@ REFRESH_AFTER = 100  # briefs edited since the snapshot, above which a resumed b
 @dataclass
 class Snapshot:
     policy: Policy
-    files: dict[str, tuple[tuple | None, str]]  # every corpus file, as shown: (stamp, digest) when loaded
+    files: dict[str, str]  # every corpus file, as shown -> the digest of its bytes when loaded
     corpus: Corpus
     findings: Findings
     # filled in by `render` when it lists the pages: path -> (fingerprint, tally of its inputs, its inputs);
@@ -100,15 +100,13 @@ def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
         was = kept.files.get(shown)
         if was is None:
             return None  # a file added, removed or renamed
-        if stamp_of(file) == was[0]:
+        if file_digest(file) == was:
             continue
         doc, problems = load_file(file, shown, rel, project.briefs, project.root, models, validate_document)
         if doc is None or problems or doc.problems or doc.model is None:
             return None  # the full path reports it, with every other problem
-        if doc.digest == was[1]:
-            kept.files[shown] = (doc.stamp, doc.digest)  # touched, not changed
-            continue
-        changed.append(doc)
+        if doc.digest != was:  # else changed back since it was read a moment ago
+            changed.append(doc)
     corpus = kept.corpus
     for doc in changed:
         old = corpus.briefs.get(doc.id) if doc.kind == "brief" else None
@@ -116,7 +114,7 @@ def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
             return None
     for doc in changed:
         _patch(kept, doc)
-        kept.files[doc.path] = (doc.stamp, doc.digest)
+        kept.files[doc.path] = doc.digest
     keys = {incremental.key("brief", doc.id): doc.digest for doc in changed}
     kept.edited = {k: kept.inputs.token[k] for k in keys}
     kept.inputs.edited(keys)
@@ -131,9 +129,9 @@ def _patch(kept: Snapshot, doc: Document) -> None:
     analysis.remake_matrices(kept.corpus, kept.findings, questions)
 
 
-def files_of(docs: list[Document]) -> dict[str, tuple[tuple | None, str]]:
-    """What a snapshot keeps of the loaded files: each one's stamp and digest."""
-    return {d.path: (d.stamp, d.digest) for d in docs}
+def files_of(docs: list[Document]) -> dict[str, str]:
+    """What a snapshot keeps of the loaded files: each one's digest."""
+    return {d.path: d.digest for d in docs}
 
 
 def write_in_background(snapshot: Snapshot, cache: Path):

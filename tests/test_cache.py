@@ -96,8 +96,8 @@ def test_models_of_removed_files_are_dropped_and_replaced_packs_removed(root):
     [old] = _packs(root)
     gone = _brief(root)
     gone.unlink()
-    for i, f in enumerate(sorted((root / "briefs").rglob("*.yaml"))):
-        os.utime(f, ns=(10**18 + i, 10**18 + i))  # every file read again
+    for f in sorted((root / "briefs").rglob("*.yaml")):
+        f.write_text(f.read_text("utf-8") + "# every file read again\n", "utf-8")
     models, docs = _load(root)
     assert models.hits == 0
     [new] = _packs(root)
@@ -163,6 +163,18 @@ def _fresh(root: Path) -> dict[str, bytes]:
     return _build(root)
 
 
+def _in_place(path: Path, old: bytes, new: bytes) -> None:
+    """Replace bytes of a file with as many others, in place: the same size, inode and mtime."""
+    st = path.stat()
+    data = path.read_bytes()
+    assert data.count(old) == 1 and len(old) == len(new)
+    with open(path, "r+b") as f:
+        f.write(data.replace(old, new))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def _withheld(site: dict[str, bytes]) -> bool:
     """The Marrowgate brief is nowhere on the site: no page, no line of corpus.json or of the STIX bundle."""
     assert any(b"First brief" in data for data in site.values())
@@ -174,6 +186,21 @@ def two_briefs(minimal) -> Path:
     """The minimal project and a second published brief nobody refers to."""
     minimal.write("2024/second-brief.yaml", SECOND)
     return minimal.root
+
+
+@pytest.mark.parametrize("snapshot", ["kept", "deleted"])
+def test_a_brief_marked_amber_in_place_with_its_mtime_kept_is_withheld(two_briefs, snapshot):
+    """`tlp: clear` becomes `tlp: amber` in place (the same size, inode and mtime): the next build
+    withholds the brief as a fresh build does, whether it resumes or loads the corpus again."""
+    root = two_briefs
+    assert not _withheld(_build(root))
+    _in_place(root / "briefs/2024/second-brief.yaml", b"tlp: clear", b"tlp: amber")
+    if snapshot == "deleted":
+        for kept in (root / "build/.briefgen-cache").glob("snapshot.*.pickle"):
+            kept.unlink()
+    site = _build(root)
+    assert _withheld(site)
+    assert site == _fresh(root)
 
 
 def test_a_model_replaced_in_its_pack_is_not_used(two_briefs):

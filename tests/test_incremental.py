@@ -281,6 +281,34 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     assert len(again) < len(paged) / 2
 
 
+def _in_place(path: Path, old: bytes, new: bytes) -> None:
+    """Write `new` over a file holding `old`, in place: the same size, inode and mtime (as a tool
+    that restores the mtime leaves it; `touch -d` too)."""
+    st = path.stat()
+    assert path.read_bytes() == old and len(new) == len(old) and new != old
+    with open(path, "r+b") as f:
+        f.write(new)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def test_words_edited_in_place_with_the_mtime_kept_render_again(generated, tmp_path):
+    """A claim's statement changed in place, the file's size, inode and mtime kept: whether a file
+    changed is told from its bytes, so the pages that show it are rendered again, as in a fresh build."""
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    _render(root)
+    brief = _published_brief(root)
+    text = brief.read_bytes()
+    statement = yaml.safe_load(text)["claims"][0]["statement"].encode("utf-8")
+    at = text.index(statement[:40])
+    _in_place(brief, text, text[:at] + statement[:40].swapcase() + text[at + 40:])
+    generated = _generate(root)
+    assert generated.resumed and f"briefs/{brief.stem}.md" in generated.rendered.written
+    assert _tree(root / "build/docs") == _tree(_fresh_docs(root, tmp_path))
+
+
 def test_files_no_page_claims_are_removed_with_the_folders_they_leave_empty(generated, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(generated, root)
