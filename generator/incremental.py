@@ -34,10 +34,10 @@ input's key and digest, and their number) with a *salt*: the
 generator's own code and templates, site_config, mkdocs.yml, the settings,
 the publishing policy and the highest TLP on the site (every page is marked
 with it). `render` writes a file again only when its fingerprint changed or
-the file on disk is not the one it wrote (size or mtime differ); the
-fingerprints are kept beside the docs folder (`manifest_path`). Whether a
-corpus file changed is told from its bytes (`load.file_digest`), never from
-its size or mtime. A page that
+the file on disk is not the one it wrote (`file_stamp`: its size, mtime, ctime
+or inode differ); the fingerprints are kept beside the docs folder
+(`manifest_path`). Whether a corpus file changed is told from its bytes
+(`load.file_digest`), never from its size or mtime. A page that
 stops drawing on a file (a brief withheld, a claim moved to another year)
 loses that key, so its fingerprint changes too. tests/test_incremental.py
 compares an incremental build after each kind of edit with a fresh one, byte
@@ -526,8 +526,15 @@ def manifest_path(docs: Path) -> Path:
     return docs.parent / ".briefgen-cache" / f"{docs.name}.fingerprints.json"
 
 
+def file_stamp(st: os.stat_result) -> list[int]:
+    """Which file a generated file is, and whether it was written since: its size, mtime, ctime and inode.
+    A generated file is not read to tell (the exports are hundreds of MB); its ctime changes
+    with any write and cannot be set back, as an mtime can (`touch -d`)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 class Manifest:
-    """Fingerprint, size and mtime of every file the last render wrote; sealed (see `cache`)."""
+    """Fingerprint and stamp (`file_stamp`) of every file the last render wrote; sealed (see `cache`)."""
 
     def __init__(self, docs: Path):
         self.docs = docs
@@ -547,7 +554,7 @@ class Manifest:
             st = os.stat(self.docs / rel)
         except OSError:
             return False
-        return [st.st_size, st.st_mtime_ns] == entry[1:]
+        return file_stamp(st) == entry[1:]
 
     def size(self, rel: str) -> int:
         """The size of the file written last time (0 if none): what rendering it again costs, roughly."""
@@ -555,8 +562,7 @@ class Manifest:
         return entry[1] if entry else 0
 
     def record(self, rel: str, fp: str) -> None:
-        st = os.stat(self.docs / rel)
-        self.files[rel] = [fp, st.st_size, st.st_mtime_ns]
+        self.files[rel] = [fp, *file_stamp(os.stat(self.docs / rel))]
 
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}

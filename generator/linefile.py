@@ -7,9 +7,11 @@ unique in the file: a line given as None is *kept*, and copied from the file
 being replaced as it is (`incremental.Span`: by the kernel, never through
 Python), runs of neighbouring kept lines as one span. Which part of the export
 (a brief, a question) made which lines, under which key of its inputs, and
-where each line sits in the file are kept in the build cache (`Layout`), with
-the file's size, mtime and inode: a layout describes that file only while it
-is untouched, and a part whose inputs changed is made again.
+where each line sits in the file are kept in the build cache (`Layout`,
+sealed: see `cache`), with the file's stamp (`incremental.file_stamp`: its size,
+mtime, ctime and inode): a layout describes that file only while it is
+untouched (an mtime can be set back, a ctime cannot), and a part whose inputs
+changed is made again.
 
 Lines are joined by `,\\n` inside a list; anything between two lists is
 longer, so two kept lines are neighbours in the old file exactly when one
@@ -27,7 +29,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from .incremental import Span, cache_pickle, keep_pickle, load_pickle
+from .incremental import Span, cache_pickle, file_stamp, keep_pickle, load_pickle
 
 SEP = b",\n"
 LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
@@ -46,11 +48,11 @@ def encode(value: Any, sort_keys: bool = False) -> bytes:
 
 @dataclass
 class Layout:
-    """A file as written: its stamp (size, mtime, inode: which file it is, however it is named);
-    its parts (name -> what the export keeps of it: the key of its inputs first); its lines'
+    """A file as written: its stamp (`incremental.file_stamp`: which file it is, however it is named,
+    and that it was not written since); its parts (name -> what the export keeps of it: the key of its inputs first); its lines'
     keys in file order with their offsets and lengths."""
 
-    stamp: tuple[int, int, int]
+    stamp: list[int]
     parts: dict[str, tuple]
     keys: tuple[str, ...]
     offsets: array
@@ -73,7 +75,7 @@ class Layout:
             st = os.stat(target)
         except OSError:
             return None
-        if layout is None or layout.stamp != (st.st_size, st.st_mtime_ns, st.st_ino):
+        if layout is None or layout.stamp != file_stamp(st):
             return None
         return layout
 
@@ -168,7 +170,7 @@ class Splice:
         if self.cache is None or (not replaced and self.layout is not None and self.layout.parts == self.parts):
             return
         st = os.stat(path)
-        Layout((st.st_size, st.st_mtime_ns, st.st_ino), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
+        Layout(file_stamp(st), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
 
 
 def start(cache: Path | None, name: str, target: Path | None, inputs: Any) -> Splice:
