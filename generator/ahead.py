@@ -32,6 +32,7 @@ class Ahead:
             return cls()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"ahead.{os.getpid()}.pickle"
+        path.unlink(missing_ok=True)  # left by a build killed before `close`, whose pid was this one: never the child's values
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
             status = 1

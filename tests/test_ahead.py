@@ -61,6 +61,18 @@ def test_a_child_still_at_work_is_stopped(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_values_left_by_a_killed_build_of_the_same_pid_are_not_taken(tmp_path):
+    """A build killed before `close` leaves its child's file; a later build given the same pid
+    never takes that file for its own child's values."""
+    import pickle
+
+    (tmp_path / f"ahead.{os.getpid()}.pickle").write_bytes(pickle.dumps({"graph": "another corpus's graph"}))
+    drawn = ahead.Ahead.start(tmp_path, {"graph": lambda: time.sleep(60)})
+    assert drawn.get("graph", lambda: "made here") == "made here"
+    drawn.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     out = tmp_path / "corpus"
