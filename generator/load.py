@@ -250,10 +250,12 @@ def file_digest(file: Path) -> str | None:
         return None
     try:
         h = hashlib.sha256()
-        size = os.fstat(fd).st_size + 1  # the whole file in one read (the next one finds its end)
-        while chunk := os.read(fd, min(size, 1 << 22)):
+        size = min(os.fstat(fd).st_size + 1, 1 << 22)  # the whole file in one read: fewer bytes than asked is its end
+        while True:
+            chunk = os.read(fd, size)
             h.update(chunk)
-        return h.hexdigest()[:32]
+            if len(chunk) < size:
+                return h.hexdigest()[:32]
     except OSError:
         return None
     finally:
