@@ -40,6 +40,7 @@ import pickle
 import shutil
 import sys
 import time
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -76,29 +77,35 @@ def code_folder(parent: Path) -> Path:
     return folder
 
 
-def checksum(data) -> bytes:
-    """128 bits of a SHA-256 of bytes: what tells kept bytes from damaged or replaced ones
-    (SHA-256 for its speed: most processors compute it in hardware)."""
-    return hashlib.sha256(data).digest()[:16]
+def checksum(data, running: int = 0) -> int:
+    """The CRC-32 of bytes (continuing a `running` one): what tells kept bytes from damaged or replaced
+    ones. A CRC, not a cryptographic hash like `load.digest_of`, for its speed (the snapshot, hundreds
+    of MB, is checked on every build): a cache file is damaged by accident, never forged, as whoever
+    can write it can write the corpus."""
+    return zlib.crc32(data, running)
 
 
 _MAGIC = b"briefgen"
-_HEADER = len(_MAGIC) + 16 + 8  # the magic, the payload's checksum, its length
+_HEADER = len(_MAGIC) + 4 + 8  # the magic, the payload's checksum, its length
+
+
+def _header(crc: int, length: int) -> bytes:
+    return _MAGIC + crc.to_bytes(4, "little") + length.to_bytes(8, "little")
 
 
 def seal(data: bytes) -> bytes:
     """`data` as a sealed file holds it."""
-    return _MAGIC + checksum(data) + len(data).to_bytes(8, "little") + data
+    return _header(checksum(data), len(data)) + data
 
 
-class _Hashing:
+class _Checking:
     """A file being written, with a running checksum of what was written to it."""
 
     def __init__(self, out: BinaryIO):
-        self.out, self.hash, self.length = out, hashlib.sha256(), 0
+        self.out, self.crc, self.length = out, 0, 0
 
     def write(self, data) -> int:
-        self.hash.update(data)
+        self.crc = checksum(data, self.crc)
         self.length += len(data)
         return self.out.write(data)
 
@@ -107,10 +114,10 @@ def write_sealed(out: BinaryIO, dump: Callable[[BinaryIO], object]) -> None:
     """Seal what `dump` writes to a file (e.g. `pickle.dump`) as it goes, never holding it whole in
     memory; `out` is a new file, open for writing, which the header is written back into."""
     out.write(bytes(_HEADER))
-    hashing = _Hashing(out)
-    dump(hashing)
+    checking = _Checking(out)
+    dump(checking)
     out.seek(0)
-    out.write(_MAGIC + hashing.hash.digest()[:16] + hashing.length.to_bytes(8, "little"))
+    out.write(_header(checking.crc, checking.length))
     out.seek(0, os.SEEK_END)
 
 
@@ -120,8 +127,9 @@ def unsealed(data) -> memoryview | None:
     if len(view) < _HEADER or view[: len(_MAGIC)] != _MAGIC:
         return None
     payload = view[_HEADER:]
-    length = int.from_bytes(view[len(_MAGIC) + 16 : _HEADER], "little")
-    if length != len(payload) or checksum(payload) != view[len(_MAGIC) : len(_MAGIC) + 16]:
+    crc = int.from_bytes(view[len(_MAGIC) : len(_MAGIC) + 4], "little")
+    length = int.from_bytes(view[len(_MAGIC) + 4 : _HEADER], "little")
+    if length != len(payload) or checksum(payload) != crc:
         return None
     return payload
 
