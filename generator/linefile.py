@@ -8,8 +8,8 @@ being replaced as it is (`incremental.Span`: by the kernel, never through
 Python), runs of neighbouring kept lines as one span. Which part of the export
 (a brief, a question) made which lines, under which key of its inputs, and
 where each line sits in the file are kept in the build cache (`Layout`,
-sealed: see `cache`), with the file's stamp (`incremental.file_stamp`: its size,
-mtime, ctime and inode): a layout describes that file only while it is
+sealed: see `cache`), with the file's stamp (`incremental.file_stamp`: its
+size, mtime, ctime and inode): a layout describes that file only while it is
 untouched (an mtime can be set back, a ctime cannot), and a part whose inputs
 changed is made again.
 
@@ -49,8 +49,8 @@ def encode(value: Any, sort_keys: bool = False) -> bytes:
 @dataclass
 class Layout:
     """A file as written: its stamp (`incremental.file_stamp`: which file it is, however it is named,
-    and that it was not written since); its parts (name -> what the export keeps of it: the key of its inputs first); its lines'
-    keys in file order with their offsets and lengths."""
+    and that it was not written since); its parts (name -> what the export keeps of it: the key of
+    its inputs first); its lines' keys in file order with their offsets and lengths."""
 
     stamp: list[int]
     parts: dict[str, tuple]

@@ -250,7 +250,7 @@ def file_digest(file: Path) -> str | None:
         return None
     try:
         h = hashlib.sha256()
-        size = min(os.fstat(fd).st_size + 1, 1 << 22)  # the whole file in one read: fewer bytes than asked is its end
+        size = min(os.fstat(fd).st_size + 1, 1 << 22)  # the whole file in one read: fewer bytes is its end
         while True:
             chunk = os.read(fd, size)
             h.update(chunk)
@@ -335,8 +335,8 @@ def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
 
 
 def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
-    """One corpus file as `load_corpus` loads it: from the model cache while its bytes are unchanged, else parsed
-    (and validated, its model kept in the cache: the caller saves the cache)."""
+    """One corpus file as `load_corpus` loads it: from the model cache while its bytes are unchanged,
+    else parsed (and validated, its model kept in the cache: the caller saves the cache)."""
     kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
     return (kept, []) if kept is not None else _parse_kept(file, briefs_dir, root, validate, cache)
 
@@ -387,8 +387,8 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     With `validate` (`models.validate_document`), each parsed file is
     validated right away, and many files are parsed and validated on every
     core. With a `cache.ModelCache` too, files whose bytes are unchanged since
-    they last validated cleanly are not parsed: their documents come with their models;
-    the others' models are kept for next time (the cache is saved).
+    they last validated cleanly are not parsed: their documents come with
+    their models; the others' models are kept for next time (the cache is saved).
     """
     global _JOB
     entries = corpus_listing(briefs_dir, root)

@@ -2,24 +2,24 @@
 
 After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
-`cache`): the digest of every corpus file, the published corpus, the findings, the files'
-links and tokens (`incremental.Inputs`) and, for each page, its fingerprint,
-the tally of its inputs and the briefs among them. At 10,000 briefs it is
-about 170 MB and loads in under two seconds, against six for loading,
-validating and analysing the corpus again.
+`cache`): the digest of every corpus file, the published corpus, the findings,
+the files' links and tokens (`incremental.Inputs`) and, for each page, its
+fingerprint, the tally of its inputs and the briefs among them. At 10,000
+briefs it is about 170 MB and loads in under two seconds, against six for
+loading, validating and analysing the corpus again.
 
 The next build *resumes* from it (`resume`) when every corpus file whose bytes
-changed since (each file is read and its digest compared) is a published brief that still loads and validates cleanly and keeps
-its shape (`incremental.shape_of`: the same ids, sources, dates, grades,
-ratings, links, marking and status; only words changed). Then the ids, the
-references, what is published, the backlinks, the timeline, the Admiralty
-grid, the contradictions and which pages exist with which inputs are all as
-they were, and only these change: the edited briefs' models in the corpus,
-the text of their rows in the ACH matrices (made again for the questions they
-bear on), and their files' digests. Only the pages whose inputs hold an edited
-file are fingerprinted again; every other page keeps the fingerprint it had
-when the snapshot was taken (so a page rendered from an edit since reverted
-is rendered again too).
+changed since (each file is read and its digest compared) is a published brief
+that still loads and validates cleanly and keeps its shape
+(`incremental.shape_of`: the same ids, sources, dates, grades, ratings, links,
+marking and status; only words changed). Then the ids, the references, what is
+published, the backlinks, the timeline, the Admiralty grid, the contradictions
+and which pages exist with which inputs are all as they were, and only these
+change: the edited briefs' models in the corpus, the text of their rows in the
+ACH matrices (made again for the questions they bear on), and their files'
+digests. Only the pages whose inputs hold an edited file are fingerprinted
+again; every other page keeps the fingerprint it had when the snapshot was
+taken (so a page rendered from an edit since reverted is rendered again too).
 
 A resumed build does not write a new snapshot (pickling it costs a core 2.5 s
 at 10,000 briefs), so the edits since the snapshot add up, and each resumed
