@@ -17,6 +17,8 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
+from . import mdscan
+
 SAFE_SCHEMES = {"http", "https", "mailto"}  # and links within the site, which have none
 
 # Characters that a Markdown processor (with the extensions mkdocs-material
@@ -119,22 +121,49 @@ class _SkipPlainText(Treeprocessor):
                 el.tail = AtomicString(el.tail)
 
 
+def _linear_scans(md: markdown.Markdown) -> None:
+    """Python-Markdown's processors that walk to the end of the text from each opening
+    character, replaced by ones that give the same results in linear time (`mdscan`);
+    under their names and priorities."""
+    md.treeprocessors.register(mdscan.LinearInline(md), "inline", 20)
+    md.inlinePatterns.register(mdscan.BacktickProcessor(md.inlinePatterns["backtick"].pattern), "backtick", 190)
+    for name, processor, priority in [
+        ("reference", mdscan.ReferenceProcessor, 170), ("link", mdscan.LinkProcessor, 160),
+        ("image_link", mdscan.ImageProcessor, 150), ("image_reference", mdscan.ImageReferenceProcessor, 140),
+        ("short_reference", mdscan.ShortReferenceProcessor, 130), ("short_image_ref", mdscan.ShortImageReferenceProcessor, 125),
+    ]:
+        md.inlinePatterns.register(processor(md.inlinePatterns[name].pattern, md), name, priority)
+    blocks = md.parser.blockprocessors
+    blocks.register(mdscan.TableBlockProcessor(md.parser, blocks["table"].config), "table", 75)
+    blocks.register(mdscan.SetextHeadingProcessor(md.parser), "setextheader", 60)
+    blocks["hashheader"].RE = mdscan.LineSearch(blocks["hashheader"].RE, r"^#", at_newline=True)
+    blocks["hr"].SEARCH_RE = mdscan.LineSearch(blocks["hr"].SEARCH_RE, r"^ {0,3}[-_*]")
+    blocks["quote"].RE = mdscan.LineSearch(blocks["quote"].RE, r"^ {0,3}>", at_newline=True)
+    blocks["reference"].RE = mdscan.LineSearch(blocks["reference"].RE, r"^ {0,3}\[")
+    fences = md.preprocessors["fenced_code_block"]
+    fences.FENCED_BLOCK_RE = mdscan.FenceSearch(fences.FENCED_BLOCK_RE)
+    md.parser.parseChunk = mdscan.linear_parse_chunk(md.parser)
+
+
 class _Extension(markdown.Extension):
-    def __init__(self, skip_plain_text: bool = True):
+    def __init__(self, skip_plain_text: bool = True, linear_scans: bool = True):
         super().__init__()
         self.skip_plain_text = skip_plain_text
+        self.linear_scans = linear_scans
 
     def extendMarkdown(self, md):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        if self.linear_scans:
+            _linear_scans(md)
         md.treeprocessors.register(_SafeLinks(md), "briefgen_safe_links", 0)
         if self.skip_plain_text:
             md.treeprocessors.register(_SkipPlainText(md), "briefgen_skip_plain_text", 25)  # the inline processor is 20
 
 
-def converter(skip_plain_text: bool = True) -> markdown.Markdown:
-    """The Markdown converter of authored fields (without `skip_plain_text`: for the tests)."""
-    return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", _Extension(skip_plain_text)], output_format="html")
+def converter(skip_plain_text: bool = True, linear_scans: bool = True) -> markdown.Markdown:
+    """The Markdown converter of authored fields (without `skip_plain_text` or `linear_scans`: for the tests)."""
+    return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", _Extension(skip_plain_text, linear_scans)], output_format="html")
 
 
 _md = converter()
@@ -267,6 +296,11 @@ def md_inline(text: str | None) -> str:
     # a `|` left after `_freeze` is in an attribute, where it would still end a table cell
     return _ATTRIBUTE.sub(_cell_safe_attribute, inline) if "|" in inline else inline
 
+
+# The longest Markdown field: Python-Markdown's inline processor copies the rest of a paragraph
+# for each match it replaces, and its block processors the rest of a block for each line they
+# use, so the time of a field full of syntax grows with the square of its length
+MARKDOWN_LIMIT = 65_536
 
 # What every link or image that `_SafeLinks` could refuse is written with: an address after `](`
 # that does not start as a web or mail one, a reference definition, an automatic link with

@@ -387,10 +387,14 @@ def _markdown_walker(annotation: Any) -> _Walker | None:
 
 
 def _markdown_problems(doc: Document, model: type[Model]) -> list[Problem]:
-    """A problem for every link or image of a Markdown field that could not be published."""
+    """A problem for every Markdown field too long to convert, and for every link or image of
+    one that could not be published."""
     problems = []
     walker = _markdown_walker(model)
     for loc, text in walker(doc.data, ()) if walker else ():
+        if len(text) > markup.MARKDOWN_LIMIT:
+            problems.append(doc.problem(loc, f"{_field_path(loc)}: {len(text):,} characters of Markdown, over the limit of {markup.MARKDOWN_LIMIT:,}: shorten it"))
+            continue
         for what, url in markup.refused_links(text):
             problems.append(doc.problem(loc, f"{_field_path(loc)}: {what} '{_shown(url)}' is not allowed: only http, https, mailto and in-site links"))
     return problems

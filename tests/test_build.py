@@ -7,11 +7,12 @@ from html import unescape
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from support import REPO, Project, build_bundled_site, run_cli
+from support import MINIMAL, REPO, Project, build_bundled_site, run_cli
 
 ACTORS = sorted(p.stem for p in (REPO / "briefs/actors").glob("*.yaml"))
 SOURCES = sorted(p.stem for p in (REPO / "briefs/sources").glob("*.yaml"))
@@ -318,3 +319,20 @@ def test_a_pipe_in_a_relation_note_link_keeps_the_note_and_its_source(minimal):
         assert row.count("<td>") == 5
         assert '<a href="https://a.example/a%7Cb" rel="noopener nofollow" title="x&#124;y">the report</a>' in row
         assert 'href="../../sources/daily-news/">Daily News</a>' in row
+
+
+def test_a_summary_of_unclosed_links_builds_in_time_linear_in_its_length(tmp_path):
+    """`[a](` repeated: each link is looked for to the end of the summary."""
+    seconds = []
+    for units in (2_000, 8_000):
+        project = Project(tmp_path / str(units))
+        for rel, text in MINIMAL.items():
+            project.write(rel, text)
+        brief = project.root / "briefs/2024/first-brief.yaml"
+        brief.write_text(brief.read_text().replace("summary: The **bottom line**.", f"summary: '{'[a](' * units}'"))
+        start = time.perf_counter()
+        r = project.run("build")
+        seconds.append(time.perf_counter() - start)
+        assert r.code == 0, r.err
+        assert "[a](" * units in unescape((project.root / "site/briefs/first-brief/index.html").read_text())
+    assert seconds[1] < 2.5 * seconds[0], f"{seconds[0]:.1f} s for 8 KB, {seconds[1]:.1f} s for 32 KB"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from hypothesis import given, settings, strategies as st
+import time
 
-from generator import markup
+import pytest
+from hypothesis import example, given, settings, strategies as st
+
+from generator import markup, mdscan
 
 
 def python_markdown(text: str) -> str:
@@ -190,3 +192,67 @@ def test_a_pipe_in_a_link_cannot_end_a_table_cell():
     assert "|" not in out
     assert 'href="https://a.example/a%7Cb"' in out and 'title="x&#124;y"' in out and 'href="../a%7Cb/"' in out
     assert markup.attr('a "title" | with a pipe') == "a &quot;title&quot; &#124; with a pipe"
+
+
+# --- Python-Markdown's scans in linear time (generator/mdscan.py) ---------------------------
+
+STOCK = markup.converter(linear_scans=False)
+
+
+def stock(text: str) -> str:
+    STOCK.reset()
+    return STOCK.convert(text)
+
+
+# the characters the replaced scans look for, and the block syntax around them
+SCAN_ALPHABET = "[]()\"' `!<>*_\\\nab|-#~:=&"
+scan_pieces = st.sampled_from([
+    "[", "]", "(", ")", '"', "'", "`", "``", "```", "![", "](", "[a]", "[r]: /u", "\n\n", "\n", "  ", " ", "a", "b c", "x)",
+    "(<a>", '"t"', "'t'", "\\", "*", "_", "~~~", "| a | b |\n|--|--|\n", "|a\n", "# h\n", "- ", "> ", "    ", "|", "---\n", "=\n",
+    "***\n", "<http://a.b>", "<a@b.c>", "&amp;", "\\`", '[x](y "z")', "[a](", "\n```\n", "\n~~~a\n",
+    "words " * 20,  # a scan longer than the ones done directly
+])
+hostile = st.text(alphabet=SCAN_ALPHABET, max_size=120) | st.lists(scan_pieces, max_size=80).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(hostile)
+@example("-\n>|\n|\np")  # a table's test must not read the borders of the block tested before
+def test_the_linear_scans_agree_with_python_markdown(text):
+    markup._md.reset()
+    assert markup._md.convert(text) == stock(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(hostile)
+def test_the_linear_scans_agree_with_python_markdown_when_they_use_their_tables(text):
+    """As above, with the tables used for every scan (short scans are otherwise done directly)."""
+    near, mdscan.NEAR = mdscan.NEAR, 0
+    try:
+        markup._md.reset()
+        assert markup._md.convert(text) == stock(text)
+    finally:
+        mdscan.NEAR = near
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        markup.md_block(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+# text that Python-Markdown took time growing with the square of its length to convert
+QUADRATIC = ["[a](", "![a](", "[a][", '[a]("x)', "``a`", "![", "> [a](\n", "a\n# h\n", "a\n---\n", "```a\n", "a\n***\n", "a\n[r]: u\n"]
+
+
+@pytest.mark.parametrize("unit", QUADRATIC)
+def test_converting_hostile_markdown_takes_time_linear_in_its_length(unit):
+    """Four times the text in at most six times the time, and half a second: what is left of
+    Python-Markdown's own copying (see `markup.MARKDOWN_LIMIT`) stays within that up to the limit."""
+    small = _seconds(unit * (16_000 // len(unit)))
+    assert small < 2, f"{small:.2f} s for 16 KB"
+    large = _seconds(unit * (64_000 // len(unit)))
+    assert large < 6 * small + 0.5, f"{small:.2f} s for 16 KB, {large:.2f} s for 64 KB"

@@ -256,3 +256,13 @@ def test_control_characters_are_refused_with_their_position(minimal):
         "briefs/questions/who-did-it.yaml:5:1: error: unknown field 'bad\\x1bkey'",
         "briefs/sources/daily-news.yaml:4:10: error: country: binary data (!!binary) is not text",
     ]
+
+
+def test_a_markdown_field_longer_than_the_limit_is_refused(minimal):
+    from generator.markup import MARKDOWN_LIMIT
+
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    long = "A sentence of a very long summary. " * (MARKDOWN_LIMIT // 35 + 1)
+    brief.write_text(brief.read_text().replace("summary: The **bottom line**.", f"summary: {long.strip()}"))
+    r = minimal.run("validate")
+    assert r.lines == [f"briefs/2024/first-brief.yaml:4:10: error: summary: {len(long.strip()):,} characters of Markdown, over the limit of 65,536: shorten it"]
