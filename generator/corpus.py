@@ -3,7 +3,7 @@
 `build_corpus` validates every document, checks that ids are unique and every
 reference resolves, then keeps only what this build may publish (TLP at or
 below `max_tlp`, no drafts unless asked). Later stages see only the published
-view; what was withheld is kept apart, for the leak check and nothing else.
+view; what was withheld is only counted (the leak check reads the files again).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from . import heap, vocab
 from .errors import ContentError, Problem, did_you_mean
@@ -37,7 +36,6 @@ class Withheld:
     kind: str
     id: str
     reason: str
-    texts: list[str]  # what must not appear in any output
 
 
 @dataclass
@@ -332,7 +330,7 @@ class _Builder:
                 if self.published(namespace, item_id):
                     table[item_id] = model
                 else:
-                    c.withheld.append(Withheld(namespace, item_id, self.describe(namespace, item_id), list(_texts(model))))
+                    c.withheld.append(Withheld(namespace, item_id, self.describe(namespace, item_id)))
         for question_id, question in c.questions.items():
             for h in question.hypotheses:
                 c.hypotheses[h.id] = h
@@ -358,17 +356,6 @@ def _declared(model, doc: Document, attr: str) -> list[str]:
     raw = doc.data.get(attr) if isinstance(doc.data, dict) else None
     ids = [x.get("id") for x in raw if isinstance(x, dict)] if isinstance(raw, list) else []
     return [i for i in ids if isinstance(i, str)]
-
-
-def _texts(model) -> Iterable[str]:
-    """The identifying texts of a withheld model (and of the items it holds)."""
-    for name in ("id", "title", "name", "question", "statement", "quote", "summary"):
-        value = getattr(model, name, None)
-        if isinstance(value, str) and value.strip():
-            yield value
-    for attr in ("claims", "analyses", "judgments", "hypotheses"):
-        for item in getattr(model, attr, []) or []:
-            yield from _texts(item)
 
 
 def _backlinks(c: Corpus) -> None:

@@ -1,62 +1,370 @@
 """After a build: prove that nothing withheld reached the output.
 
-Every text of every withheld item (its page address, title, statement, quote,
-summary) is searched for in every file of the built site, as written and as
-HTML and JSON would escape it, with one Aho-Corasick pass over each file.
-One hit fails the build.
+The check reads the corpus files itself, never the model cache or the build
+snapshot (a damaged or stale pack could make them say that an item is
+clear), and withholds what `corpus.build_corpus` withholds: every file whose
+TLP is above the build's `max_tlp`, every draft brief unless drafts are on,
+and a file whose TLP cannot be read. Nothing else is withheld (an item only
+withheld items point at is still published; a published item pointing at a
+withheld one is an error). Every string in a withheld file, at any depth, is
+looked for:
+
+- its page address (`briefs/<id>/`), and its ids (the file's and those of
+  its items) of `MIN_ID_LENGTH` characters or more;
+- the names of people and groups (an actor's name and aliases, a source's
+  name, a brief's authors) of `MIN_NAME_LENGTH` letters or more, as words;
+- a value without spaces that is no single word (a web address, in a text
+  too) of `MIN_ID_LENGTH` characters or more, as a whole; one shaped like an
+  id is a reference (`source: daily-news`) and, as a vocabulary term
+  (`tlp: amber+strict`), not looked for;
+- in any other text, every run of `WORDS` words of `MIN_WORD` letters or more
+  (with the shorter words between them), so that a fragment that long is
+  found wherever it starts; a text with fewer, but at least `MIN_PHRASE`,
+  as a whole.
+
+What the names of published people and groups say is no leak: a restricted
+brief names published actors, and its authors write public briefs too.
+
+Both sides are compared as normalised words (`words`): on the output side
+JSON string escapes, HTML tags, HTML entities and percent-encoding undone
+(`decode`); then Unicode NFKC, case-folded, Markdown emphasis marks and
+invisible characters dropped, any other run of non-letters one space.
+Every file of the built site is read, in chunks, with one Aho-Corasick pass:
+gzip-compressed ones (Pagefind's fragments, the sitemap) uncompressed,
+Pagefind's CBOR files as their strings, but for its word index, whose words
+are those of the fragments. One hit fails the build.
 """
 
 from __future__ import annotations
 
+import gzip
 import html
-import json
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import ahocorasick
 
-from .corpus import Withheld
+from . import load, vocab
+from .config import Project
+from .corpus import Policy
 from .errors import Problem
 
-_SCANNED = {".html", ".json", ".xml", ".txt", ".md", ".csv", ".js", ".svg"}
+WORDS = 6  # fewer, and common phrasing (a "Bottom line up front" heading and three common words) matches by chance
+MIN_WORD = 4  # shorter words ("the", "of", "was") say nothing by themselves
+MIN_PHRASE = 3  # two words are a place ("outskirts of Harim") or a name any brief may use
+MIN_NAME_LENGTH = 5  # shorter names are acronyms and ordinary words ("HTS", "ISIS", "Alfa")
 MIN_ID_LENGTH = 12  # shorter ids ("isis") are ordinary words; their texts are checked instead
-
+CHUNK = 8 << 20  # bytes of a file normalised at a time: the STIX bundle is hundreds of megabytes
 
 _SECTION = {"actor": "actors", "source": "sources", "question": "hypotheses", "brief": "briefs"}
+_NAMES = {"actor": ("name", "aliases"), "source": ("name",), "brief": ("authors",)}  # names of people and groups
+_VOCABULARY = {code for table in vocab.vocabularies().values() for code in table}
+_URL = re.compile(r"https?://[^\s<>()\[\]]+")
+
+# --- normalising ----------------------------------------------------------------
+# Bytes of UTF-8 throughout: the ASCII of a site (nearly all of it) is then
+# lowered and split by `bytes.translate`, and only runs of other characters
+# go through Unicode's folding one by one.
+
+_JSON_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|(.))", re.S)
+_JSON_SIMPLE = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"b": b" ", b"f": b" "}
+# inline elements written without attributes (emphasis, code) join the text around them ("restr<strong>icted");
+# any other tag's name separates words, and its attribute values are read (a link's address)
+_INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|u|var|wbr)\s*/?>", re.I)
+_TAG_NAME = re.compile(rb"</?[a-zA-Z][\w:-]*")
+_ENTITY = re.compile(rb"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
+_PERCENT = re.compile(rb"%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*")
+_ASCII_BYTES = bytes(range(128))
+_SPACES = re.compile(rb"  +")
+# ASCII letters and digits stay (lowered), a slash stays, everything else separates words
+_ASCII = bytes(c if chr(c).isalnum() or c >= 0x80 or c == 0x2F else 0x20 for c in range(256)).lower()
+_DROPPED = b"*_`~"  # Markdown emphasis and code marks: "restr**icted**" is one word
+_INVISIBLE = {0x00AD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
 
 
-def _needles(item: Withheld) -> list[tuple[str, str]]:
-    # the page address of the item, in links and in the sitemap
-    out = [(f"{_SECTION[item.kind]}/{item.id}/", item.id)]
-    texts = item.texts if item.kind in ("brief", "question") else []  # names are ordinary words
-    for text in texts:
-        text = " ".join(text.split())
-        if text == item.id and len(text) < MIN_ID_LENGTH:
-            continue
-        if len(text) < 8:
-            continue
-        snippet = text[:120]
-        forms = {snippet, html.escape(snippet, quote=False), html.escape(snippet), json.dumps(snippet, ensure_ascii=False)[1:-1], json.dumps(snippet)[1:-1]}
-        out.extend((form, text) for form in forms)
+def _json_unescape(m: re.Match) -> bytes:
+    if m.group(1):
+        return chr(int(m.group(1), 16)).encode("utf-8", "replace")
+    return _JSON_SIMPLE.get(m.group(2), m.group(2))
+
+
+def _entity(m: re.Match) -> bytes:
+    return html.unescape(m.group().decode("ascii")).encode("utf-8", "replace")
+
+
+def _percent(m: re.Match) -> bytes:
+    return bytes.fromhex(m.group().replace(b"%", b"").decode("ascii"))
+
+
+def _folded(c: str) -> str:
+    """One non-ASCII character, case-folded; a space if it is not part of a word, nothing if invisible."""
+    if ord(c) in _INVISIBLE:
+        return ""
+    text = unicodedata.normalize("NFKC", c.casefold())
+    return "".join(x if x.isalnum() or x < "\x80" or unicodedata.category(x)[0] == "M" else " " for x in text)
+
+
+def decode(data: bytes) -> bytes:
+    """Output as a reader or a search engine sees it: JSON escapes, tags, HTML entities and percent-encoding undone."""
+    if b"\\" in data:
+        data = _JSON_ESCAPE.sub(_json_unescape, data)
+    if b"<" in data:
+        data = _TAG_NAME.sub(b" ", _INLINE_TAG.sub(b"", data))
+    if b"&" in data:
+        data = _ENTITY.sub(_entity, data)
+    if b"%" in data:
+        data = _PERCENT.sub(_percent, data)
+    return data
+
+
+def words(data: bytes) -> str:
+    """UTF-8 text as normalised words, each followed by one space ("" for none); a slash is a word of its own."""
+    if not data.isascii():
+        if not unicodedata.is_normalized("NFKC", text := data.decode("utf-8", "replace")):  # decomposed letters
+            data = unicodedata.normalize("NFKC", text).encode("utf-8")
+        # a text holds few distinct characters beyond ASCII: each is replaced throughout, in one C pass
+        for c in set(data.translate(None, _ASCII_BYTES).decode("utf-8", "replace")):
+            if (folded := _folded(c)) != c:
+                data = data.replace(c.encode("utf-8", "replace"), folded.encode("utf-8"))
+    data = _SPACES.sub(b" ", data.translate(_ASCII, _DROPPED).replace(b"/", b" / ")).lstrip(b" ")
+    if data and not data.endswith(b" "):
+        data += b" "
+    return data.decode("utf-8", "replace")
+
+
+def _needle(text: str) -> str:
+    """A text as the check looks for it: its normalised words between spaces, so that only whole words match."""
+    normal = words(text.encode("utf-8", "replace"))
+    return " " + normal if normal else ""
+
+
+# --- what is withheld ---------------------------------------------------------------
+
+
+@dataclass
+class _Needle:
+    """What one match means: the withheld file, and which of its values was found."""
+
+    reason: str  # "brief 'secret' (TLP:AMBER)"
+    field: str  # "claims[2].location"
+
+
+def _field(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def find_leaks(site_dir: Path, withheld: list[Withheld]) -> list[Problem]:
-    """Every output file that contains a text of a withheld item (one pass per file)."""
-    automaton = ahocorasick.Automaton()
-    for item in withheld:
-        for needle, text in _needles(item):
-            if needle not in automaton:
-                automaton.add_word(needle, (text, item.reason))
-    if len(automaton) == 0:
-        return []
-    automaton.make_automaton()
-    problems = []
-    for path in sorted(site_dir.rglob("*")):
-        if not path.is_file() or path.suffix not in _SCANNED:
+def _strings(value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every string in a file's data, at any depth, with where it is."""
+    if isinstance(value, str):
+        yield path, value.strip()
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, path + (i,))
+
+
+def _why_withheld(kind: str, data: dict, policy: Policy) -> str | None:
+    """Why `policy` withholds a file (as `corpus._Builder.describe` says it), or None if it publishes it."""
+    tlp = data.get("tlp", None if kind == "brief" else "clear")
+    status = data.get("status", "published") if kind == "brief" else "published"
+    if not isinstance(tlp, str) or tlp not in vocab.TLP:
+        return f"TLP {tlp!r} unknown" if tlp is not None else "no TLP"
+    if policy.allows(tlp, status):
+        return None
+    if vocab.tlp_rank(tlp) > vocab.tlp_rank(policy.max_tlp):
+        return vocab.TLP[tlp].label
+    return "a draft" if status == "draft" else f"status {status!r}"
+
+
+def _windows(text: str) -> Iterator[str]:
+    """The runs of a text's words that hold `WORDS` words of `MIN_WORD` letters or more (and the short words
+    between them); or the whole text when it has fewer such words, but at least `MIN_PHRASE`."""
+    tokens = _needle(text).split()
+    long = [i for i, t in enumerate(tokens) if len(t) >= MIN_WORD and not t.isdigit()]
+    if len(long) < WORDS:
+        if len(long) >= MIN_PHRASE:
+            yield " " + " ".join(tokens) + " "
+        return
+    for k in range(len(long) - WORDS + 1):
+        yield " " + " ".join(tokens[long[k]:long[k + WORDS - 1] + 1]) + " "
+
+
+def _is_text(value: str) -> bool:
+    """Whether a value without spaces is looked for as a whole: a web or e-mail address, not a single word,
+    a reference (shaped like an id) or a vocabulary term, and long enough not to be common."""
+    return (len(value) >= MIN_ID_LENGTH and not load.SLUG.match(value) and value not in _VOCABULARY
+            and _needle(value).count(" ") > 2)
+
+
+def _runs(name: str) -> Iterator[str]:
+    """Every run of a name's words, as `_needle` writes it."""
+    tokens = _needle(name).split()
+    for i in range(len(tokens)):
+        for j in range(i + 1, len(tokens) + 1):
+            yield " " + " ".join(tokens[i:j]) + " "
+
+
+def needles(project: Project, policy: Policy) -> dict[str, _Needle]:
+    """Every normalised form that must not appear in the output, read from the corpus files."""
+    out: dict[str, _Needle] = {}
+    texts: list[tuple[str, _Needle]] = []
+    public: set[str] = set()  # what the names of published people and groups say: not a leak
+    for _, _, file in load.corpus_listing(project.briefs, project.root):
+        doc, _ = load.load_document(file, project.briefs, project.root)
+        if doc is None or not isinstance(doc.data, dict):
+            continue  # unreadable: the build has failed on it already
+        names = _NAMES.get(doc.kind, ())
+        why = _why_withheld(doc.kind, doc.data, policy)
+        if why is None:
+            for _, value in _strings({key: doc.data.get(key) for key in names}):
+                public.update(_runs(value))
             continue
-        content = " ".join(path.read_text("utf-8", errors="replace").split())
-        for _, (text, reason) in automaton.iter(content):
+        reason = f"{doc.kind} '{doc.id}' ({why})"
+        out[_needle(f"{_SECTION[doc.kind]}/{doc.id}/")] = _Needle(reason, "page address")
+        if len(doc.id) >= MIN_ID_LENGTH:
+            out[_needle(doc.id)] = _Needle(reason, "id")
+        for path, value in _strings(doc.data):
+            meaning = _Needle(reason, _field(path))
+            if path[-1] == "id":
+                if len(value) >= MIN_ID_LENGTH:
+                    out[_needle(value)] = meaning
+            elif not any(c.isspace() for c in value):
+                if _is_text(value):
+                    texts.append((_needle(value), meaning))
+            else:
+                for url in _URL.findall(value):  # a whole, not as words: every address of a site starts alike
+                    if _is_text(url):
+                        texts.append((_needle(url), meaning))
+                texts.extend((window, meaning) for part in _URL.split(value) for window in _windows(part))
+            if path[0] in names and len(_needle(value).replace(" ", "")) >= MIN_NAME_LENGTH:
+                texts.append((_needle(value), meaning))
+    for needle, meaning in texts:
+        if needle not in public:
+            out.setdefault(needle, meaning)
+    return out
+
+
+# --- the output -------------------------------------------------------------------------
+
+# Pagefind's word index holds single words of the pages, each also in its page's fragment;
+# its other files but the fragments are CBOR, whose strings `_cbor_strings` reads
+_SKIPPED = {".pf_index"}
+_BINARY = bytes(c if c < 0x80 else 0x20 for c in range(256))
+_CBOR = {".pf_meta", ".pf_filter"}
+
+
+def _cbor_strings(data: bytes) -> str:
+    """The text strings of a CBOR document, one a line. Containers only prefix their items, so one flat walk reads them."""
+    out = []
+    i, n = 0, len(data)
+    while i < n:
+        head = data[i]
+        major, info = head >> 5, head & 31
+        i += 1
+        size = info if info < 24 else 0  # 28-31: reserved or indefinite, no Pagefind file has them
+        if 24 <= info <= 27:
+            width = 1 << (info - 24)
+            size = int.from_bytes(data[i:i + width], "big")
+            i += width
+        if major == 3:
+            out.append(data[i:i + size].decode("utf-8", "replace"))
+        if major in (2, 3):
+            i += size
+    return "\n".join(out)
+
+
+def _pieces(f) -> Iterator[bytes]:
+    while chunk := f.read(CHUNK):
+        chunk += f.readline(CHUNK)
+        # a binary file (an image, WebAssembly) is read for the ASCII text in it, not as UTF-8
+        yield chunk.translate(_BINARY) if b"\0" in chunk else decode(chunk)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """A file's text, decoded (`decode`), in pieces that end at a line's end; a gzip-compressed file's
+    text, uncompressed; the strings of one of Pagefind's CBOR files."""
+    with open(path, "rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            f.seek(0)
+            yield from _pieces(f)
+            return
+    try:
+        with gzip.open(path, "rb") as f:
+            if path.suffix in _CBOR:
+                data = f.read().removeprefix(b"pagefind_dcd")
+                yield _cbor_strings(data).encode("utf-8")
+            else:
+                yield from _pieces(f)
+    except (EOFError, gzip.BadGzipFile, zlib.error):  # not gzip after all: read as it is
+        with open(path, "rb") as f:
+            yield from _pieces(f)
+
+
+class LeakCheck:
+    """The leak check of one build: the forms to look for are made once, on the first call."""
+
+    def __init__(self, project: Project, policy: Policy):
+        self.project = project
+        self.policy = policy
+        self.automaton: ahocorasick.Automaton | None = None
+
+    def _automaton(self) -> ahocorasick.Automaton:
+        if self.automaton is None:
+            self.automaton = ahocorasick.Automaton()
+            for needle, meaning in needles(self.project, self.policy).items():
+                self.automaton.add_word(needle, (needle, meaning))
+            if len(self.automaton):
+                self.automaton.make_automaton()
+        return self.automaton
+
+    def __call__(self, site_dir: Path, under: str | None = None) -> list[Problem]:
+        """Every file of the site (or of its folder `under`) that holds a withheld text: one problem each."""
+        automaton = self._automaton()
+        if len(automaton) == 0:
+            return []
+        problems = []
+        top = site_dir / under if under else site_dir
+        for path in sorted(top.rglob("*")):
+            if path.suffix in _SKIPPED or not path.is_file():
+                continue
             rel = path.relative_to(site_dir).as_posix()
-            problems.append(Problem(rel, 1, 1, f"leak: withheld {reason} appears in the output: {text[:60]!r}"))
-            break
-    return problems
+            try:
+                hit = _first_hit(automaton, _chunks(path))
+            except OSError as e:
+                problems.append(Problem(rel, 1, 1, f"leak check: the file cannot be read ({e.strerror or e})"))
+                continue
+            if hit is not None:
+                needle, meaning = hit
+                problems.append(Problem(rel, 1, 1, f"leak: withheld {meaning.reason} appears in the output: "
+                                                   f"its {meaning.field}, as {needle.strip()[:80]!r}"))
+        return problems
+
+
+def _first_hit(automaton: ahocorasick.Automaton, chunks: Iterator[bytes]):
+    """The first needle found in the text of `chunks`, read as one stream of words (one pass)."""
+    search = None
+    for chunk in chunks:
+        text = words(chunk)
+        if not text:
+            continue
+        if search is None:
+            search = automaton.iter(" " + text)
+        else:
+            search.set(text)
+        for _, found in search:
+            return found
+    return None
+
+
+def find_leaks(site_dir: Path, project: Project, policy: Policy) -> list[Problem]:
+    """Every output file that holds a text of an item `policy` withholds in `project` (one pass per file)."""
+    return LeakCheck(project, policy)(site_dir)

@@ -14,7 +14,7 @@ from .cache import ModelCache
 from .config import Project, Settings
 from .corpus import Corpus, Policy
 from .models import validate_document
-from .leaks import find_leaks
+from .leaks import LeakCheck
 
 
 @dataclass
@@ -78,7 +78,7 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path) 
     result = generate(project, settings, policy)
     site.build_site(
         project, settings, site_dir,
-        check=lambda out: find_leaks(out, result.corpus.withheld),
+        check=LeakCheck(project, policy),  # reads the corpus files again: never the cache the build used
         highest_tlp=result.corpus.highest_tlp(),
         epoch=result.corpus.latest_epoch(),
     )

@@ -1,0 +1,161 @@
+"""The leak check: withheld text, however it is spelt, fails the build and leaves the old site."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import textwrap
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from support import MINIMAL, Project
+from test_build import _tree_digest
+
+SUMMARY = ("Zéphyrine reports that the Quellmark cell moved its weapons depot to the abandoned cement works "
+           "north of Sarmāda in early May.")
+LOCATION = "Olive press warehouse behind the Kafr Takharim bakery"
+POINT = "The Quellmark treasurer keeps ledgers in a flooded basement under the Harim grain silo."
+CONTEXT = "Reporting suggests the cell rotates stockpiles between farms owned by relatives of its commander."
+
+RESTRICTED = {
+    "2024/secret.yaml": f"""
+        title: Quarry network in Harim
+        published: "2024-05"
+        tlp: amber
+        summary: {json.dumps(SUMMARY, ensure_ascii=False)}
+        claims:
+          - id: restricted-informant-report
+            statement: A courier for the Quellmark cell crossed at Atmeh twice in April.
+            source: daily-news
+            reported: "2024-05"
+            credibility: 2
+            location: {LOCATION}
+            actors: [alpha-group]
+        analyses:
+          - id: restricted-analysis
+            analyst: daily-news
+            title: What the depot move means
+            summary: The move shows that the cell expects raids.
+            points:
+              - {POINT}
+        """,
+    "actors/lantern-network.yaml": """
+        name: Obsidian Lantern Network
+        kind: armed-group
+        aliases: [Kestrelwardi]
+        tlp: amber
+        """,
+    "sources/harbinger-desk.yaml": """
+        name: Harbinger Signals Desk
+        kind: other
+        reliability: C
+        tlp: red
+        """,
+    "questions/depot-question.yaml": f"""
+        question: Where does the Quellmark cell keep its weapons?
+        context: {CONTEXT}
+        hypotheses:
+          - {{id: h-depot-farms, statement: On farms along the valley.}}
+          - {{id: h-depot-town, statement: Inside the town.}}
+        tlp: amber
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Project:
+    """The small corpus with restricted items beside it, built once: a clean build passes the check."""
+    project = Project(tmp_path_factory.mktemp("base") / "proj")
+    for rel, text in {**MINIMAL, **RESTRICTED}.items():
+        project.write(rel, text)
+    r = project.run("build")
+    assert r.code == 0, r.err
+    return project
+
+
+class _Copy(Project):
+    def __init__(self, root: Path):
+        self.root = root
+
+
+@pytest.fixture
+def copy(built, tmp_path) -> Project:
+    """A copy of the built project (its site and build folder too), to change and build again."""
+    shutil.copytree(built.root, tmp_path / "proj", symlinks=True)
+    return _Copy(tmp_path / "proj")
+
+
+def _publish_summary(project: Project, text: str) -> None:
+    """Someone pastes `text` into the summary of the public brief."""
+    brief = textwrap.dedent(MINIMAL["2024/first-brief.yaml"]).replace("summary: The **bottom line**.", f"summary: {json.dumps(text, ensure_ascii=False)}")
+    (project.root / "briefs/2024/first-brief.yaml").write_text(brief, "utf-8")
+
+
+def _fails_with_leak(project: Project, withheld: str) -> str:
+    before = _tree_digest(project.root / "site")
+    r = project.run("build")
+    assert r.code == 1, r.out + r.err
+    assert f"error: leak: withheld {withheld} appears in the output" in r.err, r.err
+    assert _tree_digest(project.root / "site") == before
+    return r.err
+
+
+SECRET = "brief 'secret' (TLP:AMBER)"
+
+PASTED = {
+    "upper-cased": (SUMMARY.upper(), SECRET),
+    "decomposed (NFD)": (unicodedata.normalize("NFD", SUMMARY), SECRET),
+    "from character 20 on": (SUMMARY[20:], SECRET),
+    "percent-encoded in a link": (f"See [the search](https://example.org/search?q={quote(SUMMARY)}).", SECRET),
+    "with ** inside words": (SUMMARY.replace("weapons depot", "weap**ons dep**ot").replace("cement", "cem**en**t"), SECRET),
+    "an actor's name": ("Analysts tie the raid to the Obsidian Lantern Network.", "actor 'lantern-network' (TLP:AMBER)"),
+    "an actor's alias": ("Locals call the group Kestrelwardi.", "actor 'lantern-network' (TLP:AMBER)"),
+    "a source's name": ("The Harbinger Signals Desk saw it first.", "source 'harbinger-desk' (TLP:RED)"),
+    "a question's context": (CONTEXT, "question 'depot-question' (TLP:AMBER)"),
+    "a claim's location": (f"Seen at the {LOCATION.lower()}.", SECRET),
+    "an analysis point": (POINT, SECRET),
+}
+
+
+@pytest.mark.parametrize("name", PASTED)
+def test_withheld_text_pasted_into_a_public_brief_fails_the_build(copy, name):
+    text, withheld = PASTED[name]
+    _publish_summary(copy, text)
+    _fails_with_leak(copy, withheld)
+
+
+def test_withheld_text_spelt_with_html_entities_fails_the_build(copy):
+    # a hand-written page, where entities are the reader's letters; the page's search entry keeps only its start
+    filler = "These notes collect what the team learned this year about the region, its towns and its roads. " * 4
+    entities = SUMMARY.replace("é", "&eacute;").replace("ā", "&#257;").replace(" cell ", "&#32;cell&#x20;")
+    (copy.root / "site_config/pages/notes.md").write_text(f"# Notes\n\n{filler}\n\n{entities}\n")
+    _fails_with_leak(copy, SECRET)
+
+
+def test_a_damaged_model_cache_cannot_publish_a_restricted_brief(copy):
+    """The model cache says the amber brief is clear: the corpus publishes it, and the check,
+    which reads the file, still withholds it."""
+    from generator.cache import ModelCache
+    from generator.load import stamp_of
+
+    cache = ModelCache(copy.root / "build/.briefgen-cache")
+    entry = cache.index()["briefs/2024/secret.yaml"]
+    model = pickle.loads(cache._blob(entry))
+    assert model.tlp == "amber"
+    model.__dict__["tlp"] = "clear"
+    blob = pickle.dumps(model)
+    with open(cache.dir / entry[2], "ab") as pack:
+        offset = pack.tell()
+        pack.write(blob)
+    index = dict(cache.index())
+    # the copy's file has another inode: the entry is stamped with it, as if the cache had been made here
+    index["briefs/2024/secret.yaml"] = (stamp_of(copy.root / "briefs/2024/secret.yaml"), entry[1], entry[2], offset, len(blob))
+    (cache.dir / "index.pickle").write_bytes(pickle.dumps(index))
+    for snapshot in (copy.root / "build/.briefgen-cache").glob("snapshot.*"):
+        snapshot.unlink()  # so that the corpus is made from the models again
+    err = _fails_with_leak(copy, SECRET)
+    assert "briefs/secret/index.html" in err
