@@ -46,6 +46,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 # text kept per page in the offline (lunr) index: enough for a brief's bottom
 # line, an actor's names and aliases, a source's grade line
 PAGE_TEXT_LIMIT = 280
+PAGEFIND = "pagefind"  # the bundle's folder in the site
 # Pagefind's ready-made search interfaces: the site uses Material's search box instead
 _PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                     "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
@@ -225,10 +226,10 @@ class Indexer:
 
     start() writes the offline index (which the leak check then reads) and
     starts Pagefind in a subprocess, writing into a folder beside the site;
-    finish() waits for it and moves its bundle into `site_dir/pagefind`. The
-    bundle holds only what Pagefind read from the site's pages, compressed,
-    so the check of those pages covers it; running both at once puts the two
-    cores to use. close() ends Pagefind if it still runs and removes its folder.
+    finish() waits for it and moves its bundle into `site_dir/pagefind`, where
+    the leak check reads it in turn; running Pagefind and the check of the
+    pages at once puts the two cores to use. close() ends Pagefind if it still
+    runs and removes its folder.
     """
 
     def __init__(self, site_dir: Path):
@@ -271,7 +272,7 @@ class Indexer:
             (bundle / name).unlink(missing_ok=True)
         shutil.rmtree(bundle / "playground", ignore_errors=True)
         self.stats.pagefind_bytes = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
-        target = self.site_dir / "pagefind"
+        target = self.site_dir / PAGEFIND
         if target.exists():  # a folder of the author's own would be replaced silently otherwise
             raise SearchError(f"the site already has a {target.name}/ folder, where the search index goes")
         os.rename(bundle, target)

@@ -98,11 +98,13 @@ def _source_date(epoch: int | None):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[[Path], list[Problem]] | None = None,
+def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
                highest_tlp: str = "clear", epoch: int | None = None) -> search.SearchStats:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
-    Raises SiteDirError, before building, when `site_dir` is not briefgen's to replace (`check_site_dir`).
+    `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
+    Pagefind bundle; a problem from either stops the build before the swap. Raises SiteDirError,
+    before building, when `site_dir` is not briefgen's to replace (`check_site_dir`).
     """
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
@@ -132,6 +134,9 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
             if problems:
                 raise ContentError(problems)
             stats = indexer.finish()
+            problems = check(tmp, search.PAGEFIND) if check else []  # then the Pagefind bundle, now in place
+            if problems:
+                raise ContentError(problems)
         except search.SearchError as e:
             raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"search index: {e}")])
         finally:

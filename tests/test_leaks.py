@@ -136,6 +136,13 @@ def test_withheld_text_spelt_with_html_entities_fails_the_build(copy):
     _fails_with_leak(copy, SECRET)
 
 
+def test_withheld_name_split_by_markup_is_found_in_the_search_index(copy):
+    # the page's HTML holds "Kestrel", a tag, then "wardi"; Pagefind's fragment of the page holds the name
+    (copy.root / "site_config/pages/notes.md").write_text('# Notes\n\nLocals say Kestrel<span class="k">wardi</span>.\n')
+    err = _fails_with_leak(copy, "actor 'lantern-network' (TLP:AMBER)")
+    assert "pagefind/fragment/" in err
+
+
 def test_a_damaged_model_cache_cannot_publish_a_restricted_brief(copy):
     """The model cache says the amber brief is clear: the corpus publishes it, and the check,
     which reads the file, still withholds it."""
