@@ -213,15 +213,21 @@ def _runs(name: str) -> Iterator[str]:
             yield " " + " ".join(tokens[i:j]) + " "
 
 
-def needles(project: Project, policy: Policy) -> dict[str, _Needle]:
-    """Every normalised form that must not appear in the output, read from the corpus files."""
+def needles(project: Project, policy: Policy) -> tuple[dict[str, _Needle], list[Problem]]:
+    """Every normalised form that must not appear in the output, read from the corpus files;
+    and the problems of files that cannot be read, whose texts are then unknown."""
     out: dict[str, _Needle] = {}
     texts: list[tuple[str, _Needle]] = []
     public: set[str] = set()  # what the names of published people and groups say: not a leak
-    for _, _, file in load.corpus_listing(project.briefs, project.root):
-        doc, _ = load.load_document(file, project.briefs, project.root)
-        if doc is None or not isinstance(doc.data, dict):
-            continue  # unreadable: the build has failed on it already
+    unread: list[Problem] = []
+    for shown, _, file in load.corpus_listing(project.briefs, project.root):
+        try:
+            doc, problems = load.load_document(file, project.briefs, project.root)
+        except OSError as e:
+            doc, problems = None, [Problem(shown, 1, 1, f"cannot read the file: {e.strerror or e}")]
+        if doc is None:  # the build has failed on it already, unless a stale cache stood in for it
+            unread.extend(Problem(p.path, p.line, p.col, f"leak check: {p.message}") for p in problems)
+            continue
         names = _NAMES.get(doc.kind, ())
         why = _why_withheld(doc.kind, doc.data, policy)
         if why is None:
@@ -250,7 +256,7 @@ def needles(project: Project, policy: Policy) -> dict[str, _Needle]:
     for needle, meaning in texts:
         if needle not in public:
             out.setdefault(needle, meaning)
-    return out
+    return out, unread
 
 
 # --- the output -------------------------------------------------------------------------
@@ -259,6 +265,7 @@ def needles(project: Project, policy: Policy) -> dict[str, _Needle]:
 # its other files but the fragments are CBOR, whose strings `_cbor_strings` reads
 _SKIPPED = {".pf_index"}
 _BINARY = bytes(c if c < 0x80 else 0x20 for c in range(256))
+_SLASH = re.compile(r" ?/ ?")
 _CBOR = {".pf_meta", ".pf_filter"}
 
 
@@ -316,19 +323,24 @@ class LeakCheck:
         self.project = project
         self.policy = policy
         self.automaton: ahocorasick.Automaton | None = None
+        self.unread: list[Problem] = []
 
     def _automaton(self) -> ahocorasick.Automaton:
         if self.automaton is None:
             self.automaton = ahocorasick.Automaton()
-            for needle, meaning in needles(self.project, self.policy).items():
+            found, self.unread = needles(self.project, self.policy)
+            for needle, meaning in found.items():
                 self.automaton.add_word(needle, (needle, meaning))
             if len(self.automaton):
                 self.automaton.make_automaton()
         return self.automaton
 
     def __call__(self, site_dir: Path, under: str | None = None) -> list[Problem]:
-        """Every file of the site (or of its folder `under`) that holds a withheld text: one problem each."""
+        """Every file of the site (or of its folder `under`) that holds a withheld text: one problem each;
+        and, the check being unsure of what is withheld, every corpus file it could not read."""
         automaton = self._automaton()
+        if self.unread:
+            return self.unread
         if len(automaton) == 0:
             return []
         problems = []
@@ -344,8 +356,8 @@ class LeakCheck:
                 continue
             if hit is not None:
                 needle, meaning = hit
-                problems.append(Problem(rel, 1, 1, f"leak: withheld {meaning.reason} appears in the output: "
-                                                   f"its {meaning.field}, as {needle.strip()[:80]!r}"))
+                shown = _SLASH.sub("/", needle.strip())[:80]
+                problems.append(Problem(rel, 1, 1, f"leak: withheld {meaning.reason} appears in the output: its {meaning.field}, as {shown!r}"))
         return problems
 
 

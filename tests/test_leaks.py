@@ -143,26 +143,47 @@ def test_withheld_name_split_by_markup_is_found_in_the_search_index(copy):
     assert "pagefind/fragment/" in err
 
 
-def test_a_damaged_model_cache_cannot_publish_a_restricted_brief(copy):
-    """The model cache says the amber brief is clear: the corpus publishes it, and the check,
-    which reads the file, still withholds it."""
+def _cache_says(project: Project, rel: str, change) -> None:
+    """Make the model cache hold `change(model)` for the file `rel` as it is now, and drop the
+    snapshot, so that the next build takes that model instead of reading the file."""
     from generator.cache import ModelCache
     from generator.load import stamp_of
 
-    cache = ModelCache(copy.root / "build/.briefgen-cache")
-    entry = cache.index()["briefs/2024/secret.yaml"]
+    cache = ModelCache(project.root / "build/.briefgen-cache")
+    (cache.dir,) = (cache.root / "models").iterdir()  # the folder of the code that built it, whichever that is
+    entry = cache.index()[rel]
     model = pickle.loads(cache._blob(entry))
-    assert model.tlp == "amber"
-    model.__dict__["tlp"] = "clear"
+    change(model)
     blob = pickle.dumps(model)
     with open(cache.dir / entry[2], "ab") as pack:
         offset = pack.tell()
         pack.write(blob)
     index = dict(cache.index())
-    # the copy's file has another inode: the entry is stamped with it, as if the cache had been made here
-    index["briefs/2024/secret.yaml"] = (stamp_of(copy.root / "briefs/2024/secret.yaml"), entry[1], entry[2], offset, len(blob))
+    index[rel] = (stamp_of(project.root / rel), entry[1], entry[2], offset, len(blob))
     (cache.dir / "index.pickle").write_bytes(pickle.dumps(index))
-    for snapshot in (copy.root / "build/.briefgen-cache").glob("snapshot.*"):
-        snapshot.unlink()  # so that the corpus is made from the models again
+    for snapshot in (project.root / "build/.briefgen-cache").glob("snapshot.*"):
+        snapshot.unlink()
+
+
+def test_a_damaged_model_cache_cannot_publish_a_restricted_brief(copy):
+    """The model cache says the amber brief is clear: the corpus publishes it, and the check,
+    which reads the file, still withholds it."""
+    def clear(model):
+        assert model.tlp == "amber"
+        model.__dict__["tlp"] = "clear"
+
+    _cache_says(copy, "briefs/2024/secret.yaml", clear)
     err = _fails_with_leak(copy, SECRET)
     assert "briefs/secret/index.html" in err
+
+
+def test_a_file_the_check_cannot_read_fails_the_build(copy):
+    """A stale cache stands in for a file that no longer parses: the check cannot tell what it withholds."""
+    secret = copy.root / "briefs/2024/secret.yaml"
+    secret.write_text(secret.read_text().replace("title: Quarry network in Harim", "title: [Quarry network"))
+    _cache_says(copy, "briefs/2024/secret.yaml", lambda model: None)
+    before = _tree_digest(copy.root / "site")
+    r = copy.run("build")
+    assert r.code == 1
+    assert "briefs/2024/secret.yaml:2:10: error: leak check: YAML syntax" in r.err, r.err
+    assert _tree_digest(copy.root / "site") == before
