@@ -37,6 +37,7 @@ are those of the fragments. One hit fails the build.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import re
@@ -53,7 +54,7 @@ from .config import Project
 from .corpus import Policy
 from .errors import Problem
 
-WORDS = 6  # fewer, and common phrasing (a "Bottom line up front" heading and three common words) matches by chance
+WORDS = 6  # fewer, and common phrasing matches by chance (a "Bottom line up front" heading and two common words)
 MIN_WORD = 4  # shorter words ("the", "of", "was") say nothing by themselves
 MIN_PHRASE = 3  # two words are a place ("outskirts of Harim") or a name any brief may use
 MIN_NAME_LENGTH = 5  # shorter names are acronyms and ordinary words ("HTS", "ISIS", "Alfa")
@@ -74,7 +75,7 @@ _JSON_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|(.))", re.S)
 _JSON_SIMPLE = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b"b": b" ", b"f": b" "}
 # inline elements written without attributes (emphasis, code) join the text around them ("restr<strong>icted");
 # any other tag's name separates words, and its attribute values are read (a link's address)
-_INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|u|var|wbr)\s*/?>", re.I)
+_INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|u|var|wbr)\s*/?>")
 _TAG_NAME = re.compile(rb"</?[a-zA-Z][\w:-]*")
 _ENTITY = re.compile(rb"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 _PERCENT = re.compile(rb"%[0-9a-fA-F]{2}(?:%[0-9a-fA-F]{2})*")
@@ -100,6 +101,14 @@ def _percent(m: re.Match) -> bytes:
     return bytes.fromhex(m.group().replace(b"%", b"").decode("ascii"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _composes(c: str) -> bool:
+    """Whether NFKC may join a character to the one before it: only combining marks and Hangul vowel and
+    final jamo do, so a text without them is in NFKC once each of its characters is (`_folded`)."""
+    return unicodedata.category(c)[0] == "M" or 0x1160 <= ord(c) <= 0x11FF
+
+
+@functools.lru_cache(maxsize=4096)
 def _folded(c: str) -> str:
     """One non-ASCII character, case-folded; a space if it is not part of a word, nothing if invisible."""
     if ord(c) in _INVISIBLE:
@@ -124,10 +133,12 @@ def decode(data: bytes) -> bytes:
 def words(data: bytes) -> str:
     """UTF-8 text as normalised words, each followed by one space ("" for none); a slash is a word of its own."""
     if not data.isascii():
-        if not unicodedata.is_normalized("NFKC", text := data.decode("utf-8", "replace")):  # decomposed letters
-            data = unicodedata.normalize("NFKC", text).encode("utf-8")
+        others = set(data.translate(None, _ASCII_BYTES).decode("utf-8", "replace"))
+        if any(map(_composes, others)):  # a letter written as two characters (NFD), or Hangul in jamo
+            data = unicodedata.normalize("NFKC", data.decode("utf-8", "replace")).encode("utf-8")
+            others = set(data.translate(None, _ASCII_BYTES).decode("utf-8", "replace"))
         # a text holds few distinct characters beyond ASCII: each is replaced throughout, in one C pass
-        for c in set(data.translate(None, _ASCII_BYTES).decode("utf-8", "replace")):
+        for c in others:
             if (folded := _folded(c)) != c:
                 data = data.replace(c.encode("utf-8", "replace"), folded.encode("utf-8"))
     data = _SPACES.sub(b" ", data.translate(_ASCII, _DROPPED).replace(b"/", b" / ")).lstrip(b" ")
