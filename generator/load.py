@@ -270,7 +270,10 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     def fail(line: int, col: int, message: str):
         return None, [Problem(shown, line, col, message)]
 
-    raw = file.read_bytes()
+    try:
+        raw = file.read_bytes()
+    except OSError as e:  # unreadable (permissions), or gone since the folder was listed
+        return fail(1, 1, f"cannot read the file: {e.strerror or e}")
     doc.digest = digest_of(raw)
     doc.escapes = b"\\" in raw or b"!" in raw
     if len(raw) > MAX_FILE_BYTES:

@@ -64,3 +64,11 @@ def hostile_project(root: Path) -> Project:
     settings.write_text("\n".join([*kept, f"title: {_q(SITE_TITLE)}", f"description: {_q(SITE_DESCRIPTION)}",
                                    f"copyright: {_q(COPYRIGHT)}", ""]), "utf-8")
     return project
+
+
+def build_hostile_site(parent: Path) -> Path:
+    """The hostile project built with the CLI under `parent`; its site/."""
+    project = hostile_project(parent / "proj")
+    r = project.run("build")
+    assert r.code == 0, r.err
+    return project.root / "site"

@@ -144,10 +144,10 @@ def test_withheld_name_split_by_markup_is_found_in_the_search_index(copy):
 
 
 def _cache_says(project: Project, rel: str, change) -> None:
-    """Make the model cache hold `change(model)` for the file `rel` as it is now, and drop the
-    snapshot, so that the next build takes that model instead of reading the file."""
-    from generator.cache import ModelCache
-    from generator.load import stamp_of
+    """Make the model cache hold `change(model)` for the file `rel` as it is now, its entry sealed as
+    briefgen seals one, and drop the snapshot: the next build takes that model instead of reading the file."""
+    from generator.cache import ModelCache, checksum, write_sealed
+    from generator.load import file_digest
 
     cache = ModelCache(project.root / "build/.briefgen-cache")
     (cache.dir,) = (cache.root / "models").iterdir()  # the folder of the code that built it, whichever that is
@@ -159,8 +159,9 @@ def _cache_says(project: Project, rel: str, change) -> None:
         offset = pack.tell()
         pack.write(blob)
     index = dict(cache.index())
-    index[rel] = (stamp_of(project.root / rel), entry[1], entry[2], offset, len(blob))
-    (cache.dir / "index.pickle").write_bytes(pickle.dumps(index))
+    index[rel] = (file_digest(project.root / rel), checksum(blob), entry[2], offset, len(blob))
+    with open(cache.dir / "index.pickle", "wb") as f:
+        write_sealed(f, lambda out: pickle.dump(index, out))
     for snapshot in (project.root / "build/.briefgen-cache").glob("snapshot.*"):
         snapshot.unlink()
 

@@ -118,3 +118,23 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_briefs_left_out(minimal):
         assert _only(minimal.run("validate")) == "briefs/2024:1:1: error: cannot read the folder: Permission denied"
     finally:
         folder.chmod(0o755)
+
+
+def test_a_file_that_cannot_be_read_is_a_positioned_error(minimal, monkeypatch):
+    """Root reads any file whatever its mode, so the refusal a user would meet is made here."""
+    from pathlib import Path
+
+    from generator.load import load_document
+
+    file = minimal.root / "briefs/2024/first-brief.yaml"
+    real = Path.read_bytes
+
+    def refuse(path):
+        if path == file:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    doc, problems = load_document(file, minimal.root / "briefs", minimal.root)
+    assert doc is None
+    assert [str(p) for p in problems] == ["briefs/2024/first-brief.yaml:1:1: error: cannot read the file: Permission denied"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hostile_metadata import (ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS,
-                              SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, hostile_project)
+                              SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, build_hostile_site)
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -74,10 +74,7 @@ def parse(path: Path) -> Node:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
-    project = hostile_project(tmp_path_factory.mktemp("hostile-metadata") / "proj")
-    r = project.run("build")
-    assert r.code == 0, r.err
-    return project.root / "site"
+    return build_hostile_site(tmp_path_factory.mktemp("hostile-metadata"))
 
 
 def test_no_payload_becomes_an_element_or_attribute_on_any_page(hostile_site):

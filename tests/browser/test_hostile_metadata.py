@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 
 from conftest import serve_dir
-from hostile_metadata import BRIEF_TITLE, hostile_project
+from hostile_metadata import BRIEF_TITLE, build_hostile_site
 
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
-    project = hostile_project(tmp_path_factory.mktemp("hostile-metadata") / "proj")
-    r = project.run("build")
-    assert r.code == 0, r.err
-    return project.root / "site"
+    return build_hostile_site(tmp_path_factory.mktemp("hostile-metadata"))
 
 
 def test_no_payload_runs_on_any_page_or_in_offline_search(tab, hostile_site):
