@@ -116,7 +116,7 @@ def validate(ctx, max_tlp, drafts):
 @cli.command()
 @_max_tlp
 @_drafts
-@click.option("--site-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--site-dir", type=click.Path(path_type=Path), default=None,
               help="Where to write the site: an empty or new folder, or one briefgen built. Default: site/ in the project folder.")
 @click.pass_context
 def build(ctx, max_tlp, drafts, site_dir):
@@ -135,15 +135,19 @@ def build(ctx, max_tlp, drafts, site_dir):
         site.check_site_dir(project, target)
         result = _run(lambda: pipeline.build(project, settings, policy, target))
     except site.SiteDirError as e:
-        if site_dir is None:
-            raise click.UsageError(str(e)) from None
-        raise click.BadParameter(str(e), param_hint="'--site-dir'") from None
+        raise _Refused(f"--site-dir {e}" if site_dir is not None else str(e)) from None
     r = result.rendered
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
         f"{' with drafts' if policy.drafts else ''}; {len(r.written)} files written, {r.unchanged + r.skipped} unchanged ({r.skipped} not rendered again: their inputs did not change), {len(r.removed)} removed"
         + (f"; resumed from the snapshot of the last full build ({_briefs_edited(result.edited)})" if result.resumed else "")
     )
+
+
+class _Refused(click.ClickException):
+    """A usage the command refuses, said in one line (`Error: …`), with the usage errors' exit code."""
+
+    exit_code = 2
 
 
 def _briefs_edited(n: int) -> str:

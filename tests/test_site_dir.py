@@ -71,8 +71,8 @@ def test_a_dangerous_site_dir_is_refused_and_nothing_moves(minimal, tmp_path, ca
     before = _snapshot(tmp_path)
     r = minimal.run("build", "--site-dir", site_dir)
     assert r.code == 2, (r.out, r.err)
-    errors = [line for line in r.err.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "--site-dir" in errors[0], r.err
+    lines = r.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --site-dir "), r.err
     assert _snapshot(tmp_path) == before
 
 
