@@ -8,10 +8,9 @@ import click
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from . import pipeline
+from . import pipeline, site
 from .config import Project
 from .errors import ContentError
-from .markup import theme_setting
 
 
 class _Regenerate(FileSystemEventHandler):
@@ -53,11 +52,8 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
     observer.start()
     settings = project.settings()
     try:
-        options = {"site_name": theme_setting(settings.title)}
-        if settings.url:
-            options["site_url"] = settings.url
         mkdocs_serve(config_file=str(project.mkdocs_yml), dev_addr=dev_addr, livereload=True,
-                     docs_dir=str(project.docs), **options)
+                     docs_dir=str(project.docs), **site.mkdocs_options(project, settings))
     finally:
         observer.stop()
         observer.join()

@@ -52,9 +52,9 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, highest_tlp: str = "clear", **overrides):
-    from mkdocs.config import load_config
-
+def mkdocs_options(project: Project, settings: Settings, highest_tlp: str = "clear") -> dict:
+    """What briefgen sets in mkdocs' configuration, for a build and for `briefgen serve`: the
+    settings of site.yml, escaped for the theme that prints them, and the TLP banner's marking."""
     from .markup import theme_setting
 
     tlp = vocab.TLP[highest_tlp]
@@ -68,12 +68,18 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
         options["site_description"] = theme_setting(settings.description)
     if settings.copyright:
         options["copyright"] = theme_setting(settings.copyright)
+    return options
+
+
+def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, highest_tlp: str = "clear", **overrides):
+    from mkdocs.config import load_config
+
     return load_config(
         config_file=str(project.mkdocs_yml),
         site_dir=str(site_dir),
         docs_dir=str(project.docs),
         strict=strict,
-        **options,
+        **mkdocs_options(project, settings, highest_tlp),
         **overrides,
     )
 

@@ -117,6 +117,27 @@ def test_serve_regenerates_on_edit(minimal):
         proc.wait(timeout=20)
 
 
+def test_serve_shows_the_settings_as_text_as_a_build_does(minimal):
+    (minimal.root / "site_config/site.yml").write_text(
+        'title: "Briefs <img src=x onerror=alert(1)>"\ndescription: "A \\"quoted\\" <b>site</b>"\ncopyright: "<script>alert(2)</script>"\n', "utf-8")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=minimal.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/briefs/first-brief/"
+        deadline = time.time() + 60
+        while time.time() < deadline and "First brief" not in (_get(url) or ""):
+            time.sleep(0.5)
+        page = _get(url) or ""
+        assert "<title>First brief - Briefs &lt;img src=x onerror=alert(1)&gt;</title>" in page
+        assert '<meta name="description" content="A &quot;quoted&quot; &lt;b&gt;site&lt;/b&gt;">' in page
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+        assert "<img src=x" not in page and "<script>alert" not in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def test_build_after_an_edit_of_words_resumes_and_after_any_other_edit_does_not(minimal):
     r = minimal.run("build")
     assert r.code == 0, r.err
