@@ -36,6 +36,14 @@ class ContentError(Exception):
         return f"{len(self.problems)} problem(s)"
 
 
+def field_path(loc: tuple) -> str:
+    """Where a value is in a file's data, as an author reads it: `claims[2].location`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` when a close match exists, else an empty string."""
     match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)

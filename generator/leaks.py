@@ -52,7 +52,7 @@ import ahocorasick
 from . import load, vocab
 from .config import Project
 from .corpus import Policy
-from .errors import Problem
+from .errors import Problem, field_path
 
 WORDS = 6  # fewer, and common phrasing matches by chance (a "Bottom line up front" heading and two common words)
 MIN_WORD = 4  # shorter words ("the", "of", "was") say nothing by themselves
@@ -164,13 +164,6 @@ class _Needle:
     field: str  # "claims[2].location"
 
 
-def _field(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _strings(value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Every string in a file's data, at any depth, with where it is."""
     if isinstance(value, str):
@@ -250,7 +243,7 @@ def needles(project: Project, policy: Policy) -> tuple[dict[str, _Needle], list[
         if len(doc.id) >= MIN_ID_LENGTH:
             out[_needle(doc.id)] = _Needle(reason, "id")
         for path, value in _strings(doc.data):
-            meaning = _Needle(reason, _field(path))
+            meaning = _Needle(reason, field_path(path))
             if path[-1] == "id":
                 if len(value) >= MIN_ID_LENGTH:
                     out[_needle(value)] = meaning

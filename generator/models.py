@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from . import markup, vocab
-from .errors import Problem, did_you_mean
+from .errors import Problem, did_you_mean, field_path
 from .load import SLUG, Document
 
 # --- field types -----------------------------------------------------------
@@ -255,19 +255,18 @@ def _first_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _field_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return _shown(out, len(out))
-
-
 def _suggestion(model: type[BaseModel], loc: tuple) -> str | None:
     holder = _model_at(model, loc)
     if holder is None:
         return None
     match = difflib.get_close_matches(str(loc[-1]), list(holder.model_fields), n=1, cutoff=0.6)
     return match[0] if match else None
+
+
+def _field_path(loc: tuple) -> str:
+    """`field_path`, its invisible characters (in a key written with escapes) shown as escapes."""
+    path = field_path(loc)
+    return _shown(path, len(path))
 
 
 def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
