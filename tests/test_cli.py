@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -96,46 +97,44 @@ def _get(url: str) -> str | None:
         return None
 
 
-def test_serve_regenerates_on_edit(minimal):
+@contextlib.contextmanager
+def _serving(project):
+    """`briefgen serve` running on a free port in `project`; the address of its first brief."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=minimal.root,
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        url = f"http://127.0.0.1:{port}/briefs/first-brief/"
-        deadline = time.time() + 60
-        while time.time() < deadline and not (_get(url) or "").count("First brief"):
-            time.sleep(0.5)
-        assert "First brief" in (_get(url) or "")
-        path = minimal.root / "briefs/2024/first-brief.yaml"
-        path.write_text(path.read_text().replace("title: First brief", "title: Edited while serving"))
-        deadline = time.time() + 60
-        while time.time() < deadline and "Edited while serving" not in (_get(url) or ""):
-            time.sleep(0.5)
-        assert "Edited while serving" in (_get(url) or "")
+        yield f"http://127.0.0.1:{port}/briefs/first-brief/"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _page_holding(url: str, text: str) -> str:
+    """The page at `url` once it holds `text` (within a minute), else as it is then."""
+    deadline = time.time() + 60
+    while time.time() < deadline and text not in (_get(url) or ""):
+        time.sleep(0.5)
+    return _get(url) or ""
+
+
+def test_serve_regenerates_on_edit(minimal):
+    with _serving(minimal) as url:
+        assert "First brief" in _page_holding(url, "First brief")
+        path = minimal.root / "briefs/2024/first-brief.yaml"
+        path.write_text(path.read_text().replace("title: First brief", "title: Edited while serving"))
+        assert "Edited while serving" in _page_holding(url, "Edited while serving")
 
 
 def test_serve_shows_the_settings_as_text_as_a_build_does(minimal):
     (minimal.root / "site_config/site.yml").write_text(
         'title: "Briefs <img src=x onerror=alert(1)>"\ndescription: "A \\"quoted\\" <b>site</b>"\ncopyright: "<script>alert(2)</script>"\n', "utf-8")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=minimal.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}/briefs/first-brief/"
-        deadline = time.time() + 60
-        while time.time() < deadline and "First brief" not in (_get(url) or ""):
-            time.sleep(0.5)
-        page = _get(url) or ""
+    with _serving(minimal) as url:
+        page = _page_holding(url, "First brief")
         assert "<title>First brief - Briefs &lt;img src=x onerror=alert(1)&gt;</title>" in page
         assert '<meta name="description" content="A &quot;quoted&quot; &lt;b&gt;site&lt;/b&gt;">' in page
         assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
         assert "<img src=x" not in page and "<script>alert" not in page
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_build_after_an_edit_of_words_resumes_and_after_any_other_edit_does_not(minimal):
