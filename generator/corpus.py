@@ -64,6 +64,7 @@ class Corpus:
     judgments_by_item: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     judgments_by_hypothesis: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     relations_in: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))  # target -> (holder, index)
+    relations_toward: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(dict))  # holder -> target -> indices
     contradictions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     corroborations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     withheld: list[Withheld] = field(default_factory=list)
@@ -365,6 +366,7 @@ def _backlinks(c: Corpus) -> None:
     for actor_id, actor in c.actors.items():
         for i, rel in enumerate(actor.relations):
             c.relations_in[rel.actor].append((actor_id, i))
+            c.relations_toward[actor_id].setdefault(rel.actor, []).append(i)
     for claim_id, claim in c.claims.items():
         c.claims_by_source[claim.source].append(claim_id)
         for s in claim.via:

@@ -40,7 +40,6 @@ import html
 import io
 import math
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from xml.etree import ElementTree as ET
@@ -651,9 +650,9 @@ def actor_graph(corpus: Corpus, actor_id: str, href: Callable[[str], str]) -> st
     shown = neighbours | {actor_id}
     incident = [(actor_id, i) for i, r in enumerate(actor.relations) if r.actor in shown]
     incident += [(h, i) for h, i in held_in if h in shown]
-    between = _relations_between(corpus)
+    # through each neighbour's relations by target: a hub's relations may span the corpus
     around = [(n, i) for n in sorted(neighbours) for i in sorted(
-        i for m, held in between.get(n, {}).items() if m in neighbours for i in held)]
+        i for m, held in corpus.relations_toward.get(n, {}).items() if m in neighbours for i in held)]
     edges = _edges(corpus, incident + around, centre=actor_id)
     among = sum(not e.near for e in edges)
     if among > ACTOR_MAX_AROUND:  # the first in order: the table of each neighbour lists the rest
@@ -731,23 +730,6 @@ def _crowded_flat_edges(g: pygraphviz.AGraph, edges: list[_Edge]) -> set[int]:
         if rank[edges[i].tail] == rank[edges[i].head]:
             flat.setdefault(rank[edges[i].tail], []).append(i)
     return {i for same in flat.values() if len({pair[i] for i in same}) > 1 for i in same}
-
-
-_BETWEEN: tuple[weakref.ref, dict[str, dict[str, list[int]]]] | None = None
-
-
-def _relations_between(corpus: Corpus) -> dict[str, dict[str, list[int]]]:
-    """holder -> target -> the indices of the holder's relations toward the target, made once per corpus:
-    finding the relations among an actor's neighbours then costs nothing like all their relations
-    (a hub's may span the corpus, and every actor around it draws the hub)."""
-    global _BETWEEN
-    if _BETWEEN is None or _BETWEEN[0]() is not corpus:
-        index: dict[str, dict[str, list[int]]] = {}
-        for holder, actor in corpus.actors.items():
-            for i, rel in enumerate(actor.relations):
-                index.setdefault(holder, {}).setdefault(rel.actor, []).append(i)
-        _BETWEEN = (weakref.ref(corpus), index)
-    return _BETWEEN[1]
 
 
 def _actor_title(corpus: Corpus, actor_id: str, neighbours: set[str], edges: list[_Edge]) -> str:
