@@ -84,7 +84,6 @@ class Findings:
     matrices: dict[str, Matrix] = field(default_factory=dict)
     contradictions: list[tuple[str, str]] = field(default_factory=list)
     by_occurred: list[str] = field(default_factory=list)  # claim ids, event date order
-    by_reported: list[str] = field(default_factory=list)  # claim ids, reported date order
     # the timeline, one page a year: year -> claim ids, by event date and by reported date
     occurred_by_year: dict[int, list[str]] = field(default_factory=dict)
     reported_by_year: dict[int, list[str]] = field(default_factory=dict)
@@ -165,7 +164,6 @@ def analyse(corpus: Corpus) -> Findings:
     reported = sorted((date_key(claim.reported), claim_id) for claim_id, claim in claims.items())
     occurred = sorted((date_key(claim.occurred), date_key(claim.reported), claim_id)
                       for claim_id, claim in claims.items() if claim.occurred)
-    result.by_reported = [claim_id for _, claim_id in reported]
     result.by_occurred = [claim_id for _, _, claim_id in occurred]
     for attr, dated in (("occurred_by_year", occurred), ("reported_by_year", reported)):
         years: dict[int, list[str]] = {}
@@ -173,7 +171,7 @@ def analyse(corpus: Corpus) -> Findings:
             years.setdefault(entry[0][0], []).append(entry[-1])
         setattr(result, attr, years)
     grid = {r: {k: [] for k in range(1, 7)} for r in vocab.RELIABILITY}
-    # newest first, ids in order within a date: by_reported with its dates reversed
+    # newest first, ids in order within a date: the reported order with its dates reversed
     same_date = [[claim_id for _, claim_id in group] for _, group in itertools.groupby(reported, key=operator.itemgetter(0))]
     for claim_id in itertools.chain.from_iterable(reversed(same_date)):
         claim = claims[claim_id]

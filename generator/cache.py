@@ -260,7 +260,7 @@ class ModelCache:
         except _UNPICKLING:
             return None
         self.hits += 1
-        return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, model=model, from_cache=True)
+        return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, model=model)
 
     @staticmethod
     def dump(doc: Document, had_problems: bool) -> bytes | None:

@@ -103,11 +103,6 @@ class Corpus:
     def reliability_of(self, item: Claim | Analysis) -> str:
         return self.sources[item.source if isinstance(item, Claim) else item.analyst].reliability
 
-    def tlp_of(self, kind: str, item_id: str) -> str:
-        if kind in ("claim", "analysis", "judgment"):
-            return self.briefs[self.brief_of[item_id]].tlp
-        return getattr(self, {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}[kind])[item_id].tlp
-
     def latest_epoch(self) -> int:
         """The latest published or updated date of any brief, as a Unix time (0 if none)."""
         dates = [d for b in self.briefs.values() for d in (b.published, b.updated) if d]

@@ -120,16 +120,6 @@ def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:
     }
 
 
-def corpus_data(corpus: Corpus, findings: Findings) -> dict:
-    """The document of /data/corpus.json: every published item, each table sorted by id."""
-    tables: dict[str, list] = {t: [] for t in _BRIEF_TABLES}
-    for b in corpus.briefs:
-        for table, rows in _brief_items(corpus, b).items():
-            tables[table].extend(rows)
-    data = {t: [item for _, item in sorted(rows, key=lambda r: r[0])] for t, rows in tables.items()}
-    return {**data, **_entity_items(corpus, findings)}
-
-
 def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

@@ -482,13 +482,12 @@ def cache_pickle(cache: Path, name: str) -> Path:
     return cache / f"{name}.{code_key()[:16]}.pickle"
 
 
-def keep_pickle(cache: Path, name: str, value, *legacy: str) -> None:
+def keep_pickle(cache: Path, name: str, value) -> None:
     """Save `value` as `cache_pickle(cache, name)`, then remove what other versions of briefgen
-    kept under that name, what a writer killed midway left (`write_atomic`'s temporary file),
-    and the files matching the `legacy` patterns."""
+    kept under that name and what a writer killed midway left (`write_atomic`'s temporary file)."""
     path = cache_pickle(cache, name)
     save_pickle(path, value)
-    for pattern in (f"{name}.*.pickle", f".{name}.*.pickle.tmp*", *legacy):
+    for pattern in (f"{name}.*.pickle", f".{name}.*.pickle.tmp*"):
         for old in cache.glob(pattern):
             if old != path:
                 old.unlink(missing_ok=True)
@@ -567,13 +566,6 @@ class Manifest:
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}
         write_atomic(self.path, seal(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode()))
-
-    @staticmethod
-    def forget(docs: Path) -> None:
-        try:
-            manifest_path(docs).unlink()
-        except FileNotFoundError:
-            pass
 
 
 def memo(cache: Path, name: str, salt_: str, inputs: Inputs, keys: frozenset[str], make) -> str:

@@ -379,8 +379,3 @@ def _first_hit(automaton: ahocorasick.Automaton, chunks: Iterator[bytes]):
         for _, found in search:
             return found
     return None
-
-
-def find_leaks(site_dir: Path, project: Project, policy: Policy) -> list[Problem]:
-    """Every output file that holds a text of an item `policy` withholds in `project` (one pass per file)."""
-    return LeakCheck(project, policy)(site_dir)

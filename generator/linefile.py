@@ -32,7 +32,6 @@ import orjson
 from .incremental import Span, cache_pickle, file_stamp, keep_pickle, load_pickle
 
 SEP = b",\n"
-LEGACY = ("stix-briefs.*.pickle", "stix-questions.*.pickle", "corpus-briefs.*.pickle")  # the lines older briefgens kept
 
 
 def encode(value: Any, sort_keys: bool = False) -> bytes:
@@ -80,7 +79,7 @@ class Layout:
         return layout
 
     def save(self, cache: Path, name: str) -> None:
-        keep_pickle(cache, f"{name}-layout", self, *LEGACY)
+        keep_pickle(cache, f"{name}-layout", self)
 
 
 @dataclass

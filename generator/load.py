@@ -73,7 +73,6 @@ class Document:
     model: Any = None  # the validated model, once there is one
     validated: bool = False  # validated while loading: `problems` are the validation's
     problems: list = field(default_factory=list)
-    from_cache: bool = False  # the model came from the cache, not from parsing the file
     escapes: bool = True  # the file may write characters as escapes (`\`) or as !!binary (`!`): validation looks for control characters
     _nodes: Any = field(default=None, repr=False)
 
@@ -116,11 +115,6 @@ def kind_of(rel: Path | str) -> str:
     if len(parts) == 2 and parts[0] in ENTITY_DIRS:
         return ENTITY_DIRS[parts[0]]
     return "brief"
-
-
-def corpus_files(briefs_dir: Path) -> list[Path]:
-    """Every YAML file of the corpus, in a stable order; `_x` and `.x` are skipped."""
-    return [file for _, file in _corpus_entries(briefs_dir)]
 
 
 def _corpus_entries(briefs_dir: Path) -> list[tuple[str, Path]]:

@@ -224,7 +224,6 @@ class Brief(Model):
 
 
 MODELS: dict[str, type[Model]] = {"actor": Actor, "source": Source, "question": Question, "brief": Brief}
-Entity = Union[Actor, Source, Question, Brief]
 
 
 # --- validation with positions --------------------------------------------

@@ -14,7 +14,6 @@ import json
 import multiprocessing
 import os
 import posixpath
-import shutil
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -876,8 +875,3 @@ def _static_files(project: Project) -> list[Path]:
     if not root.exists():
         return []
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def clean(project: Project) -> None:
-    shutil.rmtree(project.docs, ignore_errors=True)
-    incremental.Manifest.forget(project.docs)

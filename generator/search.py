@@ -37,8 +37,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.plugins import BasePlugin, event_priority
@@ -63,15 +61,6 @@ _PARTIAL_ENTITY = re.compile(r"&[#\w]*$")
 
 class SearchError(Exception):
     pass
-
-
-@dataclass
-class SearchStats:
-    seconds: dict[str, float] = field(default_factory=dict)
-    lunr_docs: int = 0
-    lunr_bytes: int = 0
-    pagefind_pages: int = 0
-    pagefind_bytes: int = 0
 
 
 def _plain(text: str) -> str:
@@ -195,19 +184,18 @@ def attach(config) -> None:
     config.plugins["briefgen/light-search-index"] = LightIndexPlugin()
 
 
-def write_offline_index(site_dir: Path, limit: int = PAGE_TEXT_LIMIT) -> tuple[int, int]:
+def write_offline_index(site_dir: Path, limit: int = PAGE_TEXT_LIMIT) -> None:
     """search_index.json (full, from Material) -> search_index.js (trimmed, for file://) + a stub .json."""
     folder = site_dir / "search"
     source = folder / "search_index.json"
     if not source.exists():
-        return 0, 0
+        return
     index = json.loads(source.read_text("utf-8"))
     docs = trim_docs(index.get("docs", []), limit)
     data = json.dumps({"config": index["config"], "docs": docs}, ensure_ascii=False, separators=(",", ":"))
     script = "var __index = " + data + "\n"
     (folder / "search_index.js").write_text(script, "utf-8")
     source.write_text(json.dumps({"config": index["config"], "docs": []}, separators=(",", ":")), "utf-8")
-    return len(docs), len(script.encode("utf-8"))
 
 
 def pagefind_executable() -> Path:
@@ -234,16 +222,12 @@ class Indexer:
 
     def __init__(self, site_dir: Path):
         self.site_dir = site_dir
-        self.stats = SearchStats()
         self.out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-pagefind-", dir=site_dir.parent))
         self.proc: subprocess.Popen | None = None
         self.log = None
-        self.started = 0.0
 
     def start(self) -> None:
-        t = time.perf_counter()
-        self.stats.lunr_docs, self.stats.lunr_bytes = write_offline_index(self.site_dir)
-        self.stats.seconds["lunr"] = time.perf_counter() - t
+        write_offline_index(self.site_dir)
         exe = pagefind_executable()
         # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
@@ -251,32 +235,26 @@ class Indexer:
         for selector in EXCLUDE_SELECTORS:
             cmd += ["--exclude-selectors", selector]
         self.log = open(self.out / "pagefind.log", "w+", encoding="utf-8")
-        self.started = time.perf_counter()
         try:
             self.proc = subprocess.Popen(cmd, cwd=self.out, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
         except OSError as e:
             raise SearchError(f"Pagefind could not run ({exe}): {e}") from e
 
-    def finish(self) -> SearchStats:
+    def finish(self) -> None:
         code = self.proc.wait()
-        self.stats.seconds["pagefind"] = time.perf_counter() - self.started
         self.log.seek(0)
         out = self.log.read()
         if code != 0:
             raise SearchError(f"Pagefind failed ({code}): {out.strip()[-500:]}")
-        m = re.search(r"Indexed (\d+) pages?", out)
-        self.stats.pagefind_pages = int(m.group(1)) if m else 0
         bundle = self.out / "pagefind"
         for name in _PAGEFIND_UNUSED:
             (bundle / name).unlink(missing_ok=True)
         shutil.rmtree(bundle / "playground", ignore_errors=True)
-        self.stats.pagefind_bytes = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
         target = self.site_dir / PAGEFIND
         if target.exists():  # a folder of the author's own would be replaced silently otherwise
             raise SearchError(f"the site already has a {target.name}/ folder, where the search index goes")
         os.rename(bundle, target)
-        return self.stats
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -285,13 +263,3 @@ class Indexer:
         if self.log is not None:
             self.log.close()
         shutil.rmtree(self.out, ignore_errors=True)
-
-
-def build_search(site_dir: Path) -> SearchStats:
-    """Both indexes for a site mkdocs has just built in `site_dir`, one after the other."""
-    indexer = Indexer(site_dir)
-    try:
-        indexer.start()
-        return indexer.finish()
-    finally:
-        indexer.close()

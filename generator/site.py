@@ -105,7 +105,7 @@ def _source_date(epoch: int | None):
 
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
-               highest_tlp: str = "clear", epoch: int | None = None) -> search.SearchStats:
+               highest_tlp: str = "clear", epoch: int | None = None) -> None:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
     `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
@@ -139,7 +139,7 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
             problems = check(tmp) if check else []
             if problems:
                 raise ContentError(problems)
-            stats = indexer.finish()
+            indexer.finish()
             problems = check(tmp, search.PAGEFIND) if check else []  # then the Pagefind bundle, now in place
             if problems:
                 raise ContentError(problems)
@@ -148,7 +148,6 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
         finally:
             indexer.close()
         _swap(tmp, site_dir)
-        return stats
     finally:
         logger.removeHandler(handler)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import MINIMAL, REPO, Project, Result, run_cli  # noqa: F401  (re-exported for the tests)
+from support import MINIMAL, Project
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import MINIMAL, REPO, Project, build_bundled_site, run_cli
+from support import MINIMAL, REPO, Project, build_bundled_site
 
 ACTORS = sorted(p.stem for p in (REPO / "briefs/actors").glob("*.yaml"))
 SOURCES = sorted(p.stem for p in (REPO / "briefs/sources").glob("*.yaml"))

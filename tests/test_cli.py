@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from support import REPO, run_cli
+from support import run_cli
 
 
 @pytest.mark.parametrize("command", ["validate", "build", "serve", "new", "schema", "export"])

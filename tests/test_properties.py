@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from support import MINIMAL, REPO, Project
+from support import MINIMAL, Project
 from generator import pipeline, vocab
 from generator.config import Project as GenProject
 from generator.corpus import Policy

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 
 from test_build import AMBER, DRAFT, _tree_digest
 

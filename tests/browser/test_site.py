@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from browser_support import ALIASES, ARTIFACTS, shot
+from browser_support import ALIASES, shot
 
 
 @pytest.mark.parametrize("query,target", ALIASES)
