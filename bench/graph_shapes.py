@@ -86,9 +86,10 @@ def write(root: Path, shape: str, n: int) -> None:
 
 
 def _measure(root: str, out) -> None:
-    from generator import graph, pipeline
+    from generator.output import graph
+    from generator.build import driver as pipeline
     from generator.config import Project
-    from generator.corpus import Policy
+    from generator.stages.corpus import Policy
 
     corpus = pipeline.validate(Project(Path(root)), Policy(), use_cache=False).corpus
     started = time.perf_counter()

@@ -130,7 +130,7 @@ def _edit(text: str) -> str:
 
 def _setup(root: Path):
     from generator.config import Project
-    from generator.pipeline import policy_for
+    from generator.build.driver import policy_for
 
     project = Project(root)
     settings = project.settings()
@@ -139,11 +139,14 @@ def _setup(root: Path):
 
 def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, object]:
     """load -> validate -> analyse -> render, as generator.pipeline.generate chains them, each stage timed."""
-    from generator import analysis, load, render, snapshot
-    from generator import corpus as corpus_stage
-    from generator.cache import ModelCache
+    from generator.stages import analysis
+    from generator.stages import load
+    from generator.output import render
+    from generator.build import snapshot
+    from generator.stages import corpus as corpus_stage
+    from generator.build.cache import ModelCache
     from generator.errors import ContentError
-    from generator.models import validate_document
+    from generator.format.models import validate_document
 
     gc.collect()  # start from a clean heap: less noise from earlier garbage
     try:
@@ -176,9 +179,11 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
     """Parse floor, then a full generation into an empty docs folder, then mkdocs."""
     import yaml
 
-    from generator import load, render, site
+    from generator.stages import load
+    from generator.output import render
+    from generator.site import mkdocs as site
     from generator.errors import ContentError
-    from generator.leaks import LeakCheck
+    from generator.site.leaks import LeakCheck
 
     import generator
 
@@ -249,7 +254,7 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
 def measure_incremental(root: Path) -> dict:
     """In a fresh process, as `briefgen build` after an edit: one claim statement
     changed, load -> render over the docs folder the full run left."""
-    from generator import load
+    from generator.stages import load
 
     project, settings, policy = _setup(root)
     docs = project.docs
@@ -302,11 +307,14 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
     import pstats
     import signal
 
-    from generator import analysis, load, render, site
-    from generator import corpus as corpus_stage
+    from generator.stages import analysis
+    from generator.stages import load
+    from generator.output import render
+    from generator.site import mkdocs as site
+    from generator.stages import corpus as corpus_stage
     from generator.config import Project
-    from generator.leaks import LeakCheck, find_leaks
-    from generator.pipeline import policy_for
+    from generator.site.leaks import LeakCheck, find_leaks
+    from generator.build.driver import policy_for
 
     project = Project(root)
     settings = project.settings()

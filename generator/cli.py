@@ -11,10 +11,15 @@ from pathlib import Path
 import click
 import jinja2
 
-from . import __version__, pipeline, schema as schemas, site, skeleton, vocab
-from .config import Project
-from .errors import ContentError, Problem
-from .load import SLUG
+from generator import __version__
+from generator.build import driver as pipeline
+from generator.format import schema as schemas
+from generator.site import mkdocs as site
+from generator.format import skeleton
+from generator.format import vocab
+from generator.config import Project
+from generator.errors import ContentError, Problem
+from generator.stages.load import SLUG
 
 TLP_CHOICE = click.Choice(list(vocab.TLP), case_sensitive=False)
 
@@ -169,7 +174,7 @@ def lint(ctx, strict, max_tlp, drafts):
     claims graded 1 (confirmed) without an independent corroborating claim;
     events dated after they were reported.
     """
-    from .lint import lint as run_lint
+    from generator.stages.lint import lint as run_lint
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
@@ -195,7 +200,7 @@ def serve(ctx, dev_addr, max_tlp, drafts):
     browser reloads by itself. Problems are printed and the last good pages
     stay up.
     """
-    from .serve import serve as run_serve
+    from generator.build.serve import serve as run_serve
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
@@ -273,8 +278,8 @@ def export(ctx, fmt, output, max_tlp, drafts):
     OpenCTI, MISP and other threat-intelligence platforms. Ids and
     timestamps come from the briefs, so re-exporting gives the same bytes.
     """
-    from .exports import corpus_json
-    from .stix import stix_bundle
+    from generator.output.exports import corpus_json
+    from generator.output.stix import stix_bundle
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)

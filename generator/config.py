@@ -11,9 +11,9 @@ from urllib.parse import quote
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import ContentError, Problem, did_you_mean
-from .load import Document
-from .models import Markdown, Tlp, text_problems
+from generator.errors import ContentError, Problem, did_you_mean
+from generator.stages.load import Document
+from generator.format.models import Markdown, Tlp, text_problems
 
 SETTINGS_FILE = "site.yml"
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from generator.config import SETTINGS_FILE, Settings
-from generator.models import MODELS
+from generator.format.models import MODELS
 
 # --- payloads ---------------------------------------------------------------
 

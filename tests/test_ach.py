@@ -73,9 +73,9 @@ def test_claims_carry_admiralty_code(exported):
 
 
 def test_diagnosticity_and_gaps(minimal):
-    from generator import pipeline
+    from generator.build import driver as pipeline
     from generator.config import Project
-    from generator.corpus import Policy
+    from generator.stages.corpus import Policy
 
     path = minimal.root / "briefs/2024/first-brief.yaml"
     # the first claim now rates only h-alpha: h-beta is a gap for it

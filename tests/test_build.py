@@ -271,9 +271,10 @@ def test_parallel_render_writes_the_same_pages_as_serial(minimal):
     """Large corpora render in forked workers; the output must not depend on it."""
     import hashlib
 
-    from generator import pipeline, render
+    from generator.build import driver as pipeline
+    from generator.output import render
     from generator.config import Project as GenProject
-    from generator.corpus import Policy
+    from generator.stages.corpus import Policy
 
     project = GenProject(minimal.root)
     settings = project.settings()

@@ -16,9 +16,10 @@ from support import REPO, run_cli
 sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
 
-from generator import cache as cache_module, load  # noqa: E402
-from generator.cache import ModelCache  # noqa: E402
-from generator.models import validate_document  # noqa: E402
+from generator.build import cache as cache_module  # noqa: E402
+from generator.stages import load
+from generator.build.cache import ModelCache  # noqa: E402
+from generator.format.models import validate_document  # noqa: E402
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_a_model_replaced_in_its_pack_is_not_used(two_briefs):
     same brief marked clear, are written over it: the build parses the file, and withholds the brief."""
     import pickle
 
-    from generator.load import load_document
+    from generator.stages.load import load_document
 
     root = two_briefs
     brief = root / "briefs/2024/second-brief.yaml"
@@ -268,7 +269,7 @@ def _damage_every_cache_file(root: Path, seed: int, how: str) -> int:
 
 def _generate(root: Path) -> dict[str, bytes]:
     """The docs folder (pages, corpus.json, the STIX bundle) as `briefgen build` generates it, before mkdocs."""
-    from generator import pipeline
+    from generator.build import driver as pipeline
     from generator.config import Project
 
     project = Project(root)

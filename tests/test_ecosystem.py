@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from support import REPO, run_cli
-from generator.load import corpus_listing, kind_of
+from generator.stages.load import corpus_listing, kind_of
 
 CHECK = [sys.executable, "-m", "check_jsonschema"]
 
@@ -62,7 +62,7 @@ def test_site_publishes_schemas_and_data(minimal):
 
 def test_bundled_corpus_json_matches_its_schema():
     r = run_cli("export", "json", cwd=REPO)
-    from generator.exports import corpus_schema
+    from generator.output.exports import corpus_schema
 
     jsonschema.validate(json.loads(r.out), corpus_schema())
 

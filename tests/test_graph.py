@@ -14,9 +14,10 @@ import markdown
 import pytest
 
 from support import REPO
-from generator import graph, pipeline
+from generator.output import graph
+from generator.build import driver as pipeline
 from generator.config import Project
-from generator.corpus import Policy
+from generator.stages.corpus import Policy
 
 SVG = "{http://www.w3.org/2000/svg}"
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", "http://www.w3.org/XML/1998/namespace"}
@@ -245,9 +246,10 @@ def test_figure_reads_in_both_palettes_and_scales_down(corpus):
 _PRINT_GRAPHS = """
 import hashlib, sys
 sys.path.insert(0, {tests!r})
-from generator import graph, pipeline
+from generator.output import graph
+from generator.build import driver as pipeline
 from generator.config import Project
-from generator.corpus import Policy
+from generator.stages.corpus import Policy
 from pathlib import Path
 c = pipeline.validate(Project(Path({root!r})), Policy()).corpus
 out = [graph.actor_graph(c, a, lambda x: "../" + x + "/") for a in sorted(c.actors)] + [graph.network_graph(c, lambda x: x + "/")]

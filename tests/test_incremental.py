@@ -17,7 +17,9 @@ from support import REPO
 sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
 
-from generator import incremental, pipeline, render  # noqa: E402
+from generator.build import incremental  # noqa: E402
+from generator.build import driver as pipeline
+from generator.output import render
 from generator.config import Project  # noqa: E402
 
 
@@ -136,7 +138,7 @@ def _withhold_brief(root: Path):
     # a brief nobody refers to, so withholding it breaks no reference
     project = Project(root)
     g = pipeline.validate(project, pipeline.policy_for(project.settings()))
-    from generator.incremental import Inputs
+    from generator.build.incremental import Inputs
     inputs = Inputs(g.corpus)
     for p in _briefs(root):
         if p.stem in g.corpus.briefs and not inputs.referrers.get(f"brief:{p.stem}"):
@@ -248,7 +250,7 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     result = _render(root)
     # brief pages: the edited one and those of briefs it refers to or that refer to it
     g = pipeline.validate(Project(root), pipeline.policy_for(Project(root).settings()))
-    from generator.incremental import Inputs
+    from generator.build.incremental import Inputs
     inputs = Inputs(g.corpus)
     me = f"brief:{edited.stem}"
     related = {k.split(":", 1)[1] for k in inputs.refs[me] | inputs.referrers[me] | {me} if k.startswith("brief:")}
@@ -352,9 +354,9 @@ def test_a_file_changed_by_hand_in_the_docs_folder_is_rendered_again(generated, 
 
 
 def test_unchanged_files_come_from_the_model_cache_and_errors_keep_their_positions(generated, tmp_path):
-    from generator.cache import ModelCache
+    from generator.build.cache import ModelCache
     from generator.errors import ContentError
-    from generator.load import load_corpus
+    from generator.stages.load import load_corpus
 
     root = tmp_path / "project"
     shutil.copytree(generated, root)
@@ -505,7 +507,7 @@ def test_a_damaged_snapshot_is_not_resumed_from_and_a_killed_writers_leftovers_g
 
 
 def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(generated, tmp_path, monkeypatch):
-    from generator import snapshot
+    from generator.build import snapshot
 
     monkeypatch.setattr(snapshot, "REFRESH_AFTER", 2)
     root = tmp_path / "project"

@@ -124,7 +124,7 @@ def test_a_file_that_cannot_be_read_is_a_positioned_error(minimal, monkeypatch):
     """Root reads any file whatever its mode, so the refusal a user would meet is made here."""
     from pathlib import Path
 
-    from generator.load import load_document
+    from generator.stages.load import load_document
 
     file = minimal.root / "briefs/2024/first-brief.yaml"
     real = Path.read_bytes

@@ -7,7 +7,8 @@ import time
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from generator import markup, mdscan
+from generator.output import markup
+from generator.output import mdscan
 
 
 def python_markdown(text: str) -> str:

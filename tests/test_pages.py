@@ -7,7 +7,8 @@ import shutil
 
 from support import REPO
 
-from generator import pipeline, render
+from generator.build import driver as pipeline
+from generator.output import render
 from generator.config import Project
 
 

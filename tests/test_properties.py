@@ -11,9 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from support import MINIMAL, Project
-from generator import pipeline, vocab
+from generator.build import driver as pipeline
+from generator.format import vocab
 from generator.config import Project as GenProject
-from generator.corpus import Policy
+from generator.stages.corpus import Policy
 from generator.errors import ContentError
 
 slug = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import search
+from generator.site import search
 from support import build_bundled_site
 from test_build import _tree_digest
 
@@ -103,7 +103,7 @@ def test_a_failing_pagefind_fails_the_build_and_keeps_the_old_site(minimal):
 
 def test_materials_search_plugin_indexes_pages_lightly(tmp_path):
     """Material's full-text parse is replaced by one entry per page (its result is what the offline index keeps)."""
-    from generator import site
+    from generator.site import mkdocs as site
     from generator.config import Project
     from support import Project as Copy
 

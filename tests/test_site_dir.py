@@ -192,7 +192,7 @@ def _site_with(folder: Path, files: dict[str, str]) -> Path:
 
 @pytest.mark.parametrize("code", [errno.EBUSY, errno.EXDEV])
 def test_a_site_that_cannot_be_renamed_has_its_contents_swapped(tmp_path, monkeypatch, code):
-    from generator import site
+    from generator.site import mkdocs as site
 
     target = _site_with(tmp_path / "site", {STAMP: "briefgen: old\n", "index.html": "old home", "gone/index.html": "old page",
                                             "kept/index.html": "old kept", "page.html": "old file"})

@@ -10,10 +10,10 @@ import pytest
 import stix2
 from stix2validator import ValidationOptions, validate_string
 
-from generator import pipeline
+from generator.build import driver as pipeline
 from generator.config import Project
-from generator.corpus import Policy
-from generator.stix import TLP_MARKINGS, stix_bundle, timestamp
+from generator.stages.corpus import Policy
+from generator.output.stix import TLP_MARKINGS, stix_bundle, timestamp
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -113,7 +113,7 @@ def test_objects_sorted_by_id_and_ids_unique(objects):
 def test_ids_are_uuid5_of_kind_and_id(name):
     import uuid
 
-    from generator.stix import NAMESPACE, uuid5
+    from generator.output.stix import NAMESPACE, uuid5
 
     assert uuid5(name) == str(uuid.uuid5(NAMESPACE, name))
 
@@ -456,7 +456,8 @@ def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_p
     Python's own encoder gives, numbers and non-ASCII text included."""
     import sys
 
-    from generator import exports, linefile
+    from generator.output import exports
+    from generator.build import linefile
 
     sys.path.insert(0, str(REPO / "bench"))
     import make_corpus

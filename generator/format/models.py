@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from . import markup, vocab
-from .errors import Problem, did_you_mean, field_path
-from .load import SLUG, Document
+from generator.output import markup
+from generator.format import vocab
+from generator.errors import Problem, did_you_mean, field_path
+from generator.stages.load import SLUG, Document
 
 # --- field types -----------------------------------------------------------
 

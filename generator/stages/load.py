@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from . import heap
-from .errors import ContentError, Problem
+from generator.build import heap
+from generator.errors import ContentError, Problem
 
 try:  # the C parser; the pure-Python one is a fallback for odd installs
     from yaml import CSafeLoader as _BaseLoader

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .models import MODELS
+from generator.format.models import MODELS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = tuple(MODELS)  # actor, source, question, brief

@@ -23,14 +23,21 @@ from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 
-from . import ahead, exports, graph, heap, incremental, markup, snapshot, vocab
-from .cache import TemplateCache, code_folder
-from .schema import KINDS as schema_kinds_, WHERE as schema_where
-from .analysis import Findings, date_key
-from .config import Project, Settings
-from .corpus import Corpus
-from .errors import ContentError, Problem
-from .feed import atom_feed
+from generator.build import ahead
+from generator.output import exports
+from generator.output import graph
+from generator.build import heap
+from generator.build import incremental
+from generator.output import markup
+from generator.build import snapshot
+from generator.format import vocab
+from generator.build.cache import TemplateCache, code_folder
+from generator.format.schema import KINDS as schema_kinds_, WHERE as schema_where
+from generator.stages.analysis import Findings, date_key
+from generator.config import Project, Settings
+from generator.stages.corpus import Corpus
+from generator.errors import ContentError, Problem
+from generator.output.feed import atom_feed
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 

@@ -13,9 +13,10 @@ import itertools
 import operator
 from dataclasses import dataclass, field, fields
 
-from . import heap, vocab
-from .corpus import Corpus
-from .models import Analysis, Claim
+from generator.build import heap
+from generator.format import vocab
+from generator.stages.corpus import Corpus
+from generator.format.models import Analysis, Claim
 
 _PENALTY = {"I": 1, "II": 2}
 

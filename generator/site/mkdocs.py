@@ -24,9 +24,10 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Callable
 
-from . import search, vocab
-from .config import Project, Settings
-from .errors import ContentError, Problem
+from generator.site import search
+from generator.format import vocab
+from generator.config import Project, Settings
+from generator.errors import ContentError, Problem
 
 try:
     import fcntl
@@ -55,7 +56,7 @@ class _Collect(logging.Handler):
 def mkdocs_options(project: Project, settings: Settings, highest_tlp: str = "clear") -> dict:
     """What briefgen sets in mkdocs' configuration, for a build and for `briefgen serve`: the
     settings of site.yml, escaped for the theme that prints them, and the TLP banner's marking."""
-    from .markup import theme_setting
+    from generator.output.markup import theme_setting
 
     tlp = vocab.TLP[highest_tlp]
     options = {"site_name": theme_setting(settings.title)}

@@ -8,9 +8,10 @@ import click
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from . import pipeline, site
-from .config import Project
-from .errors import ContentError
+from generator.build import driver as pipeline
+from generator.site import mkdocs as site
+from generator.config import Project
+from generator.errors import ContentError
 
 
 class _Regenerate(FileSystemEventHandler):

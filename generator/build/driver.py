@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import analysis, corpus, load, render, site, snapshot
-from .cache import ModelCache
-from .config import Project, Settings
-from .corpus import Corpus, Policy
-from .models import validate_document
-from .leaks import LeakCheck
+from generator.stages import analysis
+from generator.stages import corpus
+from generator.stages import load
+from generator.output import render
+from generator.site import mkdocs as site
+from generator.build import snapshot
+from generator.build.cache import ModelCache
+from generator.config import Project, Settings
+from generator.stages.corpus import Corpus, Policy
+from generator.format.models import validate_document
+from generator.site.leaks import LeakCheck
 
 
 @dataclass

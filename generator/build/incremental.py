@@ -57,8 +57,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable
 
-from .cache import code_key, load_sealed_pickle, read_sealed, seal, write_sealed
-from .corpus import Corpus
+from generator.build.cache import code_key, load_sealed_pickle, read_sealed, seal, write_sealed
+from generator.stages.corpus import Corpus
 
 EVERYTHING = None  # inputs of a file that shows the whole corpus
 _TOP = ("actor", "source", "question", "brief")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from . import markup
-from .analysis import date_key
-from .config import Settings
-from .corpus import Corpus
+from generator.output import markup
+from generator.stages.analysis import date_key
+from generator.config import Settings
+from generator.stages.corpus import Corpus
 
 MAX_ENTRIES = 50
 

@@ -46,8 +46,8 @@ from xml.etree import ElementTree as ET
 
 import pygraphviz
 
-from . import vocab
-from .corpus import Corpus
+from generator.format import vocab
+from generator.stages.corpus import Corpus
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

@@ -17,7 +17,7 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, AtomicString
 
-from . import mdscan
+from generator.output import mdscan
 
 SAFE_SCHEMES = {"http", "https", "mailto"}  # and links within the site, which have none
 

@@ -12,10 +12,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from . import heap, vocab
-from .errors import ContentError, Problem, did_you_mean
-from .load import Document
-from .models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source, validate_document
+from generator.build import heap
+from generator.format import vocab
+from generator.errors import ContentError, Problem, did_you_mean
+from generator.stages.load import Document
+from generator.format.models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source, validate_document
 
 
 @dataclass(frozen=True)

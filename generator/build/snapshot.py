@@ -40,12 +40,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import analysis, heap, incremental
-from .analysis import Findings
-from .config import Project
-from .corpus import Corpus, Policy
-from .load import Document, corpus_listing, file_digest, load_file
-from .models import validate_document
+from generator.stages import analysis
+from generator.build import heap
+from generator.build import incremental
+from generator.stages.analysis import Findings
+from generator.config import Project
+from generator.stages.corpus import Corpus, Policy
+from generator.stages.load import Document, corpus_listing, file_digest, load_file
+from generator.format.models import validate_document
 
 
 REFRESH_AFTER = 100  # briefs edited since the snapshot, above which a resumed build writes a new one

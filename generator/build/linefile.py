@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from .incremental import Span, cache_pickle, file_stamp, keep_pickle, load_pickle
+from generator.build.incremental import Span, cache_pickle, file_stamp, keep_pickle, load_pickle
 
 SEP = b",\n"
 

@@ -12,10 +12,11 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import linefile, schema as schemas
-from .analysis import Findings
-from .corpus import Corpus
-from .models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
+from generator.build import linefile
+from generator.format import schema as schemas
+from generator.stages.analysis import Findings
+from generator.stages.corpus import Corpus
+from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
 
 # --- /data/corpus.json and its schema -------------------------------------------
 
@@ -219,8 +220,8 @@ def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None, do
     or nothing but briefgen itself (the schemas). `cache` and the `docs`
     folder: see `stix.stix_chunks`.
     """
-    from .incremental import EVERYTHING
-    from .stix import stix_chunks
+    from generator.build.incremental import EVERYTHING
+    from generator.output.stix import stix_chunks
 
     nothing = frozenset()
     exports = {

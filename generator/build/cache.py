@@ -47,9 +47,9 @@ from typing import BinaryIO, Callable, Iterator
 import jinja2
 import pydantic
 
-from .load import Document, file_digest
+from generator.stages.load import Document, file_digest
 
-_CODE = Path(__file__).resolve().parent
+_CODE = Path(__file__).resolve().parent.parent  # the whole generator package
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,8 +57,8 @@ def code_key() -> str:
     """A hash of briefgen's own source and the pydantic version: what every cache entry depends on."""
     h = hashlib.blake2b(digest_size=8)
     h.update(f"{sys.version_info[:2]} {pydantic.VERSION}".encode())
-    for f in sorted(_CODE.glob("*.py")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for f in sorted(_CODE.rglob("*.py")):
+        h.update(f.relative_to(_CODE).as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
@@ -189,7 +189,7 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        from .incremental import write_atomic
+        from generator.build.incremental import write_atomic
 
         try:
             write_atomic(Path(self._get_cache_filename(bucket)), seal(bucket.bytecode_to_string()))
