@@ -141,7 +141,7 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
     """load -> validate -> analyse -> render, as generator.pipeline.generate chains them, each stage timed."""
     from generator.stages import analysis
     from generator.stages import load
-    from generator.output import render
+    from generator.build import render
     from generator.build import snapshot
     from generator.stages import corpus as corpus_stage
     from generator.build.cache import ModelCache
@@ -180,7 +180,6 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
     import yaml
 
     from generator.stages import load
-    from generator.output import render
     from generator.site import mkdocs as site
     from generator.errors import ContentError
     from generator.site.leaks import LeakCheck
@@ -199,7 +198,7 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
         for f in files:
             yaml.load(f.read_text("utf-8"), Loader=yaml.CSafeLoader)
 
-    render.clean(project)
+    shutil.rmtree(project.docs, ignore_errors=True)
     shutil.rmtree(project.cache, ignore_errors=True)  # a cold build: no model, STIX or page cache
     published, rendered = pipeline_run(project, settings, policy, clock)
     res["rss_render"] = _rss_mb()
@@ -309,7 +308,7 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
 
     from generator.stages import analysis
     from generator.stages import load
-    from generator.output import render
+    from generator.build import render
     from generator.site import mkdocs as site
     from generator.stages import corpus as corpus_stage
     from generator.config import Project
@@ -319,7 +318,8 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
     project = Project(root)
     settings = project.settings()
     policy = policy_for(settings)
-    render.clean(project)
+    shutil.rmtree(project.docs, ignore_errors=True)
+    shutil.rmtree(project.cache, ignore_errors=True)
     prof = cProfile.Profile()
     state: dict = {}
 

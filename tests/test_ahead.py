@@ -18,7 +18,7 @@ import make_corpus  # noqa: E402
 
 from generator.build import ahead  # noqa: E402
 from generator.build import driver as pipeline
-from generator.output import render
+from generator.build import render
 from generator.config import Project  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="work ahead needs fork")

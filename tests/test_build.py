@@ -272,7 +272,7 @@ def test_parallel_render_writes_the_same_pages_as_serial(minimal):
     import hashlib
 
     from generator.build import driver as pipeline
-    from generator.output import render
+    from generator.build import render
     from generator.config import Project as GenProject
     from generator.stages.corpus import Policy
 

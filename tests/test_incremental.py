@@ -19,7 +19,8 @@ import make_corpus  # noqa: E402
 
 from generator.build import incremental  # noqa: E402
 from generator.build import driver as pipeline
-from generator.output import render
+from generator.build import render
+from generator.output import pages
 from generator.config import Project  # noqa: E402
 
 
@@ -35,9 +36,9 @@ def generated(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch):
     """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years."""
-    monkeypatch.setattr(render, "CODE_PAGE_SIZE", 4)
-    monkeypatch.setattr(render, "CONTRADICTIONS_PAGE_SIZE", 3)
-    monkeypatch.setattr(render, "TIMELINE_MONTHS_ABOVE", 6)
+    monkeypatch.setattr(pages, "CODE_PAGE_SIZE", 4)
+    monkeypatch.setattr(pages, "CONTRADICTIONS_PAGE_SIZE", 3)
+    monkeypatch.setattr(pages, "TIMELINE_MONTHS_ABOVE", 6)
 
 
 def _generate(root: Path):

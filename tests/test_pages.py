@@ -8,17 +8,18 @@ import shutil
 from support import REPO
 
 from generator.build import driver as pipeline
-from generator.output import render
+from generator.build import render
+from generator.output import pages
 from generator.config import Project
 
 
 def _render_bundled(tmp_path, monkeypatch, **sizes):
-    """The bundled corpus rendered with smaller page sizes (render.CODE_PAGE_SIZE=2 and the like)."""
+    """The bundled corpus rendered with smaller page sizes (pages.CODE_PAGE_SIZE=2 and the like)."""
     root = tmp_path / "proj"
     for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
     for name, value in sizes.items():
-        monkeypatch.setattr(render, name, value)
+        monkeypatch.setattr(pages, name, value)
     project = Project(root)
     settings = project.settings()
     g = pipeline.validate(project, pipeline.policy_for(settings))

@@ -12,7 +12,7 @@ from pathlib import Path
 from generator.stages import analysis
 from generator.stages import corpus
 from generator.stages import load
-from generator.output import render
+from generator.build import render
 from generator.site import mkdocs as site
 from generator.build import snapshot
 from generator.build.cache import ModelCache

@@ -8,7 +8,7 @@ contradicts, corroborates or bases a judgment on; an actor to the actors of
 its relations and their sources; a source to the actor it speaks for.
 
 A page's *inputs* are the files whose content it can show. They are declared
-where pages are made (`render.pages`), from these rules:
+where pages are listed (`output.pages`), from these rules:
 
 - an entity page (brief, actor, source, question) draws on its own file, the
   files it refers to, the files that refer to it, and the actors, sources and
@@ -264,6 +264,10 @@ class Inputs:
             found = self._entities[k] = self._with_refs(self._near(k))
         return found
 
+    def file(self, namespace: str, item_id: str) -> frozenset[str]:
+        """One corpus file alone."""
+        return frozenset({key(namespace, item_id)})
+
     def actor(self, actor_id: str) -> frozenset[str]:
         near = self._near(key("actor", actor_id))
         wider = set(near)
@@ -310,7 +314,7 @@ class Undeclared:
     def entity(self, *_) -> frozenset[str]:
         return frozenset()
 
-    actor = briefs = briefs_of = shapes = shapes_of = entity
+    actor = file = briefs = briefs_of = shapes = shapes_of = entity
 
 
 def salt(project, settings, policy, highest_tlp: str) -> str:

@@ -167,3 +167,5 @@ def vocabularies() -> Vocabularies:
         source_kind=SOURCE_KIND,
         relation=RELATION,
     )
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]

@@ -1,0 +1,349 @@
+"""Rendering the page list into the docs folder, incrementally and on every core.
+
+`render` lists the pages (`output.pages`), fingerprints each by what it shows
+(`incremental`), renders with the templates (`output.templating`) only the
+pages whose fingerprint changed, writes a file only when its bytes change, and
+removes the files no page claims any more; so an edit to one brief touches
+only the pages it shows on. Large jobs run in forked workers that share the
+corpus; the corpus-wide data exports start first, in a worker of their own.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import posixpath
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import jinja2
+
+from generator.build import ahead, heap, incremental, snapshot
+from generator.build.cache import TemplateCache, code_folder
+from generator.config import Project, Settings
+from generator.errors import ContentError, Problem
+from generator.output import exports, pages, templating
+from generator.output.feed import atom_feed
+from generator.stages.analysis import Findings
+from generator.stages.corpus import Corpus
+
+
+def _write(path: Path, content: str | bytes | Iterable[bytes | incremental.Span]) -> bool:
+    """Write only if the bytes differ; True when the file changed.
+
+    Content in UTF-8 pieces (the corpus-wide exports, hundreds of MB) is streamed
+    to a temporary file, compared with the old one and renamed over it if it differs.
+    """
+    if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
+        replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content, same_as=str(path)), unless_same=True,
+                                            spare=getattr(content, "spare", None))
+        if hasattr(content, "written"):  # the file's layout is kept for the next time (linefile)
+            content.written(path, replaced)
+        return replaced
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+@dataclass
+class RenderResult:
+    written: list[str]  # files whose bytes changed
+    unchanged: int  # files rendered again with the same bytes
+    removed: list[str]  # files no page claims any more
+    rendered: list[str] = field(default_factory=list)  # pages and data exports rendered (the others were fresh)
+    skipped: int = 0  # pages and data exports whose inputs did not change
+
+
+PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
+PARALLEL_MIN_BYTES = 5_000_000  # or this much Markdown last time (about 0.4 s of rendering)
+_JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports, references)
+
+
+def _page_environment(project: Project, common: dict, references: templating.References | None = None) -> jinja2.Environment:
+    return templating.environment(project, common["corpus"], references, _template_cache(project))
+
+
+def _render_chunk(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment | None = None) -> tuple[list[str], int]:
+    """Render and write some pages; the paths written and the count left unchanged."""
+    own = env is None
+    env = env or _page_environment(project, common)
+    try:
+        return _render_pages(project, page_list, common, env)
+    finally:
+        if own:  # the environment is a reference cycle holding the corpus: it would live until the collector ran
+            env.globals.clear()
+
+
+def _render_pages(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment) -> tuple[list[str], int]:
+    written, unchanged = [], 0
+    for page in page_list:
+        try:
+            late = {name: make() for name, make in page.late.items()}
+            text = env.get_template(page.template).render(**common, **page.context, **late, page_path=page.path,
+                                                                page_dir=posixpath.dirname(page.path))
+        except jinja2.TemplateError as e:
+            raise ContentError([_template_problem(project, page, e)]) from None
+        if _write(project.docs / page.path, text):
+            written.append(page.path)
+        else:
+            unchanged += 1
+    return written, unchanged
+
+
+_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
+
+
+def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
+    global _WORKER_ENV
+    project, page_list, common, _, references = _JOB
+    if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
+        _WORKER_ENV = _page_environment(project, common, references)
+    return _render_chunk(project, page_list[start:stop], common, _WORKER_ENV)
+
+
+def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int]]:
+    """Split `total` pages into chunks that shrink as the work runs out (guided scheduling):
+    each takes a share of what is left, so the last ones are small and no worker
+    finishes long after the others (pages differ in cost a hundredfold)."""
+    out, start = [], 0
+    while start < total:
+        size = max(smallest, (total - start) // (workers * 3))
+        out.append((start, min(total, start + size)))
+        start += size
+    return out
+
+
+@heap.bulk()  # the corpus-wide exports hold every brief's lines (hundreds of thousands of objects) at once
+def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
+    """Make and write the data exports in `only` (`data`: `exports.data_exports`); the paths written and the count left unchanged."""
+    written, unchanged = [], 0
+    for rel in sorted(only):
+        if _write(docs / rel, data[rel][1]()):
+            written.append(rel)
+        else:
+            unchanged += 1
+    return written, unchanged
+
+
+def _data_job(only: set[str]) -> tuple[list[str], int]:
+    project, _, _, data, _ = _JOB
+    return _write_data(project.docs, data, only)
+
+
+def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None,
+                drawn: ahead.Ahead | None = None) -> tuple[list[pages.Page], dict, bool]:
+    """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
+    snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
+    briefs among them); and whether the inputs were declared afresh.
+
+    Resumed from a snapshot taken with the same salt (`kept`), the pages are listed
+    without declaring their inputs: a page whose inputs held an edited file has its
+    tally updated for the files' new tokens and is fingerprinted again; the others
+    keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
+    they are declared afresh.
+    """
+    if kept is not None and kept.salt == salt:
+        listed = list(pages.pages(corpus, findings, settings, incremental.Undeclared(inputs), _graphs(corpus, inputs, cache, salt)))
+        if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
+            state = {}
+            for p in listed:
+                fp, tally, briefs = kept.pages[p.path]
+                if tally is None:  # draws on everything
+                    fp = inputs.fingerprint_of(salt, p.path, None)
+                elif hit := [k for k in kept.edited if k in briefs]:
+                    xor = tally[1]
+                    for k in hit:
+                        xor ^= kept.edited[k] ^ inputs.token[k]
+                    tally = (tally[0], xor)
+                    fp = inputs.fingerprint_of(salt, p.path, tally)
+                fingerprints[p.path] = fp
+                state[p.path] = (fp, tally, briefs)
+            return listed, state, False
+    listed = list(pages.pages(corpus, findings, settings, inputs, _graphs(corpus, inputs, cache, salt, drawn)))
+    state = {}
+    for p in listed:
+        tally = inputs.tally(p.inputs)
+        fingerprints[p.path] = fp = inputs.fingerprint_of(salt, p.path, tally)
+        state[p.path] = (fp, tally, p.inputs)
+    return listed, state, True
+
+
+@heap.frozen()  # the corpus and the findings, made before, live through the render
+def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
+           state: snapshot.Snapshot | None = None, drawn: ahead.Ahead | None = None) -> RenderResult:
+    """Write every page, static file and data export into the docs folder.
+
+    Only pages whose inputs changed since the last render are rendered again
+    (see `incremental`). Large jobs run on every core: forked workers share
+    the corpus; the data exports of a large corpus start first, in a worker of
+    their own, while this process lists the pages and workers render them.
+
+    With a `state` (`snapshot`): resumed from the last build's, its files' links and
+    its pages' inputs are used as they are; a new one (no `inputs` yet) is completed
+    with them once the pages are listed and saved, in a forked child, while the
+    pages render. Graphs `drawn` ahead (`draw_ahead`) are taken from there.
+    """
+    global _JOB
+    resumed = state if state is not None and state.inputs is not None else None
+    with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
+        inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
+        data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
+        inputs.export_keys()
+    highest = corpus.highest_tlp()
+    salt = incremental.salt(project, settings, corpus.policy, highest)
+    common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
+    workers = workers or os.cpu_count() or 1
+    fork = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
+    for extra in pages.static_files(project):
+        others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
+
+    # what changed since the last render: the data exports first
+    manifest = incremental.Manifest(project.docs)
+    fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, (spec, _) in data.items()}
+    need_data = {rel for rel in data if not manifest.fresh(rel, fingerprints[rel])}
+    # the longest jobs: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
+    whole = [{rel} for rel in sorted(need_data) if data[rel][0] is incremental.EVERYTHING]
+    data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
+
+    saving = None  # the child saving the snapshot
+    try:
+        with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
+            # a large corpus's exports start at once in a worker of their own, and run while
+            # this process lists the pages and renders them (the exports cost about a page a brief);
+            # resumed from a snapshot, few pages are rendered again: each export gets a worker, on every core
+            data_parts = None
+            if fork and data_jobs and len(corpus.briefs) >= PARALLEL_MIN_PAGES:
+                _JOB = (project, [], common, data, None)
+                data_workers = min(len(data_jobs), workers) if resumed else 1
+                data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
+                data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
+
+            with heap.bulk():
+                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed, drawn)
+            # the state to resume from next time, saved while the pages render: after a full listing,
+            # or once many briefs were edited since the snapshot (each resumed build patches them all in)
+            if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):
+                state.inputs, state.salt, state.pages = inputs, salt, pages_state
+                saving = snapshot.write_in_background(state, project.cache)
+            page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
+
+            # many pages, or a few large ones (after an edit: the listings, each hundreds of KB at 10,000 briefs);
+            # but resumed from a snapshot, the exports' workers have both cores and a few pages render here
+            if fork and (len(page_list) >= PARALLEL_MIN_PAGES
+                         or (not resumed and sum(manifest.size(p.path) for p in page_list) >= PARALLEL_MIN_BYTES)):
+                # most pages: each reference's parts formatted here once, not in every worker (1.7 s each at 10,000 briefs)
+                references = templating.References(corpus).formatted_all() if 2 * len(page_list) >= len(all_pages) else None
+                _JOB = (project, page_list, common, data, references)  # what the page workers, forked from here on, see
+                pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
+                parts = [pool.submit(_chunk_job, start, stop) for start, stop in _chunks(len(page_list), workers)]
+                results = [f.result() for f in parts]
+            else:
+                results = [_render_chunk(project, page_list, common)]
+            if data_parts is None:
+                results.append(_write_data(project.docs, data, need_data))
+            else:
+                results += [f.result() for f in data_parts]
+    finally:
+        _JOB = None
+        snapshot.wait(saving)
+
+    written = [path for w, _ in results for path in w]
+    unchanged = sum(u for _, u in results)
+    for rel, content in others.items():
+        if _write(project.docs / rel, content):
+            written.append(rel)
+        else:
+            unchanged += 1
+    expected = {p.path for p in all_pages} | set(others) | set(data)
+    removed = _prune(project.docs, expected)
+    for p in page_list:
+        manifest.record(p.path, fingerprints[p.path])
+    for rel in need_data:
+        manifest.record(rel, fingerprints[rel])
+    manifest.save(keep=set(fingerprints))
+    rendered = sorted([p.path for p in page_list] + list(need_data))
+    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data) - len(rendered))
+
+
+def _prune(docs: Path, expected: set[str]) -> list[str]:
+    """Remove the files under `docs` that no page claims any more, then the folders left empty;
+    the paths removed, in reverse order. Walked with `os.scandir` and string paths (pathlib's
+    rglob took half a second over 14,000 files)."""
+    removed: list[str] = []
+
+    def walk(folder: str, prefix: str) -> bool:  # whether the folder is empty afterwards
+        empty = True
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if walk(entry.path, rel + "/"):
+                        os.rmdir(entry.path)
+                    else:
+                        empty = False
+                elif rel in expected:
+                    empty = False
+                else:
+                    os.unlink(entry.path)
+                    removed.append(rel)
+        return empty
+
+    if docs.is_dir():
+        walk(str(docs), "")
+    return sorted(removed, reverse=True)
+
+
+def _template_problem(project: Project, page: pages.Page, error: jinja2.TemplateError) -> Problem:
+    """Point at the template line that failed (Jinja2 keeps it in the traceback)."""
+    where, line = project.templates / page.template, getattr(error, "lineno", None) or 1
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            where, line = Path(tb.tb_frame.f_code.co_filename), tb.tb_lineno
+        tb = tb.tb_next
+    try:
+        shown = where.relative_to(project.root).as_posix()
+    except ValueError:
+        shown = where.as_posix()
+    return Problem(shown, line, 1, f"template: {error.message or error} (rendering {page.path})")
+
+
+
+
+def draw_ahead(project: Project, corpus: Corpus) -> ahead.Ahead | None:
+    """The graphs drawn in a forked child while this process analyses (`ahead`), for a first
+    build of a large corpus: a later one renders few actor pages, and keeps the network graph."""
+    if len(corpus.briefs) < PARALLEL_MIN_PAGES or incremental.manifest_path(project.docs).exists():
+        return None
+    return ahead.Ahead.start(project.cache, pages.graph_makers(corpus))
+
+
+def _graphs(corpus: Corpus, inputs: incremental.Inputs, cache: Path, salt: str, drawn: ahead.Ahead | None = None) -> dict:
+    """The pages' graphs: those `drawn` ahead taken from there, and the network graph (which
+    depends on the actors only) kept between builds."""
+    graphs = pages.graph_makers(corpus)
+    if drawn is not None:
+        graphs = {key: functools.partial(drawn.get, key, make) for key, make in graphs.items()}
+    network = graphs["network", ""]
+    graphs["network", ""] = lambda: incremental.memo(cache, "network-graph", salt, inputs, inputs.of("actor"), network)
+    return graphs
+
+
+
+
+def _template_cache(project: Project) -> jinja2.BytecodeCache:
+    """Compiled templates kept in the build cache, keyed by each template's source (Jinja2 checks it)
+    and by briefgen's code (the environment's options live there), sealed (compiled code read back
+    damaged is compiled again): every worker and every build after the first skips compiling."""
+    return TemplateCache(str(code_folder(project.cache / "templates")))

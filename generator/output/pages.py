@@ -1,0 +1,262 @@
+"""Which pages the site has: for each, its path, its template, what the template is given and what it shows.
+
+The page list of the whole site reads top to bottom as the site's sections: home,
+briefs, actors, sources, reliability, hypotheses, schema, timeline,
+contradictions. Each page also says what of the corpus it shows (`Shows`), so
+that the build machinery renders again only the pages an edit touches; the
+list itself neither renders nor tracks anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from generator.config import Project, Settings
+from generator.format import vocab
+from generator.format.schema import KINDS as SCHEMA_KINDS, WHERE as SCHEMA_WHERE
+from generator.output import graph
+from generator.stages.analysis import Findings, date_key
+from generator.stages.corpus import Corpus
+
+
+@dataclass
+class Page:
+    path: str  # under the docs folder, e.g. "actors/isis.md"
+    template: str
+    context: dict[str, Any]
+    inputs: frozenset[str] | None = None  # what of the corpus it shows, as `Shows` declared it; None: everything
+    late: dict[str, Callable[[], Any]] = field(default_factory=dict)  # context computed only if the page is rendered
+
+
+def fold(text: str) -> str:
+    """`Erdoğan` -> `Erdogan`: letters without their diacritics, for search."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ı", "i").replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_terms(names: list[str]) -> list[str]:
+    """Spellings a reader might type that differ from the written ones."""
+    seen = {n.lower() for n in names}
+    out = []
+    for name in names:
+        variants = [fold(name)]
+        for article in ("al-", "el-", "Al-", "El-", "ad-", "as-", "an-", "at-"):
+            variants += [v.replace(article, "") for v in list(variants) if article in v]
+        variants += [v.replace("-", " ") for v in list(variants) if "-" in v]
+        for v in variants:
+            if v.lower() not in seen:
+                seen.add(v.lower())
+                out.append(v)
+    return out
+
+
+def _sorted_briefs(corpus: Corpus) -> list[str]:
+    return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
+
+
+def _network(corpus: Corpus) -> str:
+    return graph.network_graph(corpus, lambda actor: f"{actor}/")
+
+
+def graph_makers(corpus: Corpus) -> dict[tuple[str, str], Callable[[], str]]:
+    """The graphs of the actor pages and of the actors index, each made when called."""
+    return {("network", ""): functools.partial(_network, corpus)} | {
+        ("actor", actor_id): functools.partial(graph.actor_graph, corpus, actor_id, _sibling) for actor_id in corpus.actors}
+
+
+class Shows(Protocol):
+    """What a page shows of the corpus, declared beside the page for the build machinery, which
+    renders a page again only when something it shows changed (`build.incremental.Inputs`)."""
+
+    all_shapes: frozenset[str]  # the counts and order of every brief's items, not their words
+
+    def entity(self, kind: str, item_id: str) -> frozenset[str]: ...  # an entity's page
+    def actor(self, actor_id: str) -> frozenset[str]: ...  # an actor's page, with its graph's neighbours
+    def file(self, kind: str, item_id: str) -> frozenset[str]: ...  # one corpus file alone
+    def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these briefs
+    def briefs_of(self, item_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these items' briefs
+    def shapes_of(self, item_ids: Iterable[str]) -> frozenset[str]: ...  # the counts and order of these items' briefs
+
+
+class _Undeclared:
+    """`Shows` for a page list nobody tracks: every declaration empty."""
+
+    all_shapes: frozenset[str] = frozenset()
+
+    def entity(self, *_) -> frozenset[str]:
+        return frozenset()
+
+    actor = file = briefs = briefs_of = shapes_of = entity
+
+
+def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows | None = None,
+          graphs: dict[tuple[str, str], Callable[[], str]] | None = None) -> Iterator[Page]:
+    """Every page, with its template, its context, and what it shows (`inputs`) as `inputs` declares it.
+    `graphs` (`graph_makers`) may be replaced by the caller's, e.g. graphs kept from the last build."""
+    inputs = inputs or _Undeclared()
+    graphs = graphs or graph_makers(corpus)
+    briefs = _sorted_briefs(corpus)
+    counted = inputs.all_shapes  # an index of entities and counts: every brief's shape, not its words
+    latest = briefs[: settings.latest]
+    yield Page("index.md", "home.md.j2", {"latest": latest, "counts": _counts(corpus)}, inputs.briefs(latest) | counted)
+    yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
+    for brief_id in briefs:
+        brief = corpus.briefs[brief_id]
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief}, inputs.entity("brief", brief_id),
+                   late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
+
+    by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
+    network = graphs["network", ""]
+    actor_ids = by_name(corpus.actors)
+    yield Page("actors/index.md", "actors_index.md.j2", {
+        "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
+    }, counted, late={"network": network})
+    for actor_id in actor_ids:
+        actor = corpus.actors[actor_id]
+        yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
+            "id": actor_id,
+            "actor": actor,
+            "relations_out": [(vocab.RELATION[r.type].label, r) for r in actor.relations],
+            "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
+            "claims": corpus.claims_by_actor.get(actor_id, []),
+            "analyses": corpus.analyses_by_actor.get(actor_id, []),
+            "sources": corpus.sources_by_actor.get(actor_id, []),
+        }, inputs.actor(actor_id), late={
+            "graph": graphs["actor", actor_id],
+            "search_terms": functools.partial(search_terms, [actor.name, *actor.aliases]),
+        })
+
+    source_ids = by_name(corpus.sources)
+    yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids}, counted)
+    for source_id in source_ids:
+        yield Page(f"sources/{source_id}.md", "source.md.j2", {
+            "id": source_id,
+            "source": corpus.sources[source_id],
+            "claims": corpus.claims_by_source.get(source_id, []),
+            "relayed": corpus.relayed_by_source.get(source_id, []),
+            "analyses": corpus.analyses_by_source.get(source_id, []),
+        }, inputs.entity("source", source_id))
+
+    grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
+    yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid}, counted)
+    for grade, members in grades.items():
+        cells = findings.admiralty_grid[grade]
+        cell_shapes = {k: inputs.shapes_of(ids) for k, ids in cells.items()}  # a cell's pages show its claim count and pager
+        yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
+            "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
+        }, frozenset().union(*cell_shapes.values(), *(inputs.briefs_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
+           | frozenset().union(*(inputs.file("source", s) for s in members)))
+        for k, ids in cells.items():
+            code = f"{grade}{k}"
+            pager, chunks = _paginate(ids, CODE_PAGE_SIZE, code.lower(), f"{code.lower()}/")
+            for (n, target), chunk in zip(pager, chunks):
+                yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
+                    "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
+                    "pager": pager, "number": n, "per_page": CODE_PAGE_SIZE,
+                }, cell_shapes[k] | inputs.briefs_of(chunk))
+
+    yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
+    for question_id, matrix in findings.matrices.items():
+        yield Page(f"hypotheses/{question_id}.md", "question.md.j2", {
+            "id": question_id,
+            "question": corpus.questions[question_id],
+            "matrix": matrix,
+            "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
+        }, inputs.entity("question", question_id))
+    yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()}, frozenset())  # briefgen alone
+    years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
+    yield Page("timeline/index.md", "timeline.md.j2", {
+        "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
+        "undated": len(corpus.claims) - len(findings.by_occurred),
+    }, counted)
+    for year in years:
+        occurred, reported = findings.occurred_by_year.get(year, []), findings.reported_by_year.get(year, [])
+        whole_year = {"year": year, "month": None, "period": str(year)}
+        if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
+            yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
+                **whole_year, "by_occurred": occurred, "by_reported": reported, "months": [],
+            }, inputs.briefs_of([*occurred, *reported]))
+            continue
+        # a long year: a page a month; claims dated only to the year (month 0) stay on the year's page
+        occurred_in, reported_in = _by_month(corpus, occurred, "occurred"), _by_month(corpus, reported, "reported")
+        months = sorted((set(occurred_in) | set(reported_in)) - {0})
+        counts = [(m, vocab.MONTHS[m - 1], len(occurred_in.get(m, ())), len(reported_in.get(m, ()))) for m in months]
+        shown = occurred_in.get(0, []), reported_in.get(0, [])
+        yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
+            **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
+        }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
+        for m in months:
+            in_month = occurred_in.get(m, []), reported_in.get(m, [])
+            yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
+                "year": year, "month": m, "period": f"{vocab.MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
+            }, inputs.briefs_of([*in_month[0], *in_month[1]]))
+    pairs = findings.contradictions
+    counted_pairs = inputs.shapes_of(c for pair in pairs for c in pair)  # every page shows the count and the pager
+    pager, chunks = _paginate(pairs, CONTRADICTIONS_PAGE_SIZE, "", "")
+    for (n, target), chunk in zip(pager, chunks or [[]]):
+        yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
+            "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
+        }, counted_pairs | inputs.briefs_of(c for pair in chunk for c in pair))
+
+
+def _by_month(corpus: Corpus, claim_ids: list[str], field: str) -> dict[int, list[str]]:
+    """Claims of one year by the month of their `field` date (0: dated to the year only), each month in the given order."""
+    out: dict[int, list[str]] = {}
+    for c in claim_ids:
+        out.setdefault(date_key(getattr(corpus.claims[c], field))[1], []).append(c)
+    return out
+
+
+def _brief_actors(corpus: Corpus, brief) -> list[str]:
+    """The actors a brief names, by name (its closing list)."""
+    return sorted({a for item in (*brief.claims, *brief.analyses) for a in item.actors}, key=lambda a: corpus.actors[a].name.lower())
+
+
+def _brief_sources(corpus: Corpus, brief) -> list[str]:
+    return sorted(
+        {s for c in brief.claims for s in (c.source, *c.via)} | {s for a in brief.analyses for s in (a.analyst, *a.via)},
+        key=lambda s: corpus.sources[s].name.lower(),
+    )
+
+
+def _brief_questions(corpus: Corpus, brief) -> list[str]:
+    return sorted({corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+                  | {corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis})
+
+
+_BRIEF_LISTS = (("actors", _brief_actors), ("sources", _brief_sources), ("questions", _brief_questions))
+GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
+CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
+CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
+TIMELINE_MONTHS_ABOVE = 500  # a year with more claims than this gets a page a month
+
+
+def _paginate(items: list, size: int, first: str, prefix: str) -> tuple[list[tuple[int, str]], list[list]]:
+    """Split a listing into pages: the pager [(number, link id)], page 1 at `first`, page n at `prefix`n; and the pages."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    pager = [(n, first if n == 1 else f"{prefix}{n}") for n in range(1, max(len(chunks), 1) + 1)]
+    return pager, chunks
+
+
+def _sibling(actor_id: str) -> str:
+    return f"../{actor_id}/"
+
+
+def schema_kinds() -> dict[str, str]:
+    return {k: SCHEMA_WHERE[k] for k in SCHEMA_KINDS}
+
+
+def _counts(corpus: Corpus) -> dict[str, int]:
+    return {k: len(getattr(corpus, k)) for k in ("briefs", "claims", "analyses", "judgments", "actors", "sources", "questions")}
+
+
+def static_files(project: Project) -> list[Path]:
+    """Hand-written pages and assets from `site_config/pages/`."""
+    root = project.site_config / "pages"
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
