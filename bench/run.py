@@ -10,7 +10,7 @@ fresh subprocess, so that memory figures are per size:
 
 - parse floor: read every corpus YAML file and `yaml.load(text, CSafeLoader)`,
   nothing else (after one untimed read to warm the page cache);
-- the stages as `generator.pipeline` chains them: load (load.load_corpus),
+- the stages as `generator.build.driver` chains them: load (build/loading.load_corpus),
   validate (corpus.build_corpus: models, ids, references, publish filter),
   analyse (analysis.analyse), render (render.render into an empty docs folder);
 - mkdocs: site.build_site (mkdocs build into a temporary folder, swapped in),
@@ -138,15 +138,14 @@ def _setup(root: Path):
 
 
 def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, object]:
-    """load -> validate -> analyse -> render, as generator.pipeline.generate chains them, each stage timed."""
+    """load -> validate -> analyse -> render, as generator.build.driver.generate chains them, each stage timed."""
     from generator.stages import analysis
-    from generator.stages import load
-    from generator.build import render
+    from generator.build import loading, render
     from generator.build import snapshot
     from generator.stages import corpus as corpus_stage
     from generator.build.cache import ModelCache
     from generator.errors import ContentError
-    from generator.format.models import validate_document
+    from generator.stages.validate import validate_document
 
     gc.collect()  # start from a clean heap: less noise from earlier garbage
     try:
@@ -154,7 +153,7 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
             models = ModelCache(project.cache)
             state = snapshot.resume(project, policy, models)
             if state is None:
-                docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
+                docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         with clock("validate"):
             published = state.corpus if state else corpus_stage.build_corpus(docs, policy, problems)
             drawn = None if state else render.draw_ahead(project, published)  # graphs drawn while analysing
@@ -188,7 +187,7 @@ def measure_full(root: Path, do_mkdocs: bool) -> dict:
 
     res: dict = {"code": str(Path(generator.__file__).parent.parent)}
     project, settings, policy = _setup(root)
-    files = load.corpus_files(project.briefs)
+    files = [f for _, _, f in load.corpus_listing(project.briefs, project.root)]
     res["files"] = len(files)
     res["corpus_bytes"] = sum(len(f.read_bytes()) for f in files)  # also warms the page cache
 
@@ -257,7 +256,7 @@ def measure_incremental(root: Path) -> dict:
 
     project, settings, policy = _setup(root)
     docs = project.docs
-    files = load.corpus_files(project.briefs)
+    files = [f for _, _, f in load.corpus_listing(project.briefs, project.root)]
     for f in files:
         f.read_bytes()  # the same warm page cache as the full run
     briefs = [f for f in files if load.kind_of(f.relative_to(project.briefs)) == "brief"]
@@ -307,12 +306,11 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
     import signal
 
     from generator.stages import analysis
-    from generator.stages import load
-    from generator.build import render
+    from generator.build import loading, render
     from generator.site import mkdocs as site
     from generator.stages import corpus as corpus_stage
     from generator.config import Project
-    from generator.site.leaks import LeakCheck, find_leaks
+    from generator.site.leaks import LeakCheck
     from generator.build.driver import policy_for
 
     project = Project(root)
@@ -353,7 +351,7 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
         raise Done  # nothing after the profiled stage
 
     try:
-        docs, problems = run("load", lambda: load.load_corpus(project.briefs, project.root))
+        docs, problems = run("load", lambda: loading.load_corpus(project.briefs, project.root))
         published = run("validate", lambda: corpus_stage.build_corpus(docs, policy, problems))
         findings = run("analyse", lambda: analysis.analyse(published))
         # one process, so that cProfile sees the work (render may fork workers otherwise)
@@ -361,7 +359,7 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
         run("render", lambda: render.render(project, published, findings, settings, **serial))
         if stage != "leak":  # the leak check reads the site the last full run built
             run("mkdocs", lambda: site.build_site(project, settings, root / "site", check=LeakCheck(project, policy)))
-        run("leak", lambda: find_leaks(root / "site", project, policy))
+        run("leak", lambda: LeakCheck(project, policy)(root / "site"))
     except Done:
         pass
     buf = io.StringIO()

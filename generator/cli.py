@@ -19,7 +19,7 @@ from generator.format import skeleton
 from generator.format import vocab
 from generator.config import Project
 from generator.errors import ContentError, Problem
-from generator.stages.load import SLUG
+from generator.format.models import SLUG
 
 TLP_CHOICE = click.Choice(list(vocab.TLP), case_sensitive=False)
 

@@ -17,9 +17,9 @@ sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
 
 from generator.build import cache as cache_module  # noqa: E402
-from generator.stages import load
+from generator.build import loading
 from generator.build.cache import ModelCache  # noqa: E402
-from generator.format.models import validate_document  # noqa: E402
+from generator.stages.validate import validate_document  # noqa: E402
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def root(tmp_path) -> Path:
 def _load(root: Path, workers: int = 1):
     """The corpus loaded through the model cache as a build loads it; (cache, models by path)."""
     models = ModelCache(root / "build/.briefgen-cache")
-    docs, problems = load.load_corpus(root / "briefs", root, models, validate=validate_document, workers=workers)
+    docs, problems = loading.load_corpus(root / "briefs", root, models, validate=validate_document, workers=workers)
     assert not problems
     return models, {d.path: d.model for d in docs}
 
@@ -69,7 +69,7 @@ def test_an_edited_file_is_read_again_and_its_new_model_kept(root):
 
 
 def test_models_made_by_the_workers_are_kept(root, monkeypatch):
-    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(loading, "PARALLEL_MIN_FILES", 1)
     _, fresh = _load(root, workers=2)
     again, models = _load(root, workers=2)
     assert again.hits == len(models) and models == fresh

@@ -357,7 +357,7 @@ def test_a_file_changed_by_hand_in_the_docs_folder_is_rendered_again(generated, 
 def test_unchanged_files_come_from_the_model_cache_and_errors_keep_their_positions(generated, tmp_path):
     from generator.build.cache import ModelCache
     from generator.errors import ContentError
-    from generator.stages.load import load_corpus
+    from generator.build.loading import load_corpus
 
     root = tmp_path / "project"
     shutil.copytree(generated, root)

@@ -259,7 +259,7 @@ def test_control_characters_are_refused_with_their_position(minimal):
 
 
 def test_a_markdown_field_longer_than_the_limit_is_refused(minimal):
-    from generator.output.markup import MARKDOWN_LIMIT
+    from generator.format.markdown import MARKDOWN_LIMIT
 
     brief = minimal.root / "briefs/2024/first-brief.yaml"
     long = "A sentence of a very long summary. " * (MARKDOWN_LIMIT // 35 + 1)

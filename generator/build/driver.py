@@ -11,14 +11,14 @@ from pathlib import Path
 
 from generator.stages import analysis
 from generator.stages import corpus
-from generator.stages import load
+from generator.build import loading
 from generator.build import render
 from generator.site import mkdocs as site
 from generator.build import snapshot
 from generator.build.cache import ModelCache
 from generator.config import Project, Settings
 from generator.stages.corpus import Corpus, Policy
-from generator.format.models import validate_document
+from generator.stages.validate import validate_document
 from generator.site.leaks import LeakCheck
 
 
@@ -49,7 +49,7 @@ def _validate(project: Project, policy: Policy, use_cache: bool = True, ahead: b
     """`validate`; with `ahead`, the graphs are drawn in a forked child while the corpus is analysed
     (`render.draw_ahead`), which is returned with the result."""
     models = ModelCache(project.cache) if use_cache else None
-    docs, problems = load.load_corpus(project.briefs, project.root, models, validate=validate_document)
+    docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
     published = corpus.build_corpus(docs, policy, problems)
     drawn = render.draw_ahead(project, published) if ahead else None
     try:

@@ -46,8 +46,9 @@ from generator.build import incremental
 from generator.stages.analysis import Findings
 from generator.config import Project
 from generator.stages.corpus import Corpus, Policy
-from generator.stages.load import Document, corpus_listing, file_digest, load_file
-from generator.format.models import validate_document
+from generator.build.loading import load_file
+from generator.stages.load import Document, corpus_listing, file_digest
+from generator.stages.validate import validate_document
 
 
 REFRESH_AFTER = 100  # briefs edited since the snapshot, above which a resumed build writes a new one

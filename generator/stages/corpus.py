@@ -16,7 +16,8 @@ from generator.build import heap
 from generator.format import vocab
 from generator.errors import ContentError, Problem, did_you_mean
 from generator.stages.load import Document
-from generator.format.models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source, validate_document
+from generator.format.models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source
+from generator.stages.validate import validate_document
 
 
 @dataclass(frozen=True)
