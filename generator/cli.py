@@ -12,14 +12,13 @@ import click
 import jinja2
 
 from generator import __version__
-from generator.build import driver as pipeline
-from generator.format import schema as schemas
-from generator.site import mkdocs as site
-from generator.format import skeleton
-from generator.format import vocab
+from generator.build import driver
 from generator.config import Project
 from generator.errors import ContentError, Problem
+from generator.format import schema as schemas
+from generator.format import skeleton, vocab
 from generator.format.models import SLUG
+from generator.site import swap
 
 TLP_CHOICE = click.Choice(list(vocab.TLP), case_sensitive=False)
 
@@ -71,7 +70,7 @@ def _run(action):
 
 def _policy(project: Project, max_tlp: str | None, drafts: bool | None):
     settings = _run(project.settings)
-    return settings, pipeline.policy_for(settings, max_tlp and max_tlp.lower(), drafts)
+    return settings, driver.policy_for(settings, max_tlp and max_tlp.lower(), drafts)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,7 +108,7 @@ def validate(ctx, max_tlp, drafts):
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: pipeline.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy))
     c = result.corpus
     click.echo(
         f"ok: {len(c.briefs)} briefs, {len(c.claims)} claims, {len(c.analyses)} analyses, {len(c.judgments)} judgments, "
@@ -137,9 +136,9 @@ def build(ctx, max_tlp, drafts, site_dir):
     target = site_dir if site_dir is not None else project.root / "site"
     started = time.perf_counter()
     try:  # checked before the work, and again when the site is swapped in
-        site.check_site_dir(project, target)
-        result = _run(lambda: pipeline.build(project, settings, policy, target))
-    except site.SiteDirError as e:
+        swap.check_site_dir(project, target)
+        result = _run(lambda: driver.build(project, settings, policy, target))
+    except swap.SiteDirError as e:
         raise _Refused(f"--site-dir {e}" if site_dir is not None else str(e)) from None
     r = result.rendered
     click.echo(
@@ -178,7 +177,7 @@ def lint(ctx, strict, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: pipeline.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy))
     warnings = run_lint(result.corpus, result.findings)
     if warnings:
         _report(warnings)
@@ -204,7 +203,7 @@ def serve(ctx, dev_addr, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    _run(lambda: pipeline.generate(project, settings, policy))
+    _run(lambda: driver.generate(project, settings, policy))
     run_serve(project, dev_addr, max_tlp and max_tlp.lower(), drafts)
 
 
@@ -283,7 +282,7 @@ def export(ctx, fmt, output, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: pipeline.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy))
     text = (corpus_json if fmt == "json" else stix_bundle)(result.corpus, result.findings)
     if output:
         output.write_text(text, "utf-8")

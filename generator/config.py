@@ -12,8 +12,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from generator.errors import ContentError, Problem, did_you_mean
-from generator.stages.load import Document
 from generator.format.models import Markdown, Tlp
+from generator.stages.load import Document
 from generator.stages.validate import text_problems
 
 SETTINGS_FILE = "site.yml"

@@ -192,7 +192,7 @@ def _site_with(folder: Path, files: dict[str, str]) -> Path:
 
 @pytest.mark.parametrize("code", [errno.EBUSY, errno.EXDEV])
 def test_a_site_that_cannot_be_renamed_has_its_contents_swapped(tmp_path, monkeypatch, code):
-    from generator.site import mkdocs as site
+    from generator.site import swap
 
     target = _site_with(tmp_path / "site", {STAMP: "briefgen: old\n", "index.html": "old home", "gone/index.html": "old page",
                                             "kept/index.html": "old kept", "page.html": "old file"})
@@ -207,7 +207,7 @@ def test_a_site_that_cannot_be_renamed_has_its_contents_swapped(tmp_path, monkey
         rename(src, dst)
 
     monkeypatch.setattr(os, "rename", mount_point)
-    site._swap(new, target)
+    swap.swap_in(new, target)
     assert target.stat().st_ino == inode  # the same folder, not another renamed into its place
     assert _snapshot(target) == {STAMP: _digest("briefgen: new\n"), "index.html": _digest("new home"), "kept": "dir",
                                  "kept/index.html": _digest("new kept"), "page.html": _digest("new file"),

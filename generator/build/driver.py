@@ -13,7 +13,7 @@ from generator.stages import analysis
 from generator.stages import corpus
 from generator.build import loading
 from generator.build import render
-from generator.site import mkdocs as site
+from generator.site import mkdocs
 from generator.build import snapshot
 from generator.build.cache import ModelCache
 from generator.config import Project, Settings
@@ -81,7 +81,7 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
 def build(project: Project, settings: Settings, policy: Policy, site_dir: Path) -> Generated:
     """Generate, then build the site with mkdocs; the leak check guards the swap."""
     result = generate(project, settings, policy)
-    site.build_site(
+    mkdocs.build_site(
         project, settings, site_dir,
         check=LeakCheck(project, policy),  # reads the corpus files again: never the cache the build used
         highest_tlp=result.corpus.highest_tlp(),

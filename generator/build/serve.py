@@ -8,8 +8,8 @@ import click
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
-from generator.build import driver as pipeline
-from generator.site import mkdocs as site
+from generator.build import driver
+from generator.site import mkdocs
 from generator.config import Project
 from generator.errors import ContentError
 
@@ -32,8 +32,8 @@ class _Regenerate(FileSystemEventHandler):
     def regenerate(self):
         try:
             settings = self.project.settings()
-            policy = pipeline.policy_for(settings, self.max_tlp, self.drafts)
-            result = pipeline.generate(self.project, settings, policy)
+            policy = driver.policy_for(settings, self.max_tlp, self.drafts)
+            result = driver.generate(self.project, settings, policy)
             click.echo(f"regenerated: {len(result.rendered.rendered)} files rendered, {len(result.rendered.written)} changed", err=True)
         except ContentError as e:
             for p in e.problems:
@@ -54,7 +54,7 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
     settings = project.settings()
     try:
         mkdocs_serve(config_file=str(project.mkdocs_yml), dev_addr=dev_addr, livereload=True,
-                     docs_dir=str(project.docs), **site.mkdocs_options(project, settings))
+                     docs_dir=str(project.docs), **mkdocs.mkdocs_options(project, settings))
     finally:
         observer.stop()
         observer.join()

@@ -126,10 +126,15 @@ def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
 
 def _patch(kept: Snapshot, doc: Document) -> None:
     """A brief's new model, of the same shape, in place of the old one, and the matrices it bears on."""
-    kept.corpus.replace_brief(doc)
+    corpus = kept.corpus  # the brief's new model, with the same ids, in place of the old one
+    corpus.briefs[doc.id] = doc.model
+    corpus.origins[("brief", doc.id)] = (doc, ())
+    corpus.place_items(doc.id, doc.model)
     brief = doc.model
     questions = {kept.corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
-    analysis.remake_matrices(kept.corpus, kept.findings, questions)
+    for q in questions:  # made again from the same evidence in the same order: only a row's text differs
+        rows = kept.findings.matrices[q].rows
+        kept.findings.matrices[q] = analysis.matrix(corpus, q, [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows])
 
 
 def files_of(docs: list[Document]) -> dict[str, str]:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from generator.build import linefile
 from generator.format import schema as schemas
+from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
-from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
 
 # --- /data/corpus.json and its schema -------------------------------------------
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from generator.config import Settings
 from generator.output import markup
 from generator.stages.analysis import date_key
-from generator.config import Settings
 from generator.stages.corpus import Corpus
 
 MAX_ENTRIES = 50

@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from generator.config import Project, Settings
 from generator.format import vocab
-from generator.format.schema import KINDS as SCHEMA_KINDS, WHERE as SCHEMA_WHERE
+from generator.format.schema import KINDS as SCHEMA_KINDS
+from generator.format.schema import WHERE as SCHEMA_WHERE
 from generator.output import graph
 from generator.stages.analysis import Findings, date_key
 from generator.stages.corpus import Corpus

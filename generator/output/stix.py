@@ -161,9 +161,9 @@ from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med
 
 from generator.build import linefile
 from generator.format import vocab
+from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question
 from generator.stages.analysis import Findings, Matrix
 from generator.stages.corpus import Corpus
-from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question
 
 NAMESPACE = uuid.UUID("2969bb6c-f12d-57f7-8d07-6e10b1db788a")  # uuid5(NAMESPACE_URL, "https://briefgen.invalid/stix")
 EPOCH = "1970-01-01T00:00:00.000Z"

@@ -49,11 +49,11 @@ from typing import Iterator
 
 import ahocorasick
 
-from generator.stages import load
-from generator.format import vocab
 from generator.config import Project
-from generator.stages.corpus import Policy
 from generator.errors import Problem, field_path
+from generator.format import vocab
+from generator.stages import load
+from generator.stages.corpus import Policy
 
 WORDS = 6  # fewer, and common phrasing matches by chance (a "Bottom line up front" heading and two common words)
 MIN_WORD = 4  # shorter words ("the", "of", "was") say nothing by themselves

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 
 from generator.build import heap
 from generator.format import vocab
-from generator.stages.corpus import Corpus
 from generator.format.models import Analysis, Claim
+from generator.stages.corpus import Corpus
 
 _PENALTY = {"I": 1, "II": 2}
 
@@ -132,14 +132,6 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
 def _weights() -> dict[tuple[str, int], float]:
     """(reliability, credibility) -> the row weight, for every grade pair."""
     return {(r, int(k)): weight(r, int(k)) for r in vocab.RELIABILITY for k in vocab.CREDIBILITY}
-
-
-def remake_matrices(corpus: Corpus, findings: Findings, question_ids) -> None:
-    """The matrices of these questions made again from the same evidence, in the same order:
-    after its words changed (`snapshot`), a row's text is the only thing that differs."""
-    for q in question_ids:
-        rows = findings.matrices[q].rows
-        findings.matrices[q] = matrix(corpus, q, [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows])
 
 
 @functools.lru_cache(maxsize=None)  # a few thousand distinct dates, sorted on again and again

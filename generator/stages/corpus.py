@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from generator.build import heap
-from generator.format import vocab
 from generator.errors import ContentError, Problem, did_you_mean
-from generator.stages.load import Document
+from generator.format import vocab
 from generator.format.models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source
+from generator.stages.load import Document
 from generator.stages.validate import validate_document
 
 
@@ -121,12 +121,6 @@ class Corpus:
             for item in getattr(brief, attr):
                 table[item.id] = item
                 self.brief_of[item.id] = brief_id
-
-    def replace_brief(self, doc: Document) -> None:
-        """A published brief's new model, with the same ids, in place of the old one (`snapshot`)."""
-        self.briefs[doc.id] = doc.model
-        self.origins[("brief", doc.id)] = (doc, ())
-        self.place_items(doc.id, doc.model)
 
     def highest_tlp(self) -> str:
         tlps = [x.tlp for table in (self.actors, self.sources, self.questions, self.briefs) for x in table.values()]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from generator.errors import Problem
 from generator.format import vocab
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
-from generator.errors import Problem
 
 HEDGES = ("possibly", "possible", "might", "could", "may", "perhaps", "probably", "probable", "conceivably",
           "potentially", "presumably", "apparently", "seemingly", "chances are", "in all likelihood")

@@ -22,7 +22,6 @@ from generator.format.models import MARKDOWN, MODELS, Model
 from generator.stages.load import Document
 
 
-
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """The model class that holds the last element of `loc`."""
     for part in loc[:-1]:
