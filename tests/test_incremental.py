@@ -17,7 +17,7 @@ from support import REPO
 sys.path.insert(0, str(REPO / "bench"))
 import make_corpus  # noqa: E402
 
-from generator.build import incremental  # noqa: E402
+from generator.build import files, incremental  # noqa: E402
 from generator.build import driver as pipeline
 from generator.build import render
 from generator.output import pages
@@ -528,11 +528,11 @@ def test_a_resumed_build_writes_a_new_snapshot_once_enough_briefs_were_edited(ge
 
 
 @pytest.mark.parametrize("pieces, same", [
-    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-tail"], True),  # a span where it was, literal bytes as they were
-    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-TAIL"], False),  # a piece that differs
-    (lambda old: [b"head,", incremental.Span(old, 0, 6), b"-tail"], False),  # a span from elsewhere in the file
-    (lambda old: [b"head,", incremental.Span(old, 5, 6)], False),  # shorter than the file
-    (lambda old: [b"head,", incremental.Span(old, 5, 6), b"-tail", b"+"], False),  # longer
+    (lambda old: [b"head,", files.Span(old, 5, 6), b"-tail"], True),  # a span where it was, literal bytes as they were
+    (lambda old: [b"head,", files.Span(old, 5, 6), b"-TAIL"], False),  # a piece that differs
+    (lambda old: [b"head,", files.Span(old, 0, 6), b"-tail"], False),  # a span from elsewhere in the file
+    (lambda old: [b"head,", files.Span(old, 5, 6)], False),  # shorter than the file
+    (lambda old: [b"head,", files.Span(old, 5, 6), b"-tail", b"+"], False),  # longer
 ])
 @pytest.mark.parametrize("spare", [None, b"", b"an older, longer copy of the export", b"short"], ids=["no spare", "spare to make", "longer spare", "shorter spare"])
 def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, pieces, same, spare):
@@ -547,7 +547,7 @@ def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, piece
         spare_path.parent.mkdir(parents=True)
         spare_path.write_bytes(spare)
     spare_inode = spare_path.stat().st_ino if spare else None
-    replaced = incremental.write_atomic(target, lambda out: incremental.write_pieces(out, pieces(str(target)), same_as=str(target)),
+    replaced = files.write_atomic(target, lambda out: files.write_pieces(out, pieces(str(target)), same_as=str(target)),
                                         unless_same=True, spare=spare_path)
     assert replaced is not same
     expected = b"".join(p if isinstance(p, bytes) else b"head,middle-tail"[p.offset:p.offset + p.length] for p in pieces(str(target)))
@@ -563,7 +563,7 @@ def test_a_spliced_file_knows_whether_it_replaces_the_same_bytes(tmp_path, piece
 
 def test_a_spliced_file_with_nothing_to_replace_is_written(tmp_path):
     target = tmp_path / "new.json"
-    assert incremental.write_atomic(target, lambda out: incremental.write_pieces(out, [b"a", b"b"], same_as=str(target)), unless_same=True)
+    assert files.write_atomic(target, lambda out: files.write_pieces(out, [b"a", b"b"], same_as=str(target)), unless_same=True)
     assert target.read_bytes() == b"ab"
 
 

@@ -146,7 +146,8 @@ def test_withheld_name_split_by_markup_is_found_in_the_search_index(copy):
 def _cache_says(project: Project, rel: str, change) -> None:
     """Make the model cache hold `change(model)` for the file `rel` as it is now, its entry sealed as
     briefgen seals one, and drop the snapshot: the next build takes that model instead of reading the file."""
-    from generator.build.cache import ModelCache, checksum, write_sealed
+    from generator.build.cache import ModelCache
+    from generator.build.sealed import checksum, write_sealed
     from generator.stages.load import file_digest
 
     cache = ModelCache(project.root / "build/.briefgen-cache")

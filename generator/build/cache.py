@@ -1,5 +1,4 @@
-"""Validated models of unchanged corpus files, kept between builds; and what every cache file is
-checked with.
+"""The caches of what a build makes from unchanged inputs: validated models, compiled templates.
 
 Parsing and validating every YAML file again is most of an incremental
 build's work. After a file loads and validates without a problem its model is
@@ -23,160 +22,23 @@ into one. Whatever cannot be read or does not match its checksum (a pack
 deleted, cut short or overwritten, a corrupt index) is a miss: the file is
 parsed again.
 
-Every file of the build cache that a build reads back is *sealed* (`seal`,
-`write_sealed`): its bytes follow a header with their length and checksum, and
-a file whose bytes do not match (`unsealed`) is treated as missing. A cache
-makes a build faster, never different.
+Both are sealed files (`sealed`): what cannot be read back whole and unchanged
+is a miss. A cache makes a build faster, never different.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 import mmap
 import os
 import pickle
-import shutil
-import sys
 import time
-import zlib
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
 
 import jinja2
-import pydantic
 
+from generator.build.files import write_atomic
+from generator.build.sealed import UNPICKLING, checksum, code_folder, code_key, load_sealed_pickle, read_sealed, seal, write_sealed
 from generator.stages.load import Document, file_digest
-
-_CODE = Path(__file__).resolve().parent.parent  # the whole generator package
-
-
-@functools.lru_cache(maxsize=1)
-def code_key() -> str:
-    """A hash of briefgen's own source and the pydantic version: what every cache entry depends on."""
-    h = hashlib.blake2b(digest_size=8)
-    h.update(f"{sys.version_info[:2]} {pydantic.VERSION}".encode())
-    for f in sorted(_CODE.rglob("*.py")):
-        h.update(f.relative_to(_CODE).as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
-def code_folder(parent: Path) -> Path:
-    """`parent/<code_key>`, made if missing, the folders of other code versions beside it removed.
-
-    Safe when several workers call it at once: only the other versions' folders
-    go, never `parent` (which another worker may be making this version's folder in).
-    """
-    folder = parent / code_key()
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in parent.iterdir():
-            if old != folder:
-                shutil.rmtree(old, ignore_errors=True)
-    return folder
-
-
-def checksum(data, running: int = 0) -> int:
-    """The CRC-32 of bytes (continuing a `running` one): what tells kept bytes from damaged or replaced
-    ones. A CRC, not a cryptographic hash like `load.digest_of`, for its speed (the snapshot, hundreds
-    of MB, is checked on every build): a cache file is damaged by accident, never forged, as whoever
-    can write it can write the corpus."""
-    return zlib.crc32(data, running)
-
-
-_MAGIC = b"briefgen"
-_HEADER = len(_MAGIC) + 4 + 8  # the magic, the payload's checksum, its length
-
-
-def _header(crc: int, length: int) -> bytes:
-    return _MAGIC + crc.to_bytes(4, "little") + length.to_bytes(8, "little")
-
-
-def seal(data: bytes) -> bytes:
-    """`data` as a sealed file holds it."""
-    return _header(checksum(data), len(data)) + data
-
-
-class _Checking:
-    """A file being written, with a running checksum of what was written to it."""
-
-    def __init__(self, out: BinaryIO):
-        self.out, self.crc, self.length = out, 0, 0
-
-    def write(self, data) -> int:
-        self.crc = checksum(data, self.crc)
-        self.length += len(data)
-        return self.out.write(data)
-
-
-def write_sealed(out: BinaryIO, dump: Callable[[BinaryIO], object]) -> None:
-    """Seal what `dump` writes to a file (e.g. `pickle.dump`) as it goes, never holding it whole in
-    memory; `out` is a new file, open for writing, which the header is written back into."""
-    out.write(bytes(_HEADER))
-    checking = _Checking(out)
-    dump(checking)
-    out.seek(0)
-    out.write(_header(checking.crc, checking.length))
-    out.seek(0, os.SEEK_END)
-
-
-def unsealed(data) -> memoryview | None:
-    """The payload of a sealed file's bytes, or None unless whole and unchanged."""
-    view = memoryview(data)
-    if len(view) < _HEADER or view[: len(_MAGIC)] != _MAGIC:
-        return None
-    payload = view[_HEADER:]
-    crc = int.from_bytes(view[len(_MAGIC) : len(_MAGIC) + 4], "little")
-    length = int.from_bytes(view[len(_MAGIC) + 4 : _HEADER], "little")
-    if length != len(payload) or checksum(payload) != crc:
-        return None
-    return payload
-
-
-@contextlib.contextmanager
-def opened_sealed(path: Path) -> Iterator[memoryview | None]:
-    """The payload of a sealed file, mapped, while the block runs; None if missing, damaged or not sealed."""
-    try:
-        with open(path, "rb") as f:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # missing, or empty (cannot be mapped)
-        mapped = None
-    if mapped is None:
-        yield None
-        return
-    with mapped, memoryview(mapped) as view:
-        payload = unsealed(view)
-        try:
-            yield payload
-        finally:
-            if payload is not None:
-                payload.release()  # before the mapping closes
-
-
-def read_sealed(path: Path) -> bytes | None:
-    """The payload of a small sealed file, or None (`opened_sealed`)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    payload = unsealed(data)
-    return None if payload is None else bytes(payload)
-
-
-_UNPICKLING = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError, MemoryError)
-
-
-def load_sealed_pickle(path: Path):
-    """What a sealed pickle holds (`pickle.dump` through `write_sealed`), or None when it cannot be
-    read back whole and unchanged, or when briefgen's classes changed since (whatever unpickling raises)."""
-    with opened_sealed(path) as payload:
-        if payload is None:
-            return None
-        try:
-            return pickle.loads(payload)
-        except _UNPICKLING:
-            return None
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):
@@ -189,8 +51,6 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        from generator.build.incremental import write_atomic
-
         try:
             write_atomic(Path(self._get_cache_filename(bucket)), seal(bucket.bytecode_to_string()))
         except OSError:  # a read-only or full disk: the template is compiled again next time
@@ -257,7 +117,7 @@ class ModelCache:
             return None
         try:
             model = pickle.loads(blob)
-        except _UNPICKLING:
+        except UNPICKLING:
             return None
         self.hits += 1
         return Document(file=file, path=doc_path, kind=kind, id=doc_id, digest=digest, model=model)

@@ -4,11 +4,11 @@ At 10,000 briefs the STIX bundle is 485 MB and corpus.json 118 MB; after an
 edit to one brief, all but a few of their lines are the same. An export built
 with `splice` is a stream of literal bytes and of lines, each line under a key
 unique in the file: a line given as None is *kept*, and copied from the file
-being replaced as it is (`incremental.Span`: by the kernel, never through
+being replaced as it is (`files.Span`: by the kernel, never through
 Python), runs of neighbouring kept lines as one span. Which part of the export
 (a brief, a question) made which lines, under which key of its inputs, and
 where each line sits in the file are kept in the build cache (`Layout`,
-sealed: see `cache`), with the file's stamp (`incremental.file_stamp`: its
+sealed: see `sealed`), with the file's stamp (`files.file_stamp`: its
 size, mtime, ctime and inode): a layout describes that file only while it is
 untouched (an mtime can be set back, a ctime cannot), and a part whose inputs
 changed is made again.
@@ -29,7 +29,8 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from generator.build.incremental import Span, cache_pickle, file_stamp, keep_pickle, load_pickle
+from generator.build.files import Span, file_stamp
+from generator.build.sealed import cache_pickle, keep_pickle, load_pickle
 
 SEP = b",\n"
 
@@ -47,7 +48,7 @@ def encode(value: Any, sort_keys: bool = False) -> bytes:
 
 @dataclass
 class Layout:
-    """A file as written: its stamp (`incremental.file_stamp`: which file it is, however it is named,
+    """A file as written: its stamp (`files.file_stamp`: which file it is, however it is named,
     and that it was not written since); its parts (name -> what the export keeps of it: the key of
     its inputs first); its lines' keys in file order with their offsets and lengths."""
 

@@ -22,8 +22,9 @@ from typing import Iterable
 
 import jinja2
 
-from generator.build import ahead, heap, incremental, snapshot
-from generator.build.cache import TemplateCache, code_folder
+from generator.build import ahead, files, heap, incremental, snapshot
+from generator.build.cache import TemplateCache
+from generator.build.sealed import code_folder
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
 from generator.output import exports, pages, templating
@@ -32,14 +33,14 @@ from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
 
 
-def _write(path: Path, content: str | bytes | Iterable[bytes | incremental.Span]) -> bool:
+def _write(path: Path, content: str | bytes | Iterable[bytes | files.Span]) -> bool:
     """Write only if the bytes differ; True when the file changed.
 
     Content in UTF-8 pieces (the corpus-wide exports, hundreds of MB) is streamed
     to a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
-        replaced = incremental.write_atomic(path, lambda out: incremental.write_pieces(out, content, same_as=str(path)), unless_same=True,
+        replaced = files.write_atomic(path, lambda out: files.write_pieces(out, content, same_as=str(path)), unless_same=True,
                                             spare=getattr(content, "spare", None))
         if hasattr(content, "written"):  # the file's layout is kept for the next time (linefile)
             content.written(path, replaced)
@@ -209,7 +210,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
 
     # what changed since the last render: the data exports first
-    manifest = incremental.Manifest(project.docs)
+    manifest = incremental.Manifest(project.cache, project.docs)
     fingerprints = {rel: inputs.fingerprint(salt, rel, spec) for rel, (spec, _) in data.items()}
     need_data = {rel for rel in data if not manifest.fresh(rel, fingerprints[rel])}
     # the longest jobs: each corpus-wide export (STIX, corpus.json) on its own, the small ones together
@@ -324,7 +325,7 @@ def _template_problem(project: Project, page: pages.Page, error: jinja2.Template
 def draw_ahead(project: Project, corpus: Corpus) -> ahead.Ahead | None:
     """The graphs drawn in a forked child while this process analyses (`ahead`), for a first
     build of a large corpus: a later one renders few actor pages, and keeps the network graph."""
-    if len(corpus.briefs) < PARALLEL_MIN_PAGES or incremental.manifest_path(project.docs).exists():
+    if len(corpus.briefs) < PARALLEL_MIN_PAGES or incremental.manifest_path(project.cache, project.docs).exists():
         return None
     return ahead.Ahead.start(project.cache, pages.graph_makers(corpus))
 

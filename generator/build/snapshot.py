@@ -2,7 +2,7 @@
 
 After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
-`cache`): the digest of every corpus file, the published corpus, the findings,
+`sealed`): the digest of every corpus file, the published corpus, the findings,
 the files' links and tokens (`incremental.Inputs`) and, for each page, its
 fingerprint, the tally of its inputs and the briefs among them. At 10,000
 briefs it is about 170 MB and loads in under two seconds, against six for
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from generator.stages import analysis
 from generator.build import heap
-from generator.build import incremental
+from generator.build import incremental, sealed
 from generator.stages.analysis import Findings
 from generator.config import Project
 from generator.stages.corpus import Corpus, Policy
@@ -74,12 +74,12 @@ class Snapshot:
         briefs = self.inputs.of("brief")
         pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
                  for p, (fp, tally, inputs) in self.pages.items()}
-        incremental.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
+        sealed.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
 
 
 @heap.bulk()  # a few million objects, all long-lived
 def _load(cache: Path) -> Snapshot | None:
-    return incremental.load_pickle(incremental.cache_pickle(cache, "snapshot"), None, Snapshot)
+    return sealed.load_pickle(sealed.cache_pickle(cache, "snapshot"), None, Snapshot)
 
 
 def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:

@@ -222,4 +222,4 @@ class Brief(Model):
     judgments: list[Judgment] = []
 
 
-MODELS: dict[str, type[Model]] = {"actor": Actor, "source": Source, "question": Question, "brief": Brief}
+MODELS: dict[str, type[Model]] = dict(zip(vocab.KINDS, (Actor, Source, Question, Brief)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from generator.format import vocab
+
 SCHEMA_LINE = "# yaml-language-server: $schema={schema}\n"
 
 TEMPLATES = {
@@ -59,8 +61,8 @@ judgments: []
 
 
 def target(briefs: Path, kind: str, item_id: str) -> Path:
-    folder = {"actor": "actors", "source": "sources", "question": "questions"}.get(kind)
-    return (briefs / folder if folder else briefs) / f"{item_id}.yaml"
+    folder = briefs / vocab.PLURAL[kind] if kind != "brief" else briefs
+    return folder / f"{item_id}.yaml"
 
 
 def skeleton(kind: str, item_id: str, schema_url: str) -> str:

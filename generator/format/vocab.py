@@ -168,4 +168,12 @@ def vocabularies() -> Vocabularies:
         relation=RELATION,
     )
 
+# The four kinds of corpus file. Each is kept as a table of the corpus under its plural,
+# and the files of each entity kind in the folder of briefs/ of that name; a brief is any
+# other file. On the site a question's page is under hypotheses/.
+KINDS = ("actor", "source", "question", "brief")
+PLURAL = {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}
+ENTITY_FOLDERS = {PLURAL[kind]: kind for kind in ("actor", "source", "question")}  # folder of briefs/ -> kind
+SITE_SECTION = {"actor": "actors", "source": "sources", "question": "hypotheses", "brief": "briefs"}
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]

@@ -13,6 +13,7 @@ import posixpath
 
 import jinja2
 
+from generator.format import vocab
 from generator.output.exports import ach_csv_path
 from generator.stages.corpus import Corpus
 
@@ -117,5 +118,5 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return f"contradictions/{item_id}.md"
     if kind in ("contradictions", "methodology"):
         return f"{kind}.md"
-    section = {"brief": "briefs", "actor": "actors", "source": "sources"}[kind]
+    section = vocab.SITE_SECTION[kind]
     return f"{section}/{item_id}.md" if item_id else f"{section}/index.md"

@@ -62,7 +62,6 @@ MIN_NAME_LENGTH = 5  # shorter names are acronyms and ordinary words ("HTS", "IS
 MIN_ID_LENGTH = 12  # shorter ids ("isis") are ordinary words; their texts are checked instead
 CHUNK = 8 << 20  # bytes of a file normalised at a time: the STIX bundle is hundreds of megabytes
 
-_SECTION = {"actor": "actors", "source": "sources", "question": "hypotheses", "brief": "briefs"}
 _NAMES = {"actor": ("name", "aliases"), "source": ("name",), "brief": ("authors",)}  # names of people and groups
 _VOCABULARY = {code for table in vocab.vocabularies().values() for code in table}
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
@@ -240,7 +239,7 @@ def needles(project: Project, policy: Policy) -> tuple[dict[str, _Needle], list[
                 public.update(_runs(value))
             continue
         reason = f"{doc.kind} '{doc.id}' ({why})"
-        out[_needle(f"{_SECTION[doc.kind]}/{doc.id}/")] = _Needle(reason, "page address")
+        out[_needle(f"{vocab.SITE_SECTION[doc.kind]}/{doc.id}/")] = _Needle(reason, "page address")
         if len(doc.id) >= MIN_ID_LENGTH:
             out[_needle(doc.id)] = _Needle(reason, "id")
         for path, value in _strings(doc.data):

@@ -129,7 +129,6 @@ class Corpus:
 
 # --- building ---------------------------------------------------------------
 
-_TABLE = {"actor": "actors", "source": "sources", "question": "questions", "brief": "briefs"}
 _ITEMS = (("claim", "claims"), ("analysis", "analyses"), ("judgment", "judgments"))
 # the fields of a brief's items that name other items and entities, and what they name
 _REFERENCES = {
@@ -316,7 +315,7 @@ class _Builder:
     # -- the published view
     def corpus(self) -> Corpus:
         c = Corpus(policy=self.policy)
-        for namespace, attr in _TABLE.items():
+        for namespace, attr in vocab.PLURAL.items():
             table = getattr(c, attr)
             for item_id, (model, _, _) in self.full[namespace].items():
                 if self.published(namespace, item_id):
@@ -329,8 +328,8 @@ class _Builder:
                 c.question_of[h.id] = question_id
         for brief_id, brief in c.briefs.items():
             c.place_items(brief_id, brief)
-        for namespace in ("actor", "source", "question", "brief"):
-            table = getattr(c, _TABLE[namespace])
+        for namespace in vocab.KINDS:
+            table = getattr(c, vocab.PLURAL[namespace])
             for item_id in table:
                 _, doc, loc = self.full[namespace][item_id]
                 c.origins[(namespace, item_id)] = (doc, loc)

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from generator.errors import ContentError, Problem
+from generator.format import vocab
 from generator.format.models import SLUG
 
 try:  # the C parser; the pure-Python one is a fallback for odd installs
@@ -28,7 +29,6 @@ except ImportError:  # pragma: no cover
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXPANDED_NODES = 200_000  # bound on a document after YAML aliases expand
-ENTITY_DIRS = {"actors": "actor", "sources": "source", "questions": "question"}
 
 
 class _Loader(_BaseLoader):
@@ -108,8 +108,8 @@ class Document:
 def kind_of(rel: Path | str) -> str:
     """The entity kind a file holds, from its place under `briefs/` (a path, or one in POSIX form)."""
     parts = rel.split("/") if isinstance(rel, str) else rel.parts
-    if len(parts) == 2 and parts[0] in ENTITY_DIRS:
-        return ENTITY_DIRS[parts[0]]
+    if len(parts) == 2 and parts[0] in vocab.ENTITY_FOLDERS:
+        return vocab.ENTITY_FOLDERS[parts[0]]
     return "brief"
 
 
