@@ -1,7 +1,18 @@
-"""The whole pipeline, stage after stage: load -> model -> corpus -> analysis -> render -> site.
+"""What each command runs, as named steps.
 
-A build resumes from the last one's state (`snapshot`) when only the words of
-published briefs changed since; otherwise it loads, validates and analyses.
+    validate   load every corpus file and validate it (stages.load, stages.validate),
+               resolve the corpus and what may be published (stages.corpus), analyse it
+               (stages.analysis)
+    generate   validate, then render the pages and data exports into the docs folder
+               (output.pages through build.render)
+    build      generate, then build the site with mkdocs, index it for search, check it
+               for leaks and swap it in (site.mkdocs)
+
+The machinery of this folder makes the steps faster without making them
+different: unchanged files come from the model cache (`loading`), a build
+after an edit to the words of published briefs resumes from the last one's
+state (`snapshot`) instead of validating again, and only the pages that show
+an edited file are rendered again (`render`, `incremental`).
 """
 
 from __future__ import annotations
@@ -9,17 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.stages import analysis
-from generator.stages import corpus
-from generator.build import loading
-from generator.build import render
-from generator.site import mkdocs
-from generator.build import snapshot
+from generator.build import loading, render, snapshot
 from generator.build.cache import ModelCache
 from generator.config import Project, Settings
+from generator.site import mkdocs
+from generator.site.leaks import LeakCheck
+from generator.stages import analysis, corpus
 from generator.stages.corpus import Corpus, Policy
 from generator.stages.validate import validate_document
-from generator.site.leaks import LeakCheck
 
 
 @dataclass

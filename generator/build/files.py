@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
+
 def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], bool | None], unless_same: bool = False,
                  spare: Path | None = None) -> bool:
     """Write `path` whole or not at all (a temporary file renamed over it); True if it was replaced.

@@ -57,8 +57,8 @@ from typing import Any, Iterable
 
 from generator.build.files import file_stamp, write_atomic
 from generator.build.sealed import cache_pickle, code_key, keep_pickle, load_pickle, read_sealed, seal
-from generator.stages.corpus import Corpus
 from generator.format import vocab
+from generator.stages.corpus import Corpus
 
 EVERYTHING = None  # inputs of a file that shows the whole corpus
 FORMAT = 3

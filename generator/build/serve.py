@@ -9,9 +9,9 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from generator.build import driver
-from generator.site import mkdocs
 from generator.config import Project
 from generator.errors import ContentError
+from generator.site import mkdocs
 
 
 class _Regenerate(FileSystemEventHandler):

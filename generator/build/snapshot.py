@@ -40,16 +40,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.stages import analysis
-from generator.build import heap
-from generator.build import incremental, sealed
-from generator.stages.analysis import Findings
-from generator.config import Project
-from generator.stages.corpus import Corpus, Policy
+from generator.build import heap, incremental, sealed
 from generator.build.loading import load_file
+from generator.config import Project
+from generator.stages import analysis
+from generator.stages.analysis import Findings
+from generator.stages.corpus import Corpus, Policy
 from generator.stages.load import Document, corpus_listing, file_digest
 from generator.stages.validate import validate_document
-
 
 REFRESH_AFTER = 100  # briefs edited since the snapshot, above which a resumed build writes a new one
 
