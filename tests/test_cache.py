@@ -246,8 +246,8 @@ def _statement(root: Path, words: str) -> None:
     brief.write_text(text[:at] + f'"{words}"' + text[text.index("\n", at):], "utf-8")
 
 
-def _damage_every_cache_file(root: Path, seed: int, how: str) -> int:
-    """Flip bits in, or cut short, every file of the build cache (seeded); how many files."""
+def _damage_every_cache_file(root: Path, seed: int, how: str) -> list[str]:
+    """Flip bits in, or cut short, every file of the build cache (seeded); the files' names."""
     import random
 
     rng = random.Random(seed)
@@ -264,7 +264,7 @@ def _damage_every_cache_file(root: Path, seed: int, how: str) -> int:
         st = p.stat()
         p.write_bytes(bytes(data))
         os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
-    return len(files)
+    return [p.name for p in files]
 
 
 def _generate(root: Path) -> dict[str, bytes]:
@@ -288,7 +288,9 @@ def test_a_damaged_cache_changes_nothing_a_build_generates(root, how, seed, edit
     _generate(root)
     _statement(root, "A first edit, so that the exports keep spares.")
     _generate(root)
-    assert _damage_every_cache_file(root, seed, how) > 10
+    damaged = " ".join(_damage_every_cache_file(root, seed, how))
+    for kind in ("index.pickle", ".pack", "snapshot.", "fingerprints.json", "stix-layout.", "corpus-layout.", "stix", "corpus"):
+        assert kind in damaged, f"no {kind} file in the cache to damage"
     if edit == "a statement edited":
         _statement(root, "A second edit, after the damage.")
     damaged = _generate(root)

@@ -11,11 +11,6 @@ from generator.format import markdown, mdscan
 from generator.output import markup
 
 
-# text with the characters that could turn prose into something else: list and heading markers,
-# indentation, hard line breaks, emphasis, links, HTML, tables, fenced code, numbered lines
-ALPHABET = "ab Zé9.1 \n\n-–,:;!?'\"()*_[]<>&#|`~=+\\\t"
-texts = st.text(alphabet=ALPHABET, max_size=80)
-
 BLUF = "**Bottom line up front**\n\n- One point\n  over two lines.\n- Another.\n\nA closing paragraph,\non two lines.\n"
 
 
@@ -24,50 +19,6 @@ def test_a_bottom_line_with_its_points_becomes_one_html_block():
     assert out.startswith('<div class="bg-md">\n<p><strong>Bottom line up front</strong></p>\n<ul>')
     assert "<li>One point\n  over two lines.</li>" in out
     assert "\n\n" not in out  # a blank line would end the raw HTML block in the page
-
-
-REFERENCE = markdown.converter(skip_plain_text=False)
-
-
-def without_the_skip(text: str) -> str:
-    REFERENCE.reset()
-    return REFERENCE.convert(text)
-
-
-# Markdown that reaches the inline patterns: lists, quotes, tables and code around text with and without inline syntax
-blocks = st.lists(
-    st.sampled_from(["- ", "* ", "1. ", "> ", "    ", "| a | b |\n|---|---|\n| ", "```\n", "", "", "**", "  "]).flatmap(
-        lambda start: texts.map(lambda t: start + t)),
-    max_size=5,
-).map("\n".join)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(texts | blocks)
-def test_leaving_plain_text_alone_changes_no_output(text):
-    """The converter skips the inline patterns on text none of them can match (`_SkipPlainText`)."""
-    markdown._md.reset()
-    assert markdown._md.convert(text) == without_the_skip(text)
-
-
-# one of each inline pattern's first characters, alone in its text
-ONE_PATTERN = ["a &amp; b", "a &#38; b", "a \\* b", "line  \nbreak", "a __b__", "a *b*", "x `c`", "<https://a.example/>",
-               "<a@b.example>", "![i](https://a.example/i.png)", "[l](https://a.example/)", "- item with &copy;"]
-
-
-@pytest.mark.parametrize("text", ONE_PATTERN)
-def test_text_with_inline_syntax_is_still_converted(text):
-    markdown._md.reset()
-    assert markdown._md.convert(text) == without_the_skip(text)
-    assert markup.md_block(text) == without_the_skip_block(text)
-
-
-def without_the_skip_block(text: str) -> str:
-    converter, markdown._md = markdown._md, REFERENCE
-    try:
-        return markup.md_block(text)
-    finally:
-        markdown._md = converter
 
 
 # --- links: decided on the address a browser follows --------------------------------------

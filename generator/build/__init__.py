@@ -2,7 +2,7 @@
 
 `driver` runs the stages and the output as named steps (validate, generate,
 build); everything else here makes those steps faster without making them
-different: caches of validated models and compiled templates, fingerprints of
-what each page shows, the last build's snapshot, exports spliced over the file
-they replace, forked workers, and the live preview (`serve`).
+different: the cache of validated models, the fingerprints of what each page
+shows, the last build's snapshot, exports spliced over the file they replace,
+forked workers; and the live preview (`serve`).
 """

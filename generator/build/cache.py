@@ -1,4 +1,4 @@
-"""The caches of what a build makes from unchanged inputs: validated models, compiled templates.
+"""The model cache: validated models of unchanged corpus files, kept between builds.
 
 Parsing and validating every YAML file again is most of an incremental
 build's work. After a file loads and validates without a problem its model is
@@ -13,17 +13,13 @@ still found and positioned by a real parse. The cache is local scratch: delete
 the build folder to drop it.
 
 The models are appended to pack files (`*.pack`), with an index (`index.pickle`)
-of where each one is and a checksum of its bytes: a file per model made a
-first build of 10,000 briefs spend 5 s of its CPU time creating 14,000 small
-files. A build writes the models
-it made into one new pack, in the process that loads the corpus, as they arrive
+of where each one is and a checksum of its bytes, rather than a file each: a
+first build of a large corpus would spend its time creating small files. A
+build writes the models it made into one new pack, in the process that loads the corpus, as they arrive
 from the workers. Packs whose models were mostly replaced since are compacted
 into one. Whatever cannot be read or does not match its checksum (a pack
 deleted, cut short or overwritten, a corrupt index) is a miss: the file is
-parsed again.
-
-Both are sealed files (`sealed`): what cannot be read back whole and unchanged
-is a miss. A cache makes a build faster, never different.
+parsed again: a cache makes a build faster, never different.
 """
 
 from __future__ import annotations
@@ -34,27 +30,8 @@ import pickle
 import time
 from pathlib import Path
 
-import jinja2
-
-from generator.build.files import write_atomic
-from generator.build.sealed import UNPICKLING, checksum, code_folder, code_key, load_sealed_pickle, read_sealed, seal, write_sealed
+from generator.build.sealed import UNPICKLING, checksum, code_folder, code_key, load_sealed_pickle, write_sealed
 from generator.stages.load import Document, file_digest
-
-
-class TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Jinja2's compiled templates in files of a folder, sealed: Jinja2 checks that a template's
-    source is the one compiled, not that the compiled code is the one it wrote."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = read_sealed(Path(self._get_cache_filename(bucket)))
-        if data is not None:
-            bucket.bytecode_from_string(data)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            write_atomic(Path(self._get_cache_filename(bucket)), seal(bucket.bytecode_to_string()))
-        except OSError:  # a read-only or full disk: the template is compiled again next time
-            pass
 
 
 _INDEX = "index.pickle"

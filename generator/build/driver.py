@@ -50,39 +50,22 @@ def validate(project: Project, policy: Policy, use_cache: bool = True) -> Genera
     Files unchanged since they last validated cleanly are taken from the
     model cache in the build folder instead of being parsed again.
     """
-    return _validate(project, policy, use_cache)[0]
-
-
-def _validate(project: Project, policy: Policy, use_cache: bool = True, ahead: bool = False):
-    """`validate`; with `ahead`, the graphs are drawn in a forked child while the corpus is analysed
-    (`render.draw_ahead`), which is returned with the result."""
     models = ModelCache(project.cache) if use_cache else None
     docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
     published = corpus.build_corpus(docs, policy, problems)
-    drawn = render.draw_ahead(project, published) if ahead else None
-    try:
-        return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs)), drawn
-    except BaseException:
-        if drawn is not None:
-            drawn.close()
-        raise
+    return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
 
 
 def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None) -> Generated:
     """Validate, analyse and write the Markdown pages into the docs folder;
     or, when only the words of published briefs changed, resume from the last build."""
     state = snapshot.resume(project, policy, ModelCache(project.cache))
-    drawn = None
     if state is not None:
         result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
     else:
-        result, drawn = _validate(project, policy, ahead=True)
+        result = validate(project, policy)
         state = snapshot.Snapshot(policy, result.files, result.corpus, result.findings)
-    try:
-        result.rendered = render.render(project, result.corpus, result.findings, settings, workers, state, drawn)
-    finally:
-        if drawn is not None:
-            drawn.close()
+    result.rendered = render.render(project, result.corpus, result.findings, settings, workers, state)
     return result
 
 

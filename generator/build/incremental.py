@@ -53,10 +53,10 @@ import operator
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from generator.build.files import file_stamp, write_atomic
-from generator.build.sealed import cache_pickle, code_key, keep_pickle, load_pickle, read_sealed, seal
+from generator.build.sealed import code_key, read_sealed, seal
 from generator.format import vocab
 from generator.stages.corpus import Corpus
 
@@ -91,23 +91,14 @@ def shape_of(brief) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def _shapes(corpus: Corpus, digest: dict[str, str], cache: Path | None) -> dict[str, str]:
-    """`shape:<brief>` -> the brief's shape; with a `cache` folder, shapes of unchanged files
-    (same digest) are taken from the last build (9,500 shapes took 0.6 s to compute)."""
-    memo = Memo(cache, "shapes", {b: digest[key("brief", b)] for b in corpus.briefs})
-    out = {key("shape", b): memo.get(b, functools.partial(shape_of, brief)) for b, brief in corpus.briefs.items()}
-    memo.save()
-    return out
-
-
 class Inputs:
     """The corpus files and how they refer to each other, for declaring what a page draws on."""
 
-    def __init__(self, corpus: Corpus, cache: Path | None = None):
+    def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in vocab.KINDS}
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
-        shapes = _shapes(corpus, self.digest, cache)
+        shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
         self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)
@@ -336,33 +327,6 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     return h.hexdigest()
 
 
-class Memo:
-    """What was made of each part (a brief, a question) last time, kept in the build cache as
-    `name`: a part is reused while its key in `keys` stays; without a cache folder, everything
-    is made afresh."""
-
-    def __init__(self, cache: Path | None, name: str, keys: dict[str, str]):
-        self.keys = keys if cache is not None else {}
-        self.cache = cache if self.keys else None
-        self.kept = load_pickle(cache_pickle(cache, name), {}) if self.cache else {}
-        self.now: dict[str, Any] = {}
-        self.name = name
-
-    def get(self, part: str, make):
-        key = self.keys.get(part)
-        value = self.kept.get(key) if key else None
-        if value is None:
-            value = make()
-        if key:
-            self.now[key] = value
-        return value
-
-    def save(self) -> None:
-        """Keep what this build used, for the next one."""
-        if self.cache and self.now != self.kept:
-            keep_pickle(self.cache, self.name, self.now)
-
-
 def manifest_path(cache: Path, docs: Path) -> Path:
     """Kept in the build cache (`Project.cache`), beside the docs folder, so mkdocs never publishes it."""
     return cache / f"{docs.name}.fingerprints.json"
@@ -391,27 +355,9 @@ class Manifest:
             return False
         return file_stamp(st) == entry[1:]
 
-    def size(self, rel: str) -> int:
-        """The size of the file written last time (0 if none): what rendering it again costs, roughly."""
-        entry = self.files.get(rel)
-        return entry[1] if entry else 0
-
     def record(self, rel: str, fp: str) -> None:
         self.files[rel] = [fp, *file_stamp(os.stat(self.docs / rel))]
 
     def save(self, keep: set[str]) -> None:
         self.files = {k: v for k, v in self.files.items() if k in keep}
         write_atomic(self.path, seal(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode()))
-
-
-def memo(cache: Path, name: str, salt_: str, inputs: Inputs, keys: frozenset[str], make) -> str:
-    """`make()`, or the text it gave last time for the same salt and inputs (e.g. the network graph)."""
-    path = cache / f"{name}.{inputs.fingerprint(salt_, name, keys)}"
-    kept = read_sealed(path)
-    if kept is not None:
-        return kept.decode("utf-8")
-    text = make()
-    for old in cache.glob(f"{name}.*"):
-        old.unlink(missing_ok=True)
-    write_atomic(path, seal(text.encode("utf-8")))
-    return text

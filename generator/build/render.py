@@ -10,7 +10,6 @@ corpus; the corpus-wide data exports start first, in a worker of their own.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import posixpath
@@ -22,9 +21,7 @@ from typing import Iterable
 
 import jinja2
 
-from generator.build import ahead, files, heap, incremental, snapshot
-from generator.build.cache import TemplateCache
-from generator.build.sealed import code_folder
+from generator.build import files, heap, incremental, snapshot
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
 from generator.output import exports, pages, templating
@@ -65,12 +62,11 @@ class RenderResult:
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
-PARALLEL_MIN_BYTES = 5_000_000  # or this much Markdown last time (about 0.4 s of rendering)
-_JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports, references)
+_JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports)
 
 
-def _page_environment(project: Project, common: dict, references: templating.References | None = None) -> jinja2.Environment:
-    return templating.environment(project, common["corpus"], references, _template_cache(project))
+def _page_environment(project: Project, common: dict) -> jinja2.Environment:
+    return templating.environment(project, common["corpus"])
 
 
 def _render_chunk(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment | None = None) -> tuple[list[str], int]:
@@ -105,9 +101,9 @@ _WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, ke
 
 def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
     global _WORKER_ENV
-    project, page_list, common, _, references = _JOB
+    project, page_list, common, _ = _JOB
     if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
-        _WORKER_ENV = _page_environment(project, common, references)
+        _WORKER_ENV = _page_environment(project, common)
     return _render_chunk(project, page_list[start:stop], common, _WORKER_ENV)
 
 
@@ -136,13 +132,12 @@ def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[lis
 
 
 def _data_job(only: set[str]) -> tuple[list[str], int]:
-    project, _, _, data, _ = _JOB
+    project, _, _, data = _JOB
     return _write_data(project.docs, data, only)
 
 
-def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, cache: Path, salt: str,
-                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None,
-                drawn: ahead.Ahead | None = None) -> tuple[list[pages.Page], dict, bool]:
+def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, salt: str,
+                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[pages.Page], dict, bool]:
     """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
     snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
     briefs among them); and whether the inputs were declared afresh.
@@ -154,7 +149,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
     they are declared afresh.
     """
     if kept is not None and kept.salt == salt:
-        listed = list(pages.pages(corpus, findings, settings, incremental.Undeclared(inputs), _graphs(corpus, inputs, cache, salt)))
+        listed = list(pages.pages(corpus, findings, settings, incremental.Undeclared(inputs)))
         if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
             state = {}
             for p in listed:
@@ -170,7 +165,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
                 fingerprints[p.path] = fp
                 state[p.path] = (fp, tally, briefs)
             return listed, state, False
-    listed = list(pages.pages(corpus, findings, settings, inputs, _graphs(corpus, inputs, cache, salt, drawn)))
+    listed = list(pages.pages(corpus, findings, settings, inputs))
     state = {}
     for p in listed:
         tally = inputs.tally(p.inputs)
@@ -181,7 +176,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
 
 @heap.frozen()  # the corpus and the findings, made before, live through the render
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
-           state: snapshot.Snapshot | None = None, drawn: ahead.Ahead | None = None) -> RenderResult:
+           state: snapshot.Snapshot | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
 
     Only pages whose inputs changed since the last render are rendered again
@@ -191,13 +186,12 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
 
     With a `state` (`snapshot`): resumed from the last build's, its files' links and
     its pages' inputs are used as they are; a new one (no `inputs` yet) is completed
-    with them once the pages are listed and saved, in a forked child, while the
-    pages render. Graphs `drawn` ahead (`draw_ahead`) are taken from there.
+    with them once the pages are listed, and saved.
     """
     global _JOB
     resumed = state if state is not None and state.inputs is not None else None
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
-        inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
+        inputs = resumed.inputs if resumed else incremental.Inputs(corpus)
         data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
         inputs.export_keys()
     highest = corpus.highest_tlp()
@@ -217,7 +211,6 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     whole = [{rel} for rel in sorted(need_data) if data[rel][0] is incremental.EVERYTHING]
     data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
-    saving = None  # the child saving the snapshot
     try:
         with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
             # a large corpus's exports start at once in a worker of their own, and run while
@@ -225,27 +218,22 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             # resumed from a snapshot, few pages are rendered again: each export gets a worker, on every core
             data_parts = None
             if fork and data_jobs and len(corpus.briefs) >= PARALLEL_MIN_PAGES:
-                _JOB = (project, [], common, data, None)
+                _JOB = (project, [], common, data)
                 data_workers = min(len(data_jobs), workers) if resumed else 1
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             with heap.bulk():
-                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, project.cache, salt, fingerprints, resumed, drawn)
-            # the state to resume from next time, saved while the pages render: after a full listing,
-            # or once many briefs were edited since the snapshot (each resumed build patches them all in)
+                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed)
+            # the state to resume from next time: after a full listing, or once many briefs were
+            # edited since the snapshot (each resumed build patches them all in)
             if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):
                 state.inputs, state.salt, state.pages = inputs, salt, pages_state
-                saving = snapshot.write_in_background(state, project.cache)
+                state.save(project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
-            # many pages, or a few large ones (after an edit: the listings, each hundreds of KB at 10,000 briefs);
-            # but resumed from a snapshot, the exports' workers have both cores and a few pages render here
-            if fork and (len(page_list) >= PARALLEL_MIN_PAGES
-                         or (not resumed and sum(manifest.size(p.path) for p in page_list) >= PARALLEL_MIN_BYTES)):
-                # most pages: each reference's parts formatted here once, not in every worker (1.7 s each at 10,000 briefs)
-                references = templating.References(corpus).formatted_all() if 2 * len(page_list) >= len(all_pages) else None
-                _JOB = (project, page_list, common, data, references)  # what the page workers, forked from here on, see
+            if fork and len(page_list) >= PARALLEL_MIN_PAGES:
+                _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
                 pool = pools.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")))
                 parts = [pool.submit(_chunk_job, start, stop) for start, stop in _chunks(len(page_list), workers)]
                 results = [f.result() for f in parts]
@@ -257,7 +245,6 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 results += [f.result() for f in data_parts]
     finally:
         _JOB = None
-        snapshot.wait(saving)
 
     written = [path for w, _ in results for path in w]
     unchanged = sum(u for _, u in results)
@@ -318,33 +305,3 @@ def _template_problem(project: Project, page: pages.Page, error: jinja2.Template
     except ValueError:
         shown = where.as_posix()
     return Problem(shown, line, 1, f"template: {error.message or error} (rendering {page.path})")
-
-
-
-
-def draw_ahead(project: Project, corpus: Corpus) -> ahead.Ahead | None:
-    """The graphs drawn in a forked child while this process analyses (`ahead`), for a first
-    build of a large corpus: a later one renders few actor pages, and keeps the network graph."""
-    if len(corpus.briefs) < PARALLEL_MIN_PAGES or incremental.manifest_path(project.cache, project.docs).exists():
-        return None
-    return ahead.Ahead.start(project.cache, pages.graph_makers(corpus))
-
-
-def _graphs(corpus: Corpus, inputs: incremental.Inputs, cache: Path, salt: str, drawn: ahead.Ahead | None = None) -> dict:
-    """The pages' graphs: those `drawn` ahead taken from there, and the network graph (which
-    depends on the actors only) kept between builds."""
-    graphs = pages.graph_makers(corpus)
-    if drawn is not None:
-        graphs = {key: functools.partial(drawn.get, key, make) for key, make in graphs.items()}
-    network = graphs["network", ""]
-    graphs["network", ""] = lambda: incremental.memo(cache, "network-graph", salt, inputs, inputs.of("actor"), network)
-    return graphs
-
-
-
-
-def _template_cache(project: Project) -> jinja2.BytecodeCache:
-    """Compiled templates kept in the build cache, keyed by each template's source (Jinja2 checks it)
-    and by briefgen's code (the environment's options live there), sealed (compiled code read back
-    damaged is compiled again): every worker and every build after the first skips compiling."""
-    return TemplateCache(str(code_folder(project.cache / "templates")))

@@ -36,7 +36,6 @@ briefgen, other templates or settings (`render` compares the salt).
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,28 +137,3 @@ def _patch(kept: Snapshot, doc: Document) -> None:
 def files_of(docs: list[Document]) -> dict[str, str]:
     """What a snapshot keeps of the loaded files: each one's digest."""
     return {d.path: d.digest for d in docs}
-
-
-def write_in_background(snapshot: Snapshot, cache: Path):
-    """Save the snapshot from a forked child (pickling 170 MB takes a core for 2.5 s at 10,000
-    briefs; the child shares the parent's memory); the child's pid, to `wait` for, or None if
-    saved here (no fork on this system)."""
-    if not hasattr(os, "fork"):
-        snapshot.save(cache)
-        return None
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        status = 0
-        try:
-            snapshot.save(cache)
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    return pid
-
-
-def wait(pid: int | None) -> None:
-    if pid is not None:
-        os.waitpid(pid, 0)
-

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as etree
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE, AtomicString
+from markdown.util import AMP_SUBSTITUTE
 
 from generator.format import mdscan
 
@@ -94,29 +94,6 @@ class _SafeLinks(Treeprocessor):
                     parent[i] = link
 
 
-# What every inline pattern of this converter starts with (code, escapes, links and images,
-# autolinks, entities, emphasis, hard line breaks): text without any of these is left as it is
-_INLINE_SYNTAX = re.compile(r"[`\\\[!<&*_]|  \n")
-
-
-class _SkipPlainText(Treeprocessor):
-    """Marks text in which no inline pattern can match as atomic, before the inline processor runs.
-
-    Python-Markdown tries each of its inline patterns on every text and tail of
-    the tree, which was half the time of converting a summary; on text holding
-    none of their first characters they all fail, so the text comes out as it went in.
-    `AtomicString` is Python-Markdown's own way to say so. tests/test_markup.py
-    compares the output with and without this step.
-    """
-
-    def run(self, root):
-        for el in root.iter():
-            if el.text and not isinstance(el.text, AtomicString) and not _INLINE_SYNTAX.search(el.text):
-                el.text = AtomicString(el.text)
-            if el.tail and not isinstance(el.tail, AtomicString) and not _INLINE_SYNTAX.search(el.tail):
-                el.tail = AtomicString(el.tail)
-
-
 def _linear_scans(md: markdown.Markdown) -> None:
     """Python-Markdown's processors that walk to the end of the text from each opening
     character, replaced by ones that give the same results in linear time (`mdscan`);
@@ -142,9 +119,8 @@ def _linear_scans(md: markdown.Markdown) -> None:
 
 
 class _Extension(markdown.Extension):
-    def __init__(self, skip_plain_text: bool = True, linear_scans: bool = True):
+    def __init__(self, linear_scans: bool = True):
         super().__init__()
-        self.skip_plain_text = skip_plain_text
         self.linear_scans = linear_scans
 
     def extendMarkdown(self, md):
@@ -153,13 +129,11 @@ class _Extension(markdown.Extension):
         if self.linear_scans:
             _linear_scans(md)
         md.treeprocessors.register(_SafeLinks(md), "briefgen_safe_links", 0)
-        if self.skip_plain_text:
-            md.treeprocessors.register(_SkipPlainText(md), "briefgen_skip_plain_text", 25)  # the inline processor is 20
 
 
-def converter(skip_plain_text: bool = True, linear_scans: bool = True) -> markdown.Markdown:
-    """The Markdown converter of authored fields (without `skip_plain_text` or `linear_scans`: for the tests)."""
-    return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", _Extension(skip_plain_text, linear_scans)], output_format="html")
+def converter(linear_scans: bool = True) -> markdown.Markdown:
+    """The Markdown converter of authored fields (without `linear_scans`: Python-Markdown's own scans, for the tests)."""
+    return markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", _Extension(linear_scans)], output_format="html")
 
 
 _md = converter()

@@ -123,17 +123,6 @@ class References:
         before, folder, name, after = parts
         return f"{before}({links.folder_link(folder, here)}{name}){after}"
 
-    def formatted_all(self) -> References:
-        """Every published item's and entity's reference parts formatted now (before workers fork); itself."""
-        c = self.corpus
-        for kind, table in (("claim", c.claims), ("analysis", c.analyses), ("actor", c.actors), ("source", c.sources),
-                            ("hypothesis", c.hypotheses), ("brief", c.briefs)):
-            for item_id in table:
-                parts = self._parts[kind, item_id] = self._formatted(kind, item_id)
-                if kind in ("claim", "analysis"):
-                    self._parts["evidence", item_id] = parts
-        return self
-
     def _formatted(self, kind: str, item_id: str) -> tuple[str, str, str, str]:
         """A reference's parts that are the same from every folder (`link_from`'s link, split at its folder)."""
         before, link_kind, after = getattr(self, kind)(item_id)
@@ -196,8 +185,7 @@ def _theme_text(key: str, value: Any) -> Any:
     return value
 
 
-def environment(project: Project, corpus: Corpus, references: References | None = None,
-                bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def environment(project: Project, corpus: Corpus) -> jinja2.Environment:
     """The Jinja2 environment the page templates render in, with the filters and helpers they format with.
 
     It holds the corpus (its references' globals): a caller that is done with it clears
@@ -205,7 +193,6 @@ def environment(project: Project, corpus: Corpus, references: References | None 
     """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project.templates)),
-        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # output is Markdown; every field goes through a markup filter
         keep_trailing_newline=True,
@@ -230,5 +217,5 @@ def environment(project: Project, corpus: Corpus, references: References | None 
         num2=lambda x: f"{x:.2f}",
     )
     env.globals.update(link=links.link, href=links.href, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
-    env.globals.update((references or References(corpus)).globals())
+    env.globals.update(References(corpus).globals())
     return env

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from generator.build import heap
 from generator.format import vocab
@@ -40,13 +40,6 @@ class Row:
     def code(self) -> str:
         return f"{self.reliability}{self.credibility}"
 
-    def __reduce__(self):
-        """Pickled as its fields in order (a build snapshot holds 150,000 rows at 10,000 briefs:
-        unpickled through the constructor in about half the time the slots' state takes)."""
-        return Row, _row_fields(self)
-
-
-_row_fields = operator.attrgetter(*(f.name for f in fields(Row)))
 
 
 @dataclass
