@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from support import REPO
-
-sys.path.insert(0, str(REPO / "bench"))
-import make_corpus  # noqa: E402
-
-from generator.build import ahead  # noqa: E402
+import synthetic
+from generator.build import ahead
 from generator.build import driver as pipeline
 from generator.output import render
-from generator.config import Project  # noqa: E402
+from generator.config import Project
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="work ahead needs fork")
 
@@ -78,8 +73,8 @@ def test_values_left_by_a_killed_build_of_the_same_pid_are_not_taken(tmp_path):
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     out = tmp_path / "corpus"
-    make_corpus.generate(40, out, seed=7, restricted=0.05)
-    make_corpus.copy_project_files(out)
+    synthetic.generate(40, out, seed=7, restricted=0.05)
+    synthetic.copy_project_files(out)
     return out
 
 

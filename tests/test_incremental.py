@@ -6,29 +6,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support import REPO
-
-sys.path.insert(0, str(REPO / "bench"))
-import make_corpus  # noqa: E402
-
-from generator.build import incremental  # noqa: E402
+import synthetic
+from generator.build import incremental
 from generator.build import driver as pipeline
 from generator.output import render
-from generator.config import Project  # noqa: E402
+from generator.config import Project
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A synthetic corpus of 40 briefs with shared actors, sources, questions, contradictions."""
     out = tmp_path_factory.mktemp("incr") / "corpus"
-    make_corpus.generate(40, out, seed=7, restricted=0.05)
-    make_corpus.copy_project_files(out)
+    synthetic.generate(40, out, seed=7, restricted=0.05)
+    synthetic.copy_project_files(out)
     return out
 
 

@@ -11,6 +11,7 @@ import pytest
 import stix2
 from stix2validator import ValidationOptions, validate_string
 
+import synthetic
 from support import run_cli
 from generator.build import driver as pipeline
 from generator.config import Project
@@ -461,16 +462,11 @@ def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
 def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_path):
     """The exports' lines come from orjson (`linefile.encode`); they must be the bytes
     Python's own encoder gives, numbers and non-ASCII text included."""
-    import sys
-
     from generator.output import exports
     from generator.build import linefile
 
-    sys.path.insert(0, str(REPO / "bench"))
-    import make_corpus
-
-    make_corpus.generate(40, tmp_path / "corpus", seed=3, restricted=0.05)
-    make_corpus.copy_project_files(tmp_path / "corpus")
+    synthetic.generate(40, tmp_path / "corpus", seed=3, restricted=0.05)
+    synthetic.copy_project_files(tmp_path / "corpus")
     result = pipeline.validate(Project(tmp_path / "corpus"), Policy())
     compact = {"ensure_ascii": False, "separators": (",", ":")}
     for text, sort_keys in ((stix_bundle(result.corpus, result.findings), True), (exports.corpus_json(result.corpus, result.findings), False)):
