@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO, run_cli
+import synthetic
+from support import run_cli
 
-sys.path.insert(0, str(REPO / "bench"))
-import make_corpus  # noqa: E402
-
-from generator.build import cache as cache_module  # noqa: E402
+from generator.build import cache as cache_module
 from generator.build import loading
-from generator.build.cache import ModelCache  # noqa: E402
-from generator.stages.validate import validate_document  # noqa: E402
+from generator.build.cache import ModelCache
+from generator.stages.validate import validate_document
 
 
 @pytest.fixture
 def root(tmp_path) -> Path:
     out = tmp_path / "corpus"
-    make_corpus.generate(12, out, seed=3)
+    synthetic.generate(12, out, seed=3)
     return out
 
 

@@ -22,6 +22,8 @@ CHECK = [sys.executable, "-m", "check_jsonschema"]
 def test_committed_schemas_are_current(tmp_path):
     r = run_cli("schema", "--dir", str(tmp_path), cwd=REPO)
     assert r.code == 0
+    written = sorted(p.name for p in tmp_path.glob("*.schema.json"))
+    assert written and written == sorted(p.name for p in (REPO / "schema").glob("*.schema.json")), written
     for path in tmp_path.glob("*.schema.json"):
         assert (REPO / "schema" / path.name).read_text() == path.read_text(), f"run `make schema`: {path.name} is stale"
 
@@ -62,6 +64,7 @@ def test_site_publishes_schemas_and_data(minimal):
 
 def test_bundled_corpus_json_matches_its_schema():
     r = run_cli("export", "json", cwd=REPO)
+    assert r.code == 0, r.err
     from generator.output.exports import corpus_schema
 
     jsonschema.validate(json.loads(r.out), corpus_schema())

@@ -6,30 +6,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support import REPO
-
-sys.path.insert(0, str(REPO / "bench"))
-import make_corpus  # noqa: E402
-
-from generator.build import files, incremental  # noqa: E402
+import synthetic
 from generator.build import driver as pipeline
-from generator.build import render
+from generator.build import files, incremental, render
+from generator.config import Project
 from generator.output import pages
-from generator.config import Project  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A synthetic corpus of 40 briefs with shared actors, sources, questions, contradictions."""
     out = tmp_path_factory.mktemp("incr") / "corpus"
-    make_corpus.generate(40, out, seed=7, restricted=0.05)
-    make_corpus.copy_project_files(out)
+    synthetic.generate(40, out, seed=7, restricted=0.05)
+    synthetic.copy_project_files(out)
     return out
 
 

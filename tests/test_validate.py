@@ -20,12 +20,14 @@ def test_unknown_key_gets_position_and_did_you_mean(minimal):
 def test_typo_in_top_level_field(minimal):
     minimal.write("actors/beta-state.yaml", "name: Beta State\nkind: state\nalises: [B]\n")
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/actors/beta-state.yaml:3:1: error: unknown field 'alises' (did you mean 'aliases'?)"]
 
 
 def test_enum_value_with_did_you_mean(minimal):
     minimal.write("sources/daily-news.yaml", "name: Daily News\nkind: news-outlet\nreliability: b\n")
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/sources/daily-news.yaml:3:14: error: reliability: 'b' is not allowed; expected one of A, B, C, D, E, F (did you mean 'B'?)"]
 
 
@@ -33,6 +35,7 @@ def test_likelihood_typo(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     path.write_text(path.read_text().replace("likelihood: likely", "likelihood: likley"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert len(r.lines) == 1
     assert r.lines[0].startswith("briefs/2024/first-brief.yaml:25:17: error: judgments[0].likelihood: 'likley' is not allowed")
     assert r.lines[0].endswith("(did you mean 'likely'?)")
@@ -43,9 +46,11 @@ def test_reduced_precision_dates_and_bad_dates(minimal):
     text = path.read_text()
     path.write_text(text.replace('published: "2024-03"', "published: 2024").replace('reported: "2024-03-05"', 'reported: "2024-13"'))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/2024/first-brief.yaml:17:15: error: claims[1].reported: '2024-13': month 13 does not exist"]
     path.write_text(text.replace('reported: "2024-03-05"', 'reported: "March 2024"'))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/2024/first-brief.yaml:17:15: error: claims[1].reported: 'March 2024' is not an ISO 8601 date: write 2023, 2023-08 or 2023-08-03"]
 
 
@@ -53,6 +58,7 @@ def test_unknown_reference_with_did_you_mean(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     path.write_text(path.read_text().replace("source: daily-news", "source: daily-nws").replace("actors: [alpha-group]", "actors: [alpha-grp]"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == [
         "briefs/2024/first-brief.yaml:12:14: error: unknown actor 'alpha-grp' (did you mean 'alpha-group'?)",
         "briefs/2024/first-brief.yaml:16:13: error: unknown source 'daily-nws' (did you mean 'daily-news'?)",
@@ -63,6 +69,7 @@ def test_unknown_hypothesis_and_basis(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     path.write_text(path.read_text().replace("{h-alpha: II, h-beta: CC}", "{h-alpa: II, h-beta: CC}").replace("basis: [news-says-beta]", "basis: [news-says-bet]"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == [
         "briefs/2024/first-brief.yaml:20:19: error: unknown hypothesis 'h-alpa' (did you mean 'h-alpha'?)",
         "briefs/2024/first-brief.yaml:27:13: error: unknown claim or analysis 'news-says-bet' (did you mean 'news-says-beta'?)",
@@ -83,18 +90,21 @@ def test_duplicate_ids_name_both_locations(minimal):
             credibility: 6
         """)
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/2024/second.yaml:6:9: error: duplicate claim/analysis/judgment id 'alpha-claims-it': already used at briefs/2024/first-brief.yaml:6:9"]
 
 
 def test_duplicate_file_ids_across_folders(minimal):
     minimal.write("2025/first-brief.yaml", 'title: T\npublished: "2025"\ntlp: clear\nsummary: s\n')
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/2025/first-brief.yaml:1:1: error: duplicate brief id 'first-brief': already used at briefs/2024/first-brief.yaml:1:1"]
 
 
 def test_question_needs_two_hypotheses(minimal):
     minimal.write("questions/lonely.yaml", "question: Why?\nhypotheses:\n  - {id: h-only, statement: Because.}\n")
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/questions/lonely.yaml:3:3: error: a question needs at least two competing hypotheses"]
 
 
@@ -102,6 +112,7 @@ def test_judgment_without_basis(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     path.write_text(path.read_text().replace("basis: [news-says-beta]", "basis: []"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/2024/first-brief.yaml:27:12: error: judgments[0].basis: a judgment needs at least one claim or analysis id as its basis"]
 
 
@@ -110,6 +121,7 @@ def test_bad_ids(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     path.write_text(path.read_text().replace("id: beta-likely", "id: ../beta"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert "briefs/actors/Bad_Name.yaml:1:1: error: file name 'Bad_Name.yaml': the id 'Bad_Name' must be a slug of lower-case letters, digits and single hyphens, at most 80 characters" in r.lines
     assert "briefs/2024/first-brief.yaml:23:9: error: judgments[0].id: '../beta' is not a valid id: use lower-case letters, digits and single hyphens (e.g. 'al-qurashi')" in r.lines
 
@@ -141,12 +153,14 @@ def test_ignored_files(minimal):
 def test_yml_extension_is_read(minimal):
     minimal.write("actors/gamma.yml", "name: Gamma\nkind: persn\n")
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/actors/gamma.yml:2:7: error: kind: 'persn' is not allowed; expected one of person, organization, armed-group, state, government-agency, media, other (did you mean 'person'?)"]
 
 
 def test_javascript_url_refused(minimal):
     minimal.write("sources/evil.yaml", "name: Evil\nkind: other\nreliability: F\nurl: javascript:alert(1)\n")
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == ["briefs/sources/evil.yaml:4:6: error: url: 'javascript:alert(1)' is not a web address: only http:// and https:// links are allowed"]
 
 
@@ -222,6 +236,7 @@ def test_script_links_are_refused_in_every_markdown_field(minimal):
           - {id: h-beta, statement: Beta did it.}
         """)
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == [
         "briefs/2024/first-brief.yaml:4:10: error: summary: link 'java&#115;cript:alert(1)' is not allowed: only http, https, mailto and in-site links",
         "briefs/actors/beta-state.yaml:4:50: error: relations[0].note: link 'java&#115;cript:alert(2)' is not allowed: only http, https, mailto and in-site links",
@@ -265,4 +280,5 @@ def test_a_markdown_field_longer_than_the_limit_is_refused(minimal):
     long = "A sentence of a very long summary. " * (MARKDOWN_LIMIT // 35 + 1)
     brief.write_text(brief.read_text().replace("summary: The **bottom line**.", f"summary: {long.strip()}"))
     r = minimal.run("validate")
+    assert r.code == 1
     assert r.lines == [f"briefs/2024/first-brief.yaml:4:10: error: summary: {len(long.strip()):,} characters of Markdown, over the limit of 65,536: shorten it"]
