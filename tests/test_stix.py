@@ -452,12 +452,12 @@ def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
 
 
 def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_path):
-    """The exports' lines come from orjson (`linefile.encode`); they must be the bytes
+    """The exports' lines come from orjson (`lines.encode`); they must be the bytes
     Python's own encoder gives, numbers and non-ASCII text included."""
     import sys
 
     from generator.output import exports
-    from generator.build import linefile
+    from generator.output.lines import encode
 
     sys.path.insert(0, str(REPO / "bench"))
     import make_corpus
@@ -472,4 +472,4 @@ def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_p
         for line in lines:
             assert line == json.dumps(json.loads(line), sort_keys=sort_keys, **compact)
     for value in [{"b": 0.25, "a": [1.5, 2.0, 0.0001, 1e16, -3]}, "Idlib\u2028 «HTS» \x00\x1f\t\"\\/<>&", True, None]:
-        assert linefile.encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")
+        assert encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")

@@ -32,6 +32,7 @@ from generator.output import markup
 from generator.build import snapshot
 from generator.format import vocab
 from generator.build.cache import TemplateCache, code_folder
+from generator.build.exports import data_exports
 from generator.format.schema import KINDS as schema_kinds_, WHERE as schema_where
 from generator.stages.analysis import Findings, date_key
 from generator.config import Project, Settings
@@ -754,7 +755,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     resumed = state if state is not None and state.inputs is not None else None
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
         inputs = resumed.inputs if resumed else incremental.Inputs(corpus, project.cache)
-        data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
+        data = data_exports(corpus, findings, inputs, project.cache, project.docs)
         inputs.export_keys()
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
