@@ -460,10 +460,10 @@ def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
 
 
 def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_path):
-    """The exports' lines come from orjson (`linefile.encode`); they must be the bytes
+    """The exports' lines come from orjson (`lines.encode`); they must be the bytes
     Python's own encoder gives, numbers and non-ASCII text included."""
     from generator.output import exports
-    from generator.build import linefile
+    from generator.output.lines import encode
 
     synthetic.generate(40, tmp_path / "corpus", seed=3, restricted=0.05)
     synthetic.copy_project_files(tmp_path / "corpus")
@@ -475,4 +475,4 @@ def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_p
         for line in lines:
             assert line == json.dumps(json.loads(line), sort_keys=sort_keys, **compact)
     for value in [{"b": 0.25, "a": [1.5, 2.0, 0.0001, 1e16, -3]}, "Idlib\u2028 «HTS» \x00\x1f\t\"\\/<>&", True, None]:
-        assert linefile.encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")
+        assert encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")

@@ -33,7 +33,6 @@ from pathlib import Path
 from generator.build.sealed import UNPICKLING, checksum, code_folder, code_key, load_sealed_pickle, write_sealed
 from generator.stages.load import Document, file_digest
 
-
 _INDEX = "index.pickle"
 SLACK = 1 << 20  # bytes of replaced models the packs may hold beyond the models in use before they are compacted
 MAX_PACKS = 16  # beyond this, the packs but the largest are merged (each build that parsed a file adds one)

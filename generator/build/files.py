@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 
-def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], bool | None], unless_same: bool = False,
-                 spare: Path | None = None) -> bool:
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], bool | None], unless_same: bool = False) -> bool:
     """Write `path` whole or not at all (a temporary file renamed over it); True if it was replaced.
 
     `data` is the bytes, or a function writing them to the open file (so that
@@ -24,52 +23,22 @@ def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], bool | None], un
     whether it wrote the bytes `path` holds returns True or False (`write_pieces`),
     else None. With `unless_same`, a file that already has those bytes is left
     alone, with its mtime.
-
-    With `spare` (a path on the same file system, for a large file written often):
-    the new bytes are written over the file kept there, and the file replaced is
-    kept there in turn, not deleted. Deleting a 485 MB export made the file system
-    free its blocks on the spot (0.36 s of an edit's build at 10,000 briefs), and
-    writing a new one allocates them again; the cost is the disk space of one old copy.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    reused = False
-    if spare is not None:
-        try:
-            os.replace(spare, tmp)
-            reused = True
-        except OSError:  # none yet, or on another file system
-            pass
     try:
-        # the spare is written over from its start, and cut where the new bytes end
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | (0 if reused else os.O_TRUNC), 0o666), "wb") as out:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666), "wb") as out:
             if callable(data):
                 same = data(out)
             else:
                 out.write(data)
                 same = None
-            if reused:
-                out.flush()
-                os.ftruncate(out.fileno(), os.lseek(out.fileno(), 0, os.SEEK_CUR))
         if unless_same and (same if same is not None else same_bytes(tmp, path)):
-            _keep_spare(tmp, spare)
             return False
-        if spare is not None and path.exists():
-            _keep_spare(path, spare)
         os.replace(tmp, path)
         return True
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _keep_spare(file: Path, spare: Path | None) -> None:
-    if spare is None:
-        return
-    try:
-        spare.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(file, spare)
-    except OSError:  # another file system: the file is left, and replaced (freed) as without a spare
-        pass
 
 
 @dataclass(frozen=True)

@@ -149,29 +149,8 @@ class Inputs:
             self.digest[k] = d
             self.token[k] = _token(k, d)
         self.everything = self._everything()
-        self._rekey(digests)
-
-    def _rekey(self, changed: Iterable[str]) -> None:
-        """The exports' keys worked out already (a snapshot keeps them), made again where they draw on a changed file."""
-        salt_ = code_key()
-        if "brief_keys" in self.__dict__:
-            near = {k for c in changed for k in (c, *self.referrers.get(c, ())) if k.startswith("brief:")}
-            for k in near:
-                b = k.removeprefix("brief:")
-                if b in self.brief_keys:
-                    self.brief_keys[b] = self._brief_key(salt_, b)
-        if "question_keys" in self.__dict__:
-            for q in self.question_keys:
-                if not self.entity("question", q).isdisjoint(changed):
-                    self.question_keys[q] = self.fingerprint(salt_, "export", self.entity("question", q))
-        if any(c.startswith(("actor:", "source:")) for c in changed):
-            self.__dict__.pop("entities_key", None)
-
-    def export_keys(self) -> None:
-        """Work out the exports' keys now (`brief_keys`, `question_keys`, `entities_key`): before the
-        exports' workers fork, so that they share them, and so does the snapshot saved of these inputs
-        (a resumed build makes again only the keys its edits change: 0.2 s in each worker at 10,000 briefs)."""
-        self.brief_keys, self.question_keys, self.entities_key  # noqa: B018 - cached properties, worked out for their effect
+        for name in ("brief_keys", "question_keys", "entities_key"):  # the exports' keys are worked out afresh
+            self.__dict__.pop(name, None)
 
     def __getstate__(self) -> dict:
         """Pickled (in a build snapshot) without the entity pages' inputs, worked out on demand, but for

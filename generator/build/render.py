@@ -22,9 +22,10 @@ from typing import Iterable
 import jinja2
 
 from generator.build import files, heap, incremental, snapshot
+from generator.build.exports import data_exports
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
-from generator.output import exports, pages, templating
+from generator.output import pages, templating
 from generator.output.feed import atom_feed
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
@@ -37,9 +38,8 @@ def _write(path: Path, content: str | bytes | Iterable[bytes | files.Span]) -> b
     to a temporary file, compared with the old one and renamed over it if it differs.
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
-        replaced = files.write_atomic(path, lambda out: files.write_pieces(out, content, same_as=str(path)), unless_same=True,
-                                            spare=getattr(content, "spare", None))
-        if hasattr(content, "written"):  # the file's layout is kept for the next time (linefile)
+        replaced = files.write_atomic(path, lambda out: files.write_pieces(out, content, same_as=str(path)), unless_same=True)
+        if hasattr(content, "written"):  # the file's layout is kept for the next time (splice)
             content.written(path, replaced)
         return replaced
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -121,7 +121,7 @@ def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int
 
 @heap.bulk()  # the corpus-wide exports hold every brief's lines (hundreds of thousands of objects) at once
 def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
-    """Make and write the data exports in `only` (`data`: `exports.data_exports`); the paths written and the count left unchanged."""
+    """Make and write the data exports in `only` (`data`: `build.exports.data_exports`); the paths written and the count left unchanged."""
     written, unchanged = [], 0
     for rel in sorted(only):
         if _write(docs / rel, data[rel][1]()):
@@ -192,8 +192,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     resumed = state if state is not None and state.inputs is not None else None
     with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
         inputs = resumed.inputs if resumed else incremental.Inputs(corpus)
-        data = exports.data_exports(corpus, findings, inputs, project.cache, project.docs)
-        inputs.export_keys()
+        data = data_exports(corpus, findings, inputs, project.cache, project.docs)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}

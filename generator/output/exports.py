@@ -1,7 +1,11 @@
-"""Data exports of the published corpus: /data/corpus.json with its JSON Schema,
-ACH matrices as CSV, the STIX bundle and the authoring schemas.
+"""Data exports of the published corpus: /data/corpus.json with its JSON Schema
+and the ACH matrices as CSV (the STIX bundle is `stix`'s).
 
-Like the pages, every export is made from the published view only.
+Like the pages, every export is made from the published view only. corpus.json
+is written one item a line (`lines`), a brief's items made as one part, so
+that a build can copy the lines of unchanged briefs from the file it
+replaces. Which files a build writes, and what each draws on, the build
+declares.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from generator.build import linefile
 from generator.format import schema as schemas
 from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question, Slug, Source
+from generator.output.lines import WHOLE, Lines, Parts, Stream, encode, join
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
 
@@ -121,51 +125,41 @@ def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:
     }
 
 
-def _json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+def corpus_schema_json() -> str:
+    """`/data/corpus.schema.json`."""
+    return json.dumps(corpus_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
-def corpus_json_chunks(corpus: Corpus, findings: Findings, cache=None, inputs=None, target=None) -> linefile.Splice:
-    """`/data/corpus.json`, the same document as `briefgen export json`, in UTF-8 pieces.
+def corpus_json_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE) -> Stream:
+    """`/data/corpus.json`, the same document as `briefgen export json`, as a `generator.output.lines.Stream`.
 
     One item a line: grep and diff find items, and a C JSON encoder writes
-    it (`linefile.encode`; an indented dump goes through the pure-Python encoder, 5x slower).
-    With a `cache` folder, the corpus's `incremental.Inputs` and the `target`
-    file it replaces, the lines of a brief's items are copied from that file
-    while neither the brief nor any file it refers to changed (`linefile`).
+    it (`lines.encode`; an indented dump goes through the pure-Python encoder, 5x slower).
+    A brief's items are the part ``brief:<id>`` of `parts`; a line's key is
+    ``<table>/<item id>``, unique in the file.
     """
-    out = linefile.start(cache, "corpus", target, inputs)
-    keys = inputs.brief_keys if out.cache is not None else {}
-    tables: dict[str, list[tuple[str, bytes | None]]] = {t: [] for t in _BRIEF_TABLES}
+    tables: dict[str, Lines] = {t: [] for t in _BRIEF_TABLES}
     for b in corpus.briefs:
-        kept = out.reuse(b, keys.get(b))
-        if kept is not None:
-            ids = kept[1]
-            made = {t: [(i, None) for i in item_ids] for t, item_ids in ids.items()}  # the old file's lines
-        else:
-            made = {t: [(i, linefile.encode(item)) for i, item in rows] for t, rows in _brief_items(corpus, b).items()}
-            ids = {t: tuple(i for i, _ in rows) for t, rows in made.items()}
-        for table, rows in made.items():
-            tables[table].extend(rows)
-        out.parts[b] = (keys.get(b), ids)
+        made, _ = parts.part(f"brief:{b}", functools.partial(_brief_lines, corpus, b))
+        for key, line in made:
+            tables[key[:key.index("/")]].append((key, line))
     body = {t: sorted(rows, key=lambda r: r[0]) for t, rows in tables.items()}
-    body.update({t: [(item["id"], linefile.encode(item)) for item in items] for t, items in _entity_items(corpus, findings).items()})
+    body.update({t: [(f"{t}/{item['id']}", encode(item)) for item in items] for t, items in _entity_items(corpus, findings).items()})
+    for n, (table, rows) in enumerate(body.items()):
+        yield (b",\n" if n else b"{\n") + json.dumps(table).encode("utf-8") + (b":[\n" if rows else b":[]")
+        yield rows
+        if rows:
+            yield b"\n]"
+    yield b"\n}\n"
 
-    def stream():
-        for n, (table, rows) in enumerate(body.items()):
-            yield (b",\n" if n else b"{\n") + json.dumps(table).encode("utf-8") + (b":[\n" if rows else b":[]")
-            yield [(f"{table}/{i}", line) for i, line in rows]  # a line's key: unique in the file
-            if rows:
-                yield b"\n]"
-        yield b"\n}\n"
 
-    out.pieces = out.splice(stream())
-    return out
+def _brief_lines(corpus: Corpus, b: str) -> tuple[Lines, None]:
+    return [(f"{t}/{i}", encode(item)) for t, rows in _brief_items(corpus, b).items() for i, item in rows], None
 
 
 def corpus_json(corpus: Corpus, findings: Findings) -> str:
-    """`corpus_json_chunks` as one string (made whole: no file to copy from)."""
-    return b"".join(corpus_json_chunks(corpus, findings)).decode("utf-8")
+    """`corpus_json_lines` as one string (made whole: no file to copy from)."""
+    return join(corpus_json_lines(corpus, findings)).decode("utf-8")
 
 
 # --- ACH matrices as CSV ---------------------------------------------------------
@@ -207,30 +201,3 @@ def ach_csv(corpus: Corpus, findings: Findings, question_id: str) -> str:
 
 def ach_csv_path(question_id: str) -> str:
     return f"data/ach/{question_id}.csv"
-
-
-# --- everything the site publishes under /data/ and /schema/ --------------------
-
-
-def data_exports(corpus: Corpus, findings: Findings, inputs=None, cache=None, docs=None) -> dict[str, tuple]:
-    """Every data export: path under the docs folder -> (what it draws on, how to make it).
-
-    What it draws on is in `incremental`'s terms: the files of the corpus (a
-    question's CSV: its own and those of the briefs rating it), EVERYTHING,
-    or nothing but briefgen itself (the schemas). `cache` and the `docs`
-    folder: see `stix.stix_chunks`.
-    """
-    from generator.build.incremental import EVERYTHING
-    from generator.output.stix import stix_chunks
-
-    nothing = frozenset()
-    exports = {
-        "data/corpus.json": (EVERYTHING, lambda: corpus_json_chunks(corpus, findings, cache, inputs, docs / "data/corpus.json" if docs else None)),
-        "data/corpus.schema.json": (nothing, lambda: _json(corpus_schema())),
-        "data/stix-bundle.json": (EVERYTHING, lambda: stix_chunks(corpus, findings, cache, inputs, docs / "data/stix-bundle.json" if docs else None)),
-    }
-    for q in findings.matrices:
-        exports[ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(ach_csv, corpus, findings, q))
-    for kind in schemas.KINDS:
-        exports[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
-    return exports

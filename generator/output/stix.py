@@ -142,10 +142,11 @@ The bundle's own id is UUIDv5 of a digest of its objects: the XOR of a
 their order, so the digest of a brief's objects is kept with their ids, and
 a bundle made again after an edit hashes only the objects made again.
 
-Made again over the bundle file it replaces (`stix_chunks` with a `target`),
-the objects of a brief (or a question) whose key (`incremental.Inputs`) has
-not changed since that file was written are not made again: their lines are
-copied from that file as they are (`linefile`).
+The objects of a brief, of a question and of the actors and sources are made
+in parts (`generator.output.lines.Parts`), each with the TLP markings its
+objects use and the digest of their lines: a build may give the lines of a
+part that did not change as those of the bundle it replaces, with the
+markings and digest kept from when they were made.
 """
 
 from __future__ import annotations
@@ -153,15 +154,14 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
-from functools import lru_cache
-from pathlib import Path
+from functools import lru_cache, partial
 from typing import Iterable, Iterator
 
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
-from generator.build import linefile
 from generator.format import vocab
 from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question
+from generator.output.lines import WHOLE, Parts, Stream, encode, join
 from generator.stages.analysis import Findings, Matrix
 from generator.stages.corpus import Corpus
 
@@ -334,7 +334,7 @@ def _clean(props: dict) -> dict:
 
 
 def _encode(obj: dict) -> bytes:
-    return linefile.encode(obj, sort_keys=True)
+    return encode(obj, sort_keys=True)
 
 
 class _Lazy(dict):
@@ -358,14 +358,12 @@ def _digest(lines) -> int:
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, keys: dict[str, str] | None = None, out: linefile.Splice | None = None):
+    def __init__(self, corpus: Corpus, findings: Findings, parts: Parts = WHOLE):
         self.c = corpus
         self.f = findings
-        self.objects: dict[str, object] = {}
+        self.parts = parts  # makes the parts (a brief's objects, a question's), or gives their lines as the last bundle's
+        self.objects: dict[str, object] = {}  # those of the part being made, or those made outside any part
         self.lines: dict[str, bytes | None] = {}  # id -> the object's JSON line in UTF-8 (None: the last bundle's)
-        self.keys = keys or {}  # "brief:<id>", "question:<id>" -> what its objects show (`incremental.Inputs`)
-        self.out = out or linefile.start(None, "stix", None, None)  # the bundle file made last, whose lines may be copied
-        self.made: list[str] = []  # ids of the objects added since `lines_of` began (a brief's, a question's)
         self.digest = 0  # of the lines taken so far (`_digest`)
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
@@ -431,7 +429,6 @@ class _Export:
         if props["id"] in self.objects:
             raise ValueError(f"duplicate STIX id {props['id']}")
         self.objects[props["id"]] = props
-        self.made.append(props["id"])
 
     def tlp_of_actor(self, actor_id: str) -> str:
         return self.c.actors[actor_id].tlp
@@ -547,31 +544,25 @@ class _Export:
             self.part(f"brief:{brief_id}", self.brief, brief_id, brief)
 
     def part(self, name: str, make, *args) -> None:
-        """Add the objects of a brief or a question: copied from the last bundle while its key stays, else made."""
-        key = self.keys.get(name)
-        kept = self.out.reuse(name, key)
-        if kept is not None:
-            _, ids, markings, digest = kept
-            lines = [(object_id, None) for object_id in ids]  # their lines are the last bundle's
-        else:
-            lines, markings, digest = self.lines_of(make, *args)
-            ids = tuple(object_id for object_id, _ in lines)
-        for object_id, line in lines:
+        """Add the objects of a brief, a question or the entities: made, or given by `parts` (as the
+        last bundle's lines, with the markings and digest of the objects they were made from)."""
+        made, (markings, digest) = self.parts.part(name, partial(self.lines_of, make, *args))
+        for object_id, line in made:
             if object_id in self.lines:
                 raise ValueError(f"duplicate STIX id {object_id}")
             self.lines[object_id] = line
-        self.out.parts[name] = (key, ids, markings, digest)
         self.markings_used |= markings
         self.digest ^= digest
 
-    def lines_of(self, make, *args) -> tuple[tuple, frozenset, int]:
-        """The JSON lines of the objects `make(*args)` adds, by id, the TLP markings they use, and their digest."""
-        outer, self.markings_used = self.markings_used, set()
-        self.made = []
+    def lines_of(self, make, *args) -> tuple[list[tuple[str, bytes]], tuple[frozenset, int]]:
+        """The JSON lines of the objects `make(*args)` adds, by id, with the TLP markings they use and their digest."""
+        outer = self.objects, self.markings_used
+        self.objects, self.markings_used = {}, set()
         make(*args)
-        lines = tuple((i, _encode(self.objects.pop(i))) for i in self.made)
-        markings, self.markings_used = frozenset(self.markings_used), outer
-        return lines, markings, _digest(line for _, line in lines)
+        made = [(i, _encode(obj)) for i, obj in self.objects.items()]
+        markings = frozenset(self.markings_used)
+        self.objects, self.markings_used = outer
+        return made, (markings, _digest(line for _, line in made))
 
     def brief(self, brief_id: str, brief: Brief) -> None:
         """The report of a brief and the objects of its items."""
@@ -915,7 +906,7 @@ class _Export:
 
     def bundle(self) -> Iterator[bytes | list[tuple[str, bytes | None]]]:
         """The bundle's JSON text: literal UTF-8 pieces and its objects as (id, line) pairs, the line None where
-        it is the last bundle's (`linefile.Splice.splice`), so that a 500 MB export is never one string."""
+        it is the last bundle's (`generator.output.lines.Stream`), so that a large export is never one string."""
         self.system()
         self.part("entities", self.entities)
         self.briefs()
@@ -936,24 +927,17 @@ class _Export:
         yield b"\n]}\n"
 
 
-def stix_chunks(corpus: Corpus, findings: Findings, cache: Path | None = None, inputs=None, target: Path | None = None) -> linefile.Splice:
-    """The published corpus as a STIX 2.1 bundle, JSON text in UTF-8 pieces; the same corpus gives the same bytes.
+def stix_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE) -> Stream:
+    """The published corpus as a STIX 2.1 bundle, a `generator.output.lines.Stream`; the same corpus gives the same bytes.
 
-    With a `cache` folder, the corpus's `incremental.Inputs` and the `target` file
-    the bundle replaces, the objects of a brief are copied from that file when
-    neither the brief nor any file it refers to changed since it was written (most
-    of the work of an incremental build); those of a question (its ACH tables)
-    while no file its page draws on changed; those of the actors and sources while
-    none of them changed.
+    Its parts, named for `parts`: ``entities`` (the actors, sources and their
+    relationships), ``brief:<id>`` (a brief's report, its items and their
+    relationships), ``question:<id>`` (a question's grouping, ACH note and
+    hypotheses). A line's key is its object's id.
     """
-    out = linefile.start(cache, "stix", target, inputs)
-    keys = {"entities": inputs.entities_key,
-            **{f"brief:{b}": k for b, k in inputs.brief_keys.items()},
-            **{f"question:{q}": k for q, k in inputs.question_keys.items()}} if out.cache is not None else {}
-    out.pieces = out.splice(_Export(corpus, findings, keys, out).bundle())
-    return out
+    return _Export(corpus, findings, parts).bundle()
 
 
 def stix_bundle(corpus: Corpus, findings: Findings) -> str:
-    """`stix_chunks` as one string (made whole: no file to copy from)."""
-    return b"".join(stix_chunks(corpus, findings)).decode("utf-8")
+    """`stix_lines` as one string (made whole: no file to copy from)."""
+    return join(stix_lines(corpus, findings)).decode("utf-8")

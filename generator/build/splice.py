@@ -1,22 +1,22 @@
-"""Exports of one object a line (the STIX bundle, corpus.json), made again over the file they replace.
+"""Splicing: an export of one object a line made again over the file it replaces.
 
-At 10,000 briefs the STIX bundle is 485 MB and corpus.json 118 MB; after an
-edit to one brief, all but a few of their lines are the same. An export built
-with `splice` is a stream of literal bytes and of lines, each line under a key
-unique in the file: a line given as None is *kept*, and copied from the file
-being replaced as it is (`files.Span`: by the kernel, never through
-Python), runs of neighbouring kept lines as one span. Which part of the export
-(a brief, a question) made which lines, under which key of its inputs, and
-where each line sits in the file are kept in the build cache (`Layout`,
-sealed: see `sealed`), with the file's stamp (`files.file_stamp`: its
-size, mtime, ctime and inode): a layout describes that file only while it is
-untouched (an mtime can be set back, a ctime cannot), and a part whose inputs
-changed is made again.
+After an edit to one brief, all but a few lines of the STIX bundle and of
+corpus.json are the same. An export is mapped (`generator.output.lines`) as
+literal bytes and lists of (key, line) pairs, its lines made in parts (a
+brief, a question); a `Splice` is its `Parts`: a part whose key (from
+`incremental.Inputs`) has not changed since the file being replaced was
+written is not made again, its lines given as None. `Splice.splice` turns the
+stream into bytes and spans of the old file (`files.Span`: copied by
+the kernel, never through Python), runs of neighbouring kept lines as one
+span. Which part made which lines, under which key, and where each line sits
+in the file are kept in the build cache (`Layout`, sealed: see `sealed`), with
+the file's stamp (`files.file_stamp`: its size, mtime, ctime and
+inode): a layout describes that file only while it is untouched (an mtime can
+be set back, a ctime cannot).
 
-Lines are joined by `,\\n` inside a list; anything between two lists is
+Lines are joined by `lines.SEP` inside a list; anything between two lists is
 longer, so two kept lines are neighbours in the old file exactly when one
-starts two bytes after the other ends. An export gives each list's lines
-together, as a list of (key, line) pairs.
+starts two bytes after the other ends.
 """
 
 from __future__ import annotations
@@ -25,32 +25,18 @@ import os
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
-
-import orjson
+from typing import Any, Callable, Iterator, Mapping
 
 from generator.build.files import Span, file_stamp
 from generator.build.sealed import cache_pickle, keep_pickle, load_pickle
-
-SEP = b",\n"
-
-
-def encode(value: Any, sort_keys: bool = False) -> bytes:
-    """One JSON line in UTF-8, compact: the bytes `json.dumps(value, ensure_ascii=False,
-    separators=(",", ":"), sort_keys=sort_keys)` gives, three times faster (orjson; the two
-    write floats alike but below 1e-4, which the exports' rounded weights and scores never are;
-    tests/test_stix.py compares them on every object of an export)."""
-    line = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
-    # copied into a bytes object of its own size: orjson's keeps the room it grew into, and the
-    # STIX bundle's 485 MB of lines, kept until the bundle is written, took 1.7 GB that way
-    return bytes(memoryview(line))
+from generator.output.lines import SEP, Lines, Parts, Stream
 
 
 @dataclass
 class Layout:
     """A file as written: its stamp (`files.file_stamp`: which file it is, however it is named,
-    and that it was not written since); its parts (name -> what the export keeps of it: the key of
-    its inputs first); its lines' keys in file order with their offsets and lengths."""
+    and that it was not written since); its parts (name -> the key of its inputs, its lines' keys and
+    the extra its `make` gave: see `Splice.part`); its lines' keys in file order with their offsets and lengths."""
 
     stamp: list[int]
     parts: dict[str, tuple]
@@ -85,12 +71,13 @@ class Layout:
 
 @dataclass
 class Splice:
-    """An export's pieces (`splice`), then its layout once written (`written`)."""
+    """An export's parts (`part`) and pieces (`splice`), then its layout once written (`written`)."""
 
     cache: Path | None
     name: str
     source: str  # the file being replaced
     layout: Layout | None  # its layout, if it is the file the layout describes
+    inputs: Mapping[str, str] = field(default_factory=dict)  # part name -> the key of its inputs
     parts: dict[str, tuple] = field(default_factory=dict)  # this export's, as `Layout.parts`
     keys: list[str] = field(default_factory=list)
     offsets: array = field(default_factory=lambda: array("Q"))
@@ -100,16 +87,22 @@ class Splice:
     def __iter__(self):
         return self.pieces
 
-    @property
-    def spare(self) -> Path | None:
-        """Where the file this export replaces is kept, to be written over next time (`write_atomic`)."""
-        return self.cache / "spare" / self.name if self.cache is not None else None
+    def part(self, name: str, make: Callable[[], tuple[Lines, Any]]) -> tuple[Lines, Any]:
+        """`Parts.part`: the lines of the part `name` and its extra, as `make()` gives them; or, if
+        the file being replaced holds its lines made for the same key of its inputs, their keys with
+        lines None (copied from that file) and the extra kept with them."""
+        key = self.inputs.get(name)
+        kept = self.layout.part(name, key) if self.layout is not None else None
+        if kept is not None:
+            _, keys, extra = kept
+            lines = [(k, None) for k in keys]
+        else:
+            lines, extra = make()
+            keys = tuple(k for k, _ in lines)
+        self.parts[name] = (key, keys, extra)
+        return lines, extra
 
-    def reuse(self, name: str, key: str | None) -> tuple | None:
-        """What the file being replaced keeps of the part `name`, if its lines there were made for `key`."""
-        return self.layout.part(name, key) if self.layout is not None else None
-
-    def splice(self, stream: Iterable[bytes | list[tuple[str, bytes | None]]]) -> Iterator[bytes | Span]:
+    def splice(self, stream: Stream) -> Iterator[bytes | Span]:
         """Literal bytes and lists of (key, line) pairs (the lines of a JSON list, joined by `SEP`),
         in file order, as bytes and spans of the old file (a line None is the old file's line under
         that key); the new file's layout is noted."""
@@ -173,8 +166,12 @@ class Splice:
         Layout(file_stamp(st), self.parts, tuple(self.keys), self.offsets, self.lengths).save(self.cache, self.name)
 
 
-def start(cache: Path | None, name: str, target: Path | None, inputs: Any) -> Splice:
-    """A splice for the export `name` replacing `target`; copying from the old file needs a
-    cache folder, the corpus's `incremental.Inputs` (the parts' keys) and the target."""
+def start(cache: Path | None, name: str, target: Path | None, inputs: Mapping[str, str] | None,
+          lines: Callable[[Parts], Stream]) -> Splice:
+    """The export `name`, mapped by `lines(parts)`, as pieces that replace `target`; copying from the
+    old file needs a cache folder, the key of each part's inputs (`incremental.Inputs`) and the target."""
     use = cache is not None and inputs is not None and target is not None
-    return Splice(cache if use else None, name, str(target) if use else "", Layout.load(cache, name, target) if use else None)
+    out = Splice(cache if use else None, name, str(target) if use else "", Layout.load(cache, name, target) if use else None,
+                 inputs if use else {})
+    out.pieces = out.splice(lines(out))
+    return out
