@@ -14,7 +14,6 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from generator.build import heap
 from generator.errors import Problem
 from generator.stages.load import Document, corpus_listing, kind_of, load_document
 
@@ -65,7 +64,6 @@ def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Prob
     return out
 
 
-@heap.bulk()
 def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers: int | None = None) -> tuple[list[Document], list[Problem]]:
     """Parse every file under `briefs_dir`; problems of all files together.
 

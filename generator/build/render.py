@@ -21,7 +21,7 @@ from typing import Iterable
 
 import jinja2
 
-from generator.build import files, heap, incremental, snapshot
+from generator.build import files, incremental, snapshot
 from generator.build.exports import data_exports
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
@@ -119,7 +119,6 @@ def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int
     return out
 
 
-@heap.bulk()  # the corpus-wide exports hold every brief's lines (hundreds of thousands of objects) at once
 def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
     """Make and write the data exports in `only` (`data`: `build.exports.data_exports`); the paths written and the count left unchanged."""
     written, unchanged = [], 0
@@ -174,7 +173,6 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
     return listed, state, True
 
 
-@heap.frozen()  # the corpus and the findings, made before, live through the render
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
            state: snapshot.Snapshot | None = None) -> RenderResult:
     """Write every page, static file and data export into the docs folder.
@@ -190,9 +188,8 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     """
     global _JOB
     resumed = state if state is not None and state.inputs is not None else None
-    with heap.bulk():  # long-lived tables over the whole corpus: no collections while they grow
-        inputs = resumed.inputs if resumed else incremental.Inputs(corpus)
-        data = data_exports(corpus, findings, inputs, project.cache, project.docs)
+    inputs = resumed.inputs if resumed else incremental.Inputs(corpus)
+    data = data_exports(corpus, findings, inputs, project.cache, project.docs)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
@@ -211,7 +208,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     data_jobs = [only for only in [*whole, need_data.difference(*whole)] if only]
 
     try:
-        with heap.frozen(), ExitStack() as pools:  # frozen again: the inputs and exports too, before workers fork
+        with ExitStack() as pools:
             # a large corpus's exports start at once in a worker of their own, and run while
             # this process lists the pages and renders them (the exports cost about a page a brief);
             # resumed from a snapshot, few pages are rendered again: each export gets a worker, on every core
@@ -222,8 +219,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
-            with heap.bulk():
-                all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed)
+            all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed)
             # the state to resume from next time: after a full listing, or once many briefs were
             # edited since the snapshot (each resumed build patches them all in)
             if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import click
@@ -35,6 +36,7 @@ class _Regenerate(FileSystemEventHandler):
             policy = driver.policy_for(settings, self.max_tlp, self.drafts)
             result = driver.generate(self.project, settings, policy)
             click.echo(f"regenerated: {len(result.rendered.rendered)} files rendered, {len(result.rendered.written)} changed", err=True)
+            gc.unfreeze()  # the preview runs on: what a regeneration froze is collected once the next replaces it
         except ContentError as e:
             for p in e.problems:
                 click.echo(str(p), err=True)

@@ -39,7 +39,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.build import heap, incremental, sealed
+from generator.build import incremental, sealed
 from generator.build.loading import load_file
 from generator.config import Project
 from generator.stages import analysis
@@ -74,7 +74,6 @@ class Snapshot:
         sealed.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
 
 
-@heap.bulk()  # a few million objects, all long-lived
 def _load(cache: Path) -> Snapshot | None:
     return sealed.load_pickle(sealed.cache_pickle(cache, "snapshot"), None, Snapshot)
 

@@ -13,7 +13,6 @@ import itertools
 import operator
 from dataclasses import dataclass, field
 
-from generator.build import heap
 from generator.format import vocab
 from generator.format.models import Analysis, Claim
 from generator.stages.corpus import Corpus
@@ -133,7 +132,6 @@ def date_key(date: str) -> tuple[int, int, int]:
     return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
 
 
-@heap.bulk()
 def analyse(corpus: Corpus) -> Findings:
     result = Findings()
     evidence: dict[str, list] = {q: [] for q in corpus.questions}

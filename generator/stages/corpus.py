@@ -12,7 +12,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from generator.build import heap
 from generator.errors import ContentError, Problem, did_you_mean
 from generator.format import vocab
 from generator.format.models import Actor, Analysis, Brief, Claim, Hypothesis, Judgment, Question, Source
@@ -387,7 +386,6 @@ def _link(table: dict[str, list[str]], a: str, b: str) -> None:
         table[b].append(a)
 
 
-@heap.bulk()
 def build_corpus(docs: list[Document], policy: Policy, load_problems: list[Problem] = ()) -> Corpus:
     """The published corpus; raises ContentError with every problem found."""
     builder = _Builder(docs, policy)
