@@ -43,7 +43,7 @@ def _new_pack_name() -> str:
 
 
 class ModelCache:
-    """The model cache of one build: `get` reads models kept earlier, `keep` adds the ones made
+    """The model cache of one build: `get` reads models cached earlier, `add` adds the ones made
     now, `save` writes them (their pack and the index) for the next build."""
 
     def __init__(self, root: Path):
@@ -54,7 +54,7 @@ class ModelCache:
         self._packs: dict[str, memoryview | None] = {}  # pack name -> its bytes (mapped), None if unreadable
         self._out = None  # the pack this build writes, once it keeps a model
         self._out_name = ""
-        self._kept: dict[str, tuple] = {}  # what this build kept, as in `_index`
+        self._added: dict[str, tuple] = {}  # what this build added, as in `_index`
 
     def index(self) -> dict[str, tuple]:
         if self._index is None:
@@ -111,7 +111,7 @@ class ModelCache:
         """The model in bytes `dump` made."""
         return pickle.loads(blob)
 
-    def keep(self, doc: Document, blob: bytes) -> None:
+    def add(self, doc: Document, blob: bytes) -> None:
         """Add a document's model (`dump`'s bytes) to this build's pack, under the digest of the bytes
         it was made from; `save` makes it count."""
         if self._out is None:
@@ -127,7 +127,7 @@ class ModelCache:
             self._out.write(blob)
         except OSError:
             return
-        self._kept[doc.path] = (doc.digest, checksum(blob), self._out_name, offset, len(blob))
+        self._added[doc.path] = (doc.digest, checksum(blob), self._out_name, offset, len(blob))
 
     def save(self, present: set[str] | None = None) -> None:
         """Write this build's pack and the index; with `present` (every corpus file's path), models
@@ -139,7 +139,7 @@ class ModelCache:
                 self._out.close()
             before = {entry[2] for entry in self.index().values()}
             index = {path: entry for path, entry in self.index().items() if present is None or path in present}
-            index.update(self._kept)
+            index.update(self._added)
             index = self._compacted(index)
             tmp = self.dir / f".{_INDEX}.tmp{os.getpid()}"
             with open(tmp, "wb") as f:
@@ -149,7 +149,7 @@ class ModelCache:
             return
         finally:
             self._out = None
-        self._index, self._kept = index, {}
+        self._index, self._added = index, {}
         self._remove_unused(index, before)
 
     def _compacted(self, index: dict[str, tuple]) -> dict[str, tuple]:

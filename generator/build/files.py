@@ -55,7 +55,7 @@ def write_pieces(out: BinaryIO, pieces: Iterable[bytes | Span], same_as: str | N
     """Write bytes, and spans of other files, to `out` in order. With `same_as`, the file these
     pieces replace, whether that file holds the same bytes, told as they are written without
     reading it whole: each span copied from it lands where it was, each other piece is the bytes
-    it had there, and it ends where they end (a spliced export of 485 MB was read again to compare)."""
+    it had there, and it ends where they end (a spliced export is too large to read again to compare)."""
     sources: dict[str, int] = {}
     position = 0
     old = -1  # `same_as` opened, while it may still hold the same bytes

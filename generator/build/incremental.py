@@ -337,6 +337,6 @@ class Manifest:
     def record(self, rel: str, fp: str) -> None:
         self.files[rel] = [fp, *file_stamp(os.stat(self.docs / rel))]
 
-    def save(self, keep: set[str]) -> None:
-        self.files = {k: v for k, v in self.files.items() if k in keep}
+    def save(self, current: set[str]) -> None:
+        self.files = {k: v for k, v in self.files.items() if k in current}
         write_atomic(self.path, seal(json.dumps({"format": FORMAT, "files": self.files}, sort_keys=True).encode()))

@@ -20,9 +20,9 @@ from generator.stages.load import Document, corpus_listing, kind_of, load_docume
 
 def load_file(file: Path, shown: str, rel: str, briefs_dir: Path, root: Path, cache=None, validate=None) -> tuple[Document | None, list[Problem]]:
     """One corpus file as `load_corpus` loads it: from the model cache while its bytes are unchanged,
-    else parsed (and validated, its model kept in the cache: the caller saves the cache)."""
-    kept = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
-    return (kept, []) if kept is not None else _parse_kept(file, briefs_dir, root, validate, cache)
+    else parsed (and validated, its model added to the cache: the caller saves the cache)."""
+    cached = cache.get(file, shown, kind_of(rel), file.stem) if cache is not None else None
+    return (cached, []) if cached is not None else _parse_and_cache(file, briefs_dir, root, validate, cache)
 
 
 PARALLEL_MIN_FILES = 400  # below this, forking workers costs more than it saves
@@ -31,7 +31,7 @@ _JOB: tuple | None = None  # what forked workers parse: (files, briefs_dir, root
 
 def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem], bytes | None]:
     """Parse and validate one file: the document, its problems, and, with a model cache,
-    the bytes to keep of its model (`ModelCache.dump`; None if there are none to keep)."""
+    the bytes to cache of its model (`ModelCache.dump`; None if there are none to cache)."""
     doc, found = load_document(file, briefs_dir, root)
     blob = None
     if doc is not None and validate is not None:
@@ -44,16 +44,16 @@ def _parse(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[D
     return doc, found, blob
 
 
-def _parse_kept(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem]]:
-    """`_parse` in the loading process: the document and its problems, its model kept in the cache."""
+def _parse_and_cache(file: Path, briefs_dir: Path, root: Path, validate, cache) -> tuple[Document | None, list[Problem]]:
+    """`_parse` in the loading process: the document and its problems, its model added to the cache."""
     doc, found, blob = _parse(file, briefs_dir, root, validate, cache)
     if blob is not None:
-        cache.keep(doc, blob)
+        cache.add(doc, blob)
     return doc, found
 
 
 def _parse_chunk(start: int, stop: int) -> list[tuple[Document | None, list[Problem], bytes | None]]:
-    """A worker's share. A model to keep in the cache travels back as the bytes kept, pickled once for both."""
+    """A worker's share. A model for the cache travels back as the bytes cached, pickled once for both."""
     files, briefs_dir, root, validate, cache = _JOB
     out = []
     for f in files[start:stop]:
@@ -71,7 +71,7 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     validated right away, and many files are parsed and validated on every
     core. With a `cache.ModelCache` too, files whose bytes are unchanged since
     they last validated cleanly are not parsed: their documents come with
-    their models; the others' models are kept for next time (the cache is saved).
+    their models; the others' models are cached for next time (the cache is saved).
     """
     global _JOB
     entries = corpus_listing(briefs_dir, root)
@@ -80,9 +80,9 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     todo: list[int] = []
     for i, (shown, rel, file) in enumerate(entries):
         if cache is not None:
-            kept = cache.get(file, shown, kind_of(rel), file.stem)
-            if kept is not None:
-                slots[i] = (kept, [])
+            cached = cache.get(file, shown, kind_of(rel), file.stem)
+            if cached is not None:
+                slots[i] = (cached, [])
                 continue
         todo.append(i)
     pending = [files[i] for i in todo]
@@ -98,12 +98,12 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
                     for doc, found, blob in part.result():
                         if blob is not None:
                             doc.model = cache.model_of(blob)
-                            cache.keep(doc, blob)  # written while the workers go on
+                            cache.add(doc, blob)  # written while the workers go on
                         results.append((doc, found))
         finally:
             _JOB = None
     else:
-        results = [_parse_kept(f, briefs_dir, root, validate, cache) for f in pending]
+        results = [_parse_and_cache(f, briefs_dir, root, validate, cache) for f in pending]
     if cache is not None:
         cache.save(present={shown for shown, _, _ in entries})
     for i, result in zip(todo, results):

@@ -39,7 +39,7 @@ def _write(path: Path, content: str | bytes | Iterable[bytes | files.Span]) -> b
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
         replaced = files.write_atomic(path, lambda out: files.write_pieces(out, content, same_as=str(path)), unless_same=True)
-        if hasattr(content, "written"):  # the file's layout is kept for the next time (splice)
+        if hasattr(content, "written"):  # the file's layout is last for the next time (splice)
             content.written(path, replaced)
         return replaced
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -96,7 +96,7 @@ def _render_pages(project: Project, page_list: list[pages.Page], common: dict, e
     return written, unchanged
 
 
-_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
+_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, last for all its chunks
 
 
 def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
@@ -136,29 +136,29 @@ def _data_job(only: set[str]) -> tuple[list[str], int]:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, salt: str,
-                fingerprints: dict[str, str], kept: snapshot.Snapshot | None = None) -> tuple[list[pages.Page], dict, bool]:
+                fingerprints: dict[str, str], last: snapshot.Snapshot | None = None) -> tuple[list[pages.Page], dict, bool]:
     """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
     snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
     briefs among them); and whether the inputs were declared afresh.
 
-    Resumed from a snapshot taken with the same salt (`kept`), the pages are listed
+    Resumed from a snapshot taken with the same salt (`last`), the pages are listed
     without declaring their inputs: a page whose inputs held an edited file has its
     tally updated for the files' new tokens and is fingerprinted again; the others
     keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
     they are declared afresh.
     """
-    if kept is not None and kept.salt == salt:
+    if last is not None and last.salt == salt:
         listed = list(pages.pages(corpus, findings, settings, incremental.Undeclared(inputs)))
-        if len(listed) == len(kept.pages) and all(p.path in kept.pages for p in listed):
+        if len(listed) == len(last.pages) and all(p.path in last.pages for p in listed):
             state = {}
             for p in listed:
-                fp, tally, briefs = kept.pages[p.path]
+                fp, tally, briefs = last.pages[p.path]
                 if tally is None:  # draws on everything
                     fp = inputs.fingerprint_of(salt, p.path, None)
-                elif hit := [k for k in kept.edited if k in briefs]:
+                elif hit := [k for k in last.edited if k in briefs]:
                     xor = tally[1]
                     for k in hit:
-                        xor ^= kept.edited[k] ^ inputs.token[k]
+                        xor ^= last.edited[k] ^ inputs.token[k]
                     tally = (tally[0], xor)
                     fp = inputs.fingerprint_of(salt, p.path, tally)
                 fingerprints[p.path] = fp
@@ -254,15 +254,15 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         manifest.record(p.path, fingerprints[p.path])
     for rel in need_data:
         manifest.record(rel, fingerprints[rel])
-    manifest.save(keep=set(fingerprints))
+    manifest.save(current=set(fingerprints))
     rendered = sorted([p.path for p in page_list] + list(need_data))
     return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data) - len(rendered))
 
 
 def _prune(docs: Path, expected: set[str]) -> list[str]:
     """Remove the files under `docs` that no page claims any more, then the folders left empty;
-    the paths removed, in reverse order. Walked with `os.scandir` and string paths (pathlib's
-    rglob took half a second over 14,000 files)."""
+    the paths removed, in reverse order. Walked with `os.scandir` and string paths, which are
+    much faster than pathlib over a docs folder of thousands of files."""
     removed: list[str] = []
 
     def walk(folder: str, prefix: str) -> bool:  # whether the folder is empty afterwards

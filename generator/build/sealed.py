@@ -172,7 +172,7 @@ def cache_pickle(cache: Path, name: str) -> Path:
     return cache / f"{name}.{code_key()[:16]}.pickle"
 
 
-def keep_pickle(cache: Path, name: str, value) -> None:
+def replace_pickle(cache: Path, name: str, value) -> None:
     """Save `value` as `cache_pickle(cache, name)`, then remove what other versions of briefgen
     kept under that name and what a writer killed midway left (`write_atomic`'s temporary file)."""
     path = cache_pickle(cache, name)

@@ -1,12 +1,12 @@
-"""The published corpus, its analysis and its pages' inputs, kept between builds.
+"""The published corpus, its analysis and its pages' inputs, last between builds.
 
 After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
 `sealed`): the digest of every corpus file, the published corpus, the findings,
 the files' links and tokens (`incremental.Inputs`) and, for each page, its
-fingerprint, the tally of its inputs and the briefs among them. At 10,000
-briefs it is about 170 MB and loads in under two seconds, against six for
-loading, validating and analysing the corpus again.
+fingerprint, the tally of its inputs and the briefs among them. Loading it is
+several times faster than loading, validating and analysing the corpus again
+(docs/benchmarks.md).
 
 The next build *resumes* from it (`resume`) when every corpus file whose bytes
 changed since (each file is read and its digest compared) is a published brief
@@ -21,8 +21,8 @@ digests. Only the pages whose inputs hold an edited file are fingerprinted
 again; every other page keeps the fingerprint it had when the snapshot was
 taken (so a page rendered from an edit since reverted is rendered again too).
 
-A resumed build does not write a new snapshot (pickling it costs a core 2.5 s
-at 10,000 briefs), so the edits since the snapshot add up, and each resumed
+A resumed build does not write a new snapshot (pickling it would cost about as
+much as the rest of the edit's build), so the edits since the snapshot add up, and each resumed
 build patches them all in; once they reach `REFRESH_AFTER` briefs, the
 resumed build writes its state as the new snapshot.
 
@@ -67,11 +67,11 @@ class Snapshot:
 
     def save(self, cache: Path) -> None:
         """Written with each page's briefs only: an edit that keeps every shape changes no other file's token
-        (the inputs of all pages, 5.5 million keys at 10,000 briefs, are 0.3 million briefs)."""
+        (the inputs of all pages are many times more keys than the briefs among them)."""
         briefs = self.inputs.of("brief")
         pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
                  for p, (fp, tally, inputs) in self.pages.items()}
-        sealed.keep_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
+        sealed.replace_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
 
 
 def _load(cache: Path) -> Snapshot | None:
@@ -91,12 +91,12 @@ def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:
 
 def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
     listing = corpus_listing(project.briefs, project.root)
-    kept = _load(project.cache)
-    if kept is None or kept.policy != policy or kept.inputs is None or len(listing) != len(kept.files):
+    last = _load(project.cache)
+    if last is None or last.policy != policy or last.inputs is None or len(listing) != len(last.files):
         return None
     changed: list[Document] = []
     for shown, rel, file in listing:
-        was = kept.files.get(shown)
+        was = last.files.get(shown)
         if was is None:
             return None  # a file added, removed or renamed
         if file_digest(file) == was:
@@ -106,31 +106,31 @@ def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
             return None  # the full path reports it, with every other problem
         if doc.digest != was:  # else changed back since it was read a moment ago
             changed.append(doc)
-    corpus = kept.corpus
+    corpus = last.corpus
     for doc in changed:
         old = corpus.briefs.get(doc.id) if doc.kind == "brief" else None
         if old is None or ("brief", doc.id) not in corpus.origins or incremental.shape_of(doc.model) != incremental.shape_of(old):
             return None
     for doc in changed:
-        _patch(kept, doc)
-        kept.files[doc.path] = doc.digest
+        _patch(last, doc)
+        last.files[doc.path] = doc.digest
     keys = {incremental.key("brief", doc.id): doc.digest for doc in changed}
-    kept.edited = {k: kept.inputs.token[k] for k in keys}
-    kept.inputs.edited(keys)
-    return kept
+    last.edited = {k: last.inputs.token[k] for k in keys}
+    last.inputs.edited(keys)
+    return last
 
 
-def _patch(kept: Snapshot, doc: Document) -> None:
+def _patch(last: Snapshot, doc: Document) -> None:
     """A brief's new model, of the same shape, in place of the old one, and the matrices it bears on."""
-    corpus = kept.corpus  # the brief's new model, with the same ids, in place of the old one
+    corpus = last.corpus  # the brief's new model, with the same ids, in place of the old one
     corpus.briefs[doc.id] = doc.model
     corpus.origins[("brief", doc.id)] = (doc, ())
     corpus.place_items(doc.id, doc.model)
     brief = doc.model
-    questions = {kept.corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+    questions = {last.corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
     for q in questions:  # made again from the same evidence in the same order: only a row's text differs
-        rows = kept.findings.matrices[q].rows
-        kept.findings.matrices[q] = analysis.matrix(corpus, q, [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows])
+        rows = last.findings.matrices[q].rows
+        last.findings.matrices[q] = analysis.matrix(corpus, q, [corpus.claims[r.id] if r.id in corpus.claims else corpus.analyses[r.id] for r in rows])
 
 
 def files_of(docs: list[Document]) -> dict[str, str]:

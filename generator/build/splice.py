@@ -7,7 +7,7 @@ brief, a question); a `Splice` is its `Parts`: a part whose key (from
 `incremental.Inputs`) has not changed since the file being replaced was
 written is not made again, its lines given as None. `Splice.splice` turns the
 stream into bytes and spans of the old file (`files.Span`: copied by
-the kernel, never through Python), runs of neighbouring kept lines as one
+the kernel, never through Python), runs of neighbouring copied lines as one
 span. Which part made which lines, under which key, and where each line sits
 in the file are kept in the build cache (`Layout`, sealed: see `sealed`), with
 the file's stamp (`files.file_stamp`: its size, mtime, ctime and
@@ -15,7 +15,7 @@ inode): a layout describes that file only while it is untouched (an mtime can
 be set back, a ctime cannot).
 
 Lines are joined by `lines.SEP` inside a list; anything between two lists is
-longer, so two kept lines are neighbours in the old file exactly when one
+longer, so two copied lines are neighbours in the old file exactly when one
 starts two bytes after the other ends.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from generator.build.files import Span, file_stamp
-from generator.build.sealed import cache_pickle, keep_pickle, load_pickle
+from generator.build.sealed import cache_pickle, replace_pickle, load_pickle
 from generator.output.lines import SEP, Lines, Parts, Stream
 
 
@@ -49,9 +49,9 @@ class Layout:
         return {k: (o, n) for k, o, n in zip(self.keys, self.offsets, self.lengths)}
 
     def part(self, name: str, key: str | None) -> tuple | None:
-        """What was kept of a part, if its lines in the file were made for the same `key`."""
-        kept = self.parts.get(name) if key else None
-        return kept if kept is not None and kept[0] == key else None
+        """What the file holds of a part, if its lines in the file were made for the same `key`."""
+        held = self.parts.get(name) if key else None
+        return held if held is not None and held[0] == key else None
 
     @classmethod
     def load(cls, cache: Path, name: str, target: Path) -> "Layout | None":
@@ -66,7 +66,7 @@ class Layout:
         return layout
 
     def save(self, cache: Path, name: str) -> None:
-        keep_pickle(cache, f"{name}-layout", self)
+        replace_pickle(cache, f"{name}-layout", self)
 
 
 @dataclass
@@ -92,9 +92,9 @@ class Splice:
         the file being replaced holds its lines made for the same key of its inputs, their keys with
         lines None (copied from that file) and the extra kept with them."""
         key = self.inputs.get(name)
-        kept = self.layout.part(name, key) if self.layout is not None else None
-        if kept is not None:
-            _, keys, extra = kept
+        held = self.layout.part(name, key) if self.layout is not None else None
+        if held is not None:
+            _, keys, extra = held
             lines = [(k, None) for k in keys]
         else:
             lines, extra = make()

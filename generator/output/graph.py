@@ -26,10 +26,10 @@ raw HTML block ready to embed in a generated Markdown page:
   would hide), a <title> and an aria-label that summarise it; every node's
   <title> is the actor's name and every edge's the relation in words. The
   relation tables of the pages carry the same information as text.
-- Cheap: an actor graph costs about 3 ms (one small `dot` layout of the actor
-  and at most ACTOR_MAX_NEIGHBOURS neighbours and ACTOR_MAX_AROUND relations
-  among them); the network of 200 actors under a second, of 2,000 about 5 s.
-  Both grow about linearly with the corpus, whatever its shape (hubs, chains,
+- Cheap: an actor graph is one small `dot` layout of the actor and at most
+  ACTOR_MAX_NEIGHBOURS neighbours and ACTOR_MAX_AROUND relations among them;
+  the network graph is laid out group by group. Both grow about linearly
+  with the corpus, whatever its shape (hubs, chains,
   cliques, thousands of groups or of actors without relations).
 """
 
@@ -750,8 +750,8 @@ def network_graph(corpus: Corpus, href: Callable[[str], str]) -> str:
     the square of their number (thousands of actors without relations, or
     in pairs, are as many groups). `_spread` then gives every label
     room (see there; Graphviz's own overlap removal is no good here: `prism`
-    needs a library this build of Graphviz lacks, `scale` blows 200 actors up
-    to some 6,000 points across, `vpsc` stacks them into a column), and the
+    needs a library this build of Graphviz lacks, `scale` blows a few hundred
+    actors up to a graph many screens wide, `vpsc` stacks them into a column), and the
     `nop` engine draws the result as it is. Edges are straight, drawn under
     the nodes, and not labelled, as at this size labels would cover the graph:
     the colour, line and arrowhead of each says its type, and its tooltip says

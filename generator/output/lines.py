@@ -24,7 +24,7 @@ Stream = Iterable[bytes | Lines]
 
 def encode(value: Any, sort_keys: bool = False) -> bytes:
     """One JSON line in UTF-8, compact: the bytes `json.dumps(value, ensure_ascii=False,
-    separators=(",", ":"), sort_keys=sort_keys)` gives, three times faster (orjson; the two
+    separators=(",", ":"), sort_keys=sort_keys)` gives, faster (orjson; the two
     write floats alike but below 1e-4, which the exports' rounded weights and scores never are;
     tests/test_stix.py compares them on every object of an export)."""
     line = orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0)

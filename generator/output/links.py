@@ -38,7 +38,7 @@ def _relative(target: str, here_dir: str) -> str:
 def folder_link(folder: str, here_dir: str) -> str:
     """What goes before the name of a file in `folder` to link to it from a page in `here_dir`
     (`../briefs/`, or nothing): `_relative` of a file there, for a name no folder has (a file name
-    has an extension), a lookup per folder pair instead of per file (300,000 links a page worker)."""
+    has an extension), a lookup per folder pair instead of per file (a page worker makes links by the hundred thousand)."""
     return "".join(step + "/" for step in _steps(folder, here_dir))
 
 

@@ -2,8 +2,9 @@
 
 `stix_bundle(corpus, findings)` turns the published corpus into one STIX 2.1
 bundle, valid for the OASIS validator. Objects are built as plain dicts (the
-`stix2` library's object validation cost 8 ms a brief); the tests check that
-each one is exactly what `stix2` builds and writes for the same properties.
+`stix2` library validates each object it builds, which a large export cannot
+afford); the tests check that each one is exactly what `stix2` builds and
+writes for the same properties.
 The bundle is written one object a line, keys sorted, so two exports diff by
 object. It reads only the published view (`Corpus`) and the scores computed
 from it (`Findings`), so nothing withheld can reach it.
@@ -259,7 +260,7 @@ _NAMESPACE_BYTES = NAMESPACE.bytes
 
 def uuid5(name: str) -> str:
     """`str(uuid.uuid5(NAMESPACE, name))` (RFC 4122: SHA-1, version and variant bits) without
-    building UUID objects, a third of the time: a large export makes a few hundred thousand."""
+    building UUID objects: a large export makes hundreds of thousands."""
     b = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
     b[6] = (b[6] & 0x0F) | 0x50
     b[8] = (b[8] & 0x3F) | 0x80

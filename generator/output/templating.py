@@ -90,8 +90,8 @@ class References:
     A reference reads the same on every page except for its relative link: each
     is formatted once, as the text around its link, and put together with the
     link once per folder it is linked from (pages show the same actors, sources
-    and claims over and over: formatting them in template macros was a third of
-    the render time, and formatting them again for each folder a sixth).
+    and claims over and over, and formatting a reference is most of what showing
+    it costs).
     """
 
     def __init__(self, corpus: Corpus):

@@ -1,8 +1,8 @@
 """Search for the built site: Pagefind when served, lunr over a trimmed index from file://.
 
 mkdocs-material's search loads one lunr index of every page's full text into
-the reader's browser before it can answer: at 10,000 briefs that is tens of
-megabytes and seconds of waiting. After mkdocs has built the site (in the
+the reader's browser before it can answer: for a large corpus that is a
+large download and seconds of waiting. After mkdocs has built the site (in the
 temporary folder, before the leak check and the swap), this stage makes two
 indexes from it:
 
@@ -19,7 +19,7 @@ indexes from it:
   worker in a frame over an index inlined as a script. That index keeps one
   entry per page (its title and the start of its text, which on actor pages
   holds every name and alias) and drops sections and long text, so it stays
-  small enough to load and index at 10,000 briefs. An actor's names and
+  small enough to load and index for a large corpus. An actor's names and
   aliases go in the entry's tags, the field lunr weighs most, and show under
   the result.
 
@@ -154,8 +154,8 @@ def page_entry(page, limit: int = PAGE_TEXT_LIMIT) -> dict:
 class LightIndexPlugin(BasePlugin):
     """Makes mkdocs-material's search plugin index each page's title and first words only.
 
-    Material parses every page into sections of full text (a sixth of the
-    build's time at 1,000 briefs), most of which the offline index then drops.
+    Material parses every page into sections of full text (a large part of the
+    build's time), most of which the offline index then drops.
     This plugin, added by the build after Material's (generator/site.py),
     replaces that step of Material's index with page_entry(); if Material's
     plugin is not there or not of the expected shape it does nothing, and

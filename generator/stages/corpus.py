@@ -71,7 +71,7 @@ class Corpus:
     withheld: list[Withheld] = field(default_factory=list)
     # where each published file and hypothesis was written: (namespace, id) -> (document, loc);
     # namespaces: actor, source, question, brief, hypothesis. A brief's claims, analyses and
-    # judgments: see `origin` (kept here, they were 115,000 entries at 10,000 briefs, 4 MB of each snapshot)
+    # judgments: see `origin` (not listed here: they are many, and every snapshot would carry them)
     origins: dict[tuple[str, str], tuple[Document, tuple]] = field(default_factory=dict)
 
     def origin(self, namespace: str, item_id: str) -> tuple[Document, tuple]:
