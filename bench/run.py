@@ -144,29 +144,26 @@ def pipeline_run(project, settings, policy, clock: Clock) -> tuple[object, objec
     from generator.build import snapshot
     from generator.stages import corpus as corpus_stage
     from generator.build.cache import ModelCache
+    from generator.build.driver import collector_paused
     from generator.errors import ContentError
     from generator.stages.validate import validate_document
 
     gc.collect()  # start from a clean heap: less noise from earlier garbage
     try:
-        with clock("load"):  # resumed from the last build's snapshot when only words changed; else loaded
-            models = ModelCache(project.cache)
-            state = snapshot.resume(project, policy, models)
-            if state is None:
-                docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
-        with clock("validate"):
-            published = state.corpus if state else corpus_stage.build_corpus(docs, policy, problems)
-            drawn = None if state else render.draw_ahead(project, published)  # graphs drawn while analysing
-        with clock("analyse"):
-            findings = state.findings if state else analysis.analyse(published)
-        clock.resumed = state is not None
-        with clock("render"):
-            state = state or snapshot.Snapshot(policy, snapshot.files_of(docs), published, findings)
-            try:
-                rendered = render.render(project, published, findings, settings, state=state, drawn=drawn)
-            finally:
-                if drawn is not None:
-                    drawn.close()
+        with collector_paused():  # the driver's policy for the collector
+            with clock("load"):  # resumed from the last build's snapshot when only words changed; else loaded
+                models = ModelCache(project.cache)
+                state = snapshot.resume(project, policy, models)
+                if state is None:
+                    docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
+            with clock("validate"):
+                published = state.corpus if state else corpus_stage.build_corpus(docs, policy, problems)
+            with clock("analyse"):
+                findings = state.findings if state else analysis.analyse(published)
+            clock.resumed = state is not None
+            with clock("render"):
+                state = state or snapshot.Snapshot(policy, snapshot.files_of(docs), published, findings)
+                rendered = render.render(project, published, findings, settings, state=state)
     except ContentError as e:
         for p in e.problems[:20]:
             print(p, file=sys.stderr)

@@ -48,7 +48,7 @@ def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | No
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """The one policy for Python's cyclic garbage collector: paused while a step runs, then what the
     step made is frozen out of its sight.
 
@@ -73,7 +73,7 @@ def validate(project: Project, policy: Policy, use_cache: bool = True) -> Genera
     Files unchanged since they last validated cleanly are taken from the
     model cache in the build folder instead of being parsed again.
     """
-    with _collector_paused():
+    with collector_paused():
         models = ModelCache(project.cache) if use_cache else None
         docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         published = corpus.build_corpus(docs, policy, problems)
@@ -83,7 +83,7 @@ def validate(project: Project, policy: Policy, use_cache: bool = True) -> Genera
 def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None) -> Generated:
     """Validate, analyse and write the Markdown pages into the docs folder;
     or, when only the words of published briefs changed, resume from the last build."""
-    with _collector_paused():
+    with collector_paused():
         state = snapshot.resume(project, policy, ModelCache(project.cache))
         if state is not None:
             result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
