@@ -268,24 +268,6 @@ class Inputs:
         return frozenset(k for k in self.token if not k.startswith("brief:"))
 
 
-class Undeclared:
-    """`Inputs` whose declarations of a page's inputs are all empty, for listing pages whose
-    inputs are known already (`snapshot`); everything else is the wrapped `Inputs`'."""
-
-    all_shapes: frozenset[str] = frozenset()
-
-    def __init__(self, inputs: Inputs):
-        self._inputs = inputs
-
-    def __getattr__(self, name: str):
-        return getattr(self._inputs, name)
-
-    def entity(self, *_) -> frozenset[str]:
-        return frozenset()
-
-    actor = file = briefs = briefs_of = shapes = shapes_of = entity
-
-
 def salt(project, settings, policy, highest_tlp: str) -> str:
     """What every generated file depends on besides the corpus: code, templates, configuration."""
     import jinja2

@@ -39,7 +39,7 @@ def _write(path: Path, content: str | bytes | Iterable[bytes | files.Span]) -> b
     """
     if not isinstance(content, (str, bytes)):  # pieces: bytes, or spans of the file being replaced
         replaced = files.write_atomic(path, lambda out: files.write_pieces(out, content, same_as=str(path)), unless_same=True)
-        if hasattr(content, "written"):  # the file's layout is last for the next time (splice)
+        if hasattr(content, "written"):  # the file's layout is kept for the next time (splice)
             content.written(path, replaced)
         return replaced
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -65,19 +65,13 @@ PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more tha
 _JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports)
 
 
-def _page_environment(project: Project, common: dict) -> jinja2.Environment:
-    return templating.environment(project, common["corpus"])
-
-
-def _render_chunk(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment | None = None) -> tuple[list[str], int]:
-    """Render and write some pages; the paths written and the count left unchanged."""
-    own = env is None
-    env = env or _page_environment(project, common)
+def _render_chunk(project: Project, page_list: list[pages.Page], common: dict) -> tuple[list[str], int]:
+    """Render and write some pages in this process; the paths written and the count left unchanged."""
+    env = templating.environment(project, common["corpus"])
     try:
         return _render_pages(project, page_list, common, env)
-    finally:
-        if own:  # the environment is a reference cycle holding the corpus: it would live until the collector ran
-            env.globals.clear()
+    finally:  # the environment is a reference cycle holding the corpus: it would live until the collector ran
+        env.globals.clear()
 
 
 def _render_pages(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment) -> tuple[list[str], int]:
@@ -96,15 +90,15 @@ def _render_pages(project: Project, page_list: list[pages.Page], common: dict, e
     return written, unchanged
 
 
-_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, last for all its chunks
+_WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
 
 
 def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
     global _WORKER_ENV
     project, page_list, common, _ = _JOB
     if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
-        _WORKER_ENV = _page_environment(project, common)
-    return _render_chunk(project, page_list[start:stop], common, _WORKER_ENV)
+        _WORKER_ENV = templating.environment(project, common["corpus"])
+    return _render_pages(project, page_list[start:stop], common, _WORKER_ENV)
 
 
 def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int]]:
@@ -148,7 +142,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
     they are declared afresh.
     """
     if last is not None and last.salt == salt:
-        listed = list(pages.pages(corpus, findings, settings, incremental.Undeclared(inputs)))
+        listed = list(pages.pages(corpus, findings, settings))  # declaring nothing: the inputs are the snapshot's
         if len(listed) == len(last.pages) and all(p.path in last.pages for p in listed):
             state = {}
             for p in listed:

@@ -1,4 +1,4 @@
-"""The published corpus, its analysis and its pages' inputs, last between builds.
+"""The published corpus, its analysis and its pages' inputs, kept between builds.
 
 After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
