@@ -2,9 +2,11 @@
 
 The check reads the corpus files itself, never the model cache or the build
 snapshot (a damaged or stale pack could make them say that an item is
-clear), and withholds what `corpus.build_corpus` withholds: every file whose
-TLP is above the build's `max_tlp`, every draft brief unless drafts are on,
-and a file whose TLP cannot be read. Nothing else is withheld (an item only
+clear); what it parses of a file may be kept between builds only by the
+digest of the file's bytes, read again every time (`_facts`). It withholds
+what `corpus.build_corpus` withholds: every file whose TLP is above the
+build's `max_tlp`, every draft brief unless drafts are on, and a file whose
+TLP cannot be read. Nothing else is withheld (an item only
 withheld items point at is still published; a published item pointing at a
 withheld one is an error). Every string in a withheld file, at any depth, is
 looked for:
@@ -39,13 +41,15 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import html
+import os
 import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, MutableMapping
 
 import ahocorasick
 
@@ -61,6 +65,7 @@ MIN_PHRASE = 3  # two words are a place ("outskirts of Harim") or a name any bri
 MIN_NAME_LENGTH = 5  # shorter names are acronyms and ordinary words ("HTS", "ISIS", "Alfa")
 MIN_ID_LENGTH = 12  # shorter ids ("isis") are ordinary words; their texts are checked instead
 CHUNK = 8 << 20  # bytes of a file normalised at a time: the STIX bundle is hundreds of megabytes
+LARGE = 1 << 20  # a changed file this large is read as the lines that changed (`_new_lines`); a smaller one whole
 
 _NAMES = {"actor": ("name", "aliases"), "source": ("name",), "brief": ("authors",)}  # names of people and groups
 _VOCABULARY = {code for table in vocab.vocabularies().values() for code in table}
@@ -217,32 +222,56 @@ def _runs(name: str) -> Iterator[str]:
             yield " " + " ".join(tokens[i:j]) + " "
 
 
-def needles(project: Project, policy: Policy) -> tuple[dict[str, _Needle], list[Problem]]:
+def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | None) -> tuple | list[Problem]:
+    """What the check needs of a corpus file: its kind, id, why `policy` withholds it (None: it does
+    not), and its data (only its names, if published); or the problems of a file it cannot read.
+
+    `memo` keeps them by the digest of the file's bytes (read now, every time) and the policy: a
+    file's bytes say all of it, and parsing the whole corpus again is most of the check's work."""
+    key = None
+    if memo is not None:
+        digest = load.file_digest(file)
+        key = f"{digest} {policy.max_tlp} {policy.drafts}"
+        if digest is not None and (found := memo.get(key)) is not None:
+            return found
+    shown = load.shown_path(file, project.root)
+    try:
+        doc, problems = load.load_document(file, project.briefs, project.root)
+    except OSError as e:
+        doc, problems = None, [Problem(shown, 1, 1, f"cannot read the file: {e.strerror or e}")]
+    if doc is None:  # the build has failed on it already, unless a stale cache stood in for it
+        return [Problem(p.path, p.line, p.col, f"leak check: {p.message}") for p in problems]
+    why = _why_withheld(doc.kind, doc.data, policy)
+    data = doc.data if why is not None else {key: doc.data.get(key) for key in _NAMES.get(doc.kind, ())}
+    facts = (doc.kind, doc.id, why, data)
+    if memo is not None:
+        memo[f"{doc.digest} {policy.max_tlp} {policy.drafts}"] = facts
+    return facts
+
+
+def needles(project: Project, policy: Policy, memo: MutableMapping | None = None) -> tuple[dict[str, _Needle], list[Problem]]:
     """Every normalised form that must not appear in the output, read from the corpus files;
     and the problems of files that cannot be read, whose texts are then unknown."""
     out: dict[str, _Needle] = {}
     texts: list[tuple[str, _Needle]] = []
     public: set[str] = set()  # what the names of published people and groups say: not a leak
     unread: list[Problem] = []
-    for shown, _, file in load.corpus_listing(project.briefs, project.root):
-        try:
-            doc, problems = load.load_document(file, project.briefs, project.root)
-        except OSError as e:
-            doc, problems = None, [Problem(shown, 1, 1, f"cannot read the file: {e.strerror or e}")]
-        if doc is None:  # the build has failed on it already, unless a stale cache stood in for it
-            unread.extend(Problem(p.path, p.line, p.col, f"leak check: {p.message}") for p in problems)
+    for _, _, file in load.corpus_listing(project.briefs, project.root):
+        facts = _facts(file, project, policy, memo)
+        if isinstance(facts, list):
+            unread.extend(facts)
             continue
-        names = _NAMES.get(doc.kind, ())
-        why = _why_withheld(doc.kind, doc.data, policy)
+        kind, doc_id, why, data = facts
+        names = _NAMES.get(kind, ())
         if why is None:
-            for _, value in _strings({key: doc.data.get(key) for key in names}):
+            for _, value in _strings({key: data.get(key) for key in names}):
                 public.update(_runs(value))
             continue
-        reason = f"{doc.kind} '{doc.id}' ({why})"
-        out[_needle(f"{vocab.SITE_SECTION[doc.kind]}/{doc.id}/")] = _Needle(reason, "page address")
-        if len(doc.id) >= MIN_ID_LENGTH:
-            out[_needle(doc.id)] = _Needle(reason, "id")
-        for path, value in _strings(doc.data):
+        reason = f"{kind} '{doc_id}' ({why})"
+        out[_needle(f"{vocab.SITE_SECTION[kind]}/{doc_id}/")] = _Needle(reason, "page address")
+        if len(doc_id) >= MIN_ID_LENGTH:
+            out[_needle(doc_id)] = _Needle(reason, "id")
+        for path, value in _strings(data):
             meaning = _Needle(reason, field_path(path))
             if path[-1] == "id":
                 if len(value) >= MIN_ID_LENGTH:
@@ -323,25 +352,40 @@ def _chunks(path: Path) -> Iterator[bytes]:
 class LeakCheck:
     """The leak check of one build: the forms to look for are made once, on the first call."""
 
-    def __init__(self, project: Project, policy: Policy):
+    def __init__(self, project: Project, policy: Policy, memo: MutableMapping | None = None):
         self.project = project
         self.policy = policy
+        self.memo = memo  # what it read of each corpus file, by the file's digest (`_facts`)
         self.automaton: ahocorasick.Automaton | None = None
         self.unread: list[Problem] = []
+        self.digest: str | None = None
 
     def _automaton(self) -> ahocorasick.Automaton:
         if self.automaton is None:
             self.automaton = ahocorasick.Automaton()
-            found, self.unread = needles(self.project, self.policy)
+            found, self.unread = needles(self.project, self.policy, self.memo)
+            h = hashlib.blake2b(digest_size=16)
             for needle, meaning in found.items():
                 self.automaton.add_word(needle, (needle, meaning))
+                h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
+            self.digest = None if self.unread else h.hexdigest()
             if len(self.automaton):
                 self.automaton.make_automaton()
         return self.automaton
 
-    def __call__(self, site_dir: Path, under: str | None = None) -> list[Problem]:
+    def key(self) -> str | None:
+        """What this check looks for, as a hash (None when it could not read the whole corpus): a file
+        that passed a check of the same key, and is unchanged since, passes this one."""
+        self._automaton()
+        return self.digest
+
+    def __call__(self, site_dir: Path, under: str | None = None, last: Path | None = None) -> list[Problem]:
         """Every file of the site (or of its folder `under`) that holds a withheld text: one problem each;
-        and, the check being unsure of what is withheld, every corpus file it could not read."""
+        and, the check being unsure of what is withheld, every corpus file it could not read.
+
+        `last`, a site that passed a check of the same `key`, spares what it vouches for: a file that is
+        the same (linked) or holds the same bytes as the one at its path there is not read, and of a
+        large text file that changed only the lines it did not have are (`_new_lines`)."""
         automaton = self._automaton()
         if self.unread:
             return self.unread
@@ -354,7 +398,8 @@ class LeakCheck:
                 continue
             rel = path.relative_to(site_dir).as_posix()
             try:
-                hit = _first_hit(automaton, _chunks(path))
+                text = _chunks(path) if last is None else _unvouched(path, last / rel)
+                hit = _first_hit(automaton, text)
             except OSError as e:
                 problems.append(Problem(rel, 1, 1, f"leak check: the file cannot be read ({e.strerror or e})"))
                 continue
@@ -365,11 +410,82 @@ class LeakCheck:
         return problems
 
 
+_BREAK = bytearray()  # between two runs of a file's text (compared by identity): no needle is found across it
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if os.stat(a).st_size != os.stat(b).st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while chunk := fa.read(CHUNK):
+            if chunk != fb.read(CHUNK):
+                return False
+    return True
+
+
+def _unvouched(path: Path, old: Path) -> Iterator[bytes]:
+    """The text of `path` that the checked file `old` does not vouch for: none if it is the same file or
+    holds the same bytes; the new lines of a large plain-text file; else all of it."""
+    try:
+        was = os.stat(old)
+    except FileNotFoundError:
+        yield from _chunks(path)
+        return
+    now = os.stat(path)
+    if os.path.samestat(now, was) or _same_bytes(path, old):
+        return
+    if now.st_size < LARGE or _compressed(path) or _compressed(old):
+        yield from _chunks(path)
+        return
+    yield from _new_lines(path, old)
+
+
+def _compressed(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _new_lines(path: Path, old: Path) -> Iterator[bytes]:
+    """The lines of `path` that `old` does not hold after the same line, each run of them with the line
+    before it, decoded: what an edit changed in a large export (one object a line), and where it meets
+    what it did not. A withheld text would have to span more than a whole line of the file on either side
+    of a run to be missed, which the exports' lines (each a whole object, with its keys) make impossible."""
+    seen = set()
+    previous = 0
+    with open(old, "rb") as f:
+        for line in f:
+            h = hash(line)
+            seen.add(hash((previous, h)))
+            previous = h
+    previous, previous_line = 0, b""
+    run: list[bytes] = []
+    size = 0
+    with open(path, "rb") as f:
+        for line in f:
+            h = hash(line)
+            if hash((previous, h)) in seen:
+                if run:
+                    yield decode(b"".join(run))
+                    yield _BREAK
+                    run, size = [], 0
+            else:
+                if not run:
+                    run.append(previous_line)
+                run.append(line)
+                size += len(line)
+                if size > CHUNK:
+                    yield decode(b"".join(run))
+                    run, size = [], 0
+            previous, previous_line = h, line
+    if run:
+        yield decode(b"".join(run))
+
+
 def _first_hit(automaton: ahocorasick.Automaton, chunks: Iterator[bytes]):
     """The first needle found in the text of `chunks`, read as one stream of words (one pass)."""
     search = None
     for chunk in chunks:
-        text = words(chunk)
+        text = "\0 " if chunk is _BREAK else words(chunk)
         if not text:
             continue
         if search is None:
