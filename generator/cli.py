@@ -114,14 +114,20 @@ def validate(ctx, max_tlp, drafts):
 @_drafts
 @click.option("--site-dir", type=click.Path(path_type=Path), default=None,
               help="Where to write the site: an empty or new folder, or one briefgen built. Default: site/ in the project folder.")
+@click.option("--full", is_flag=True,
+              help="Build every page of the site again, instead of keeping the last site's pages whose Markdown did not change.")
 @click.pass_context
-def build(ctx, max_tlp, drafts, site_dir):
+def build(ctx, max_tlp, drafts, site_dir, full):
     """Validate, render the pages and build the site with mkdocs.
 
     The site is built in a temporary folder and replaces the previous one
     only if the build and the leak check pass: a failed build leaves the old
     site untouched. The site folder is replaced whole, so briefgen refuses
     one that holds the project's files, or anything it did not build.
+
+    After an edit, mkdocs builds only the pages whose Markdown changed; the
+    others are kept from the last site, unless anything every page depends on
+    changed (briefgen, mkdocs.yml, a template, the theme) or --full is given.
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
@@ -129,7 +135,7 @@ def build(ctx, max_tlp, drafts, site_dir):
     started = time.perf_counter()
     try:  # checked before the work, and again when the site is swapped in
         swap.check_site_dir(project, target)
-        result = _run(lambda: driver.build(project, settings, policy, target))
+        result = _run(lambda: driver.build(project, settings, policy, target, full=full))
     except swap.SiteDirError as e:
         raise _Refused(f"--site-dir {e}" if site_dir is not None else str(e)) from None
     r = result.rendered
@@ -137,6 +143,8 @@ def build(ctx, max_tlp, drafts, site_dir):
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
         f"{' with drafts' if policy.drafts else ''}; {len(r.written)} files written, {r.unchanged + r.skipped} unchanged ({r.skipped} not rendered again: their inputs did not change), {len(r.removed)} removed"
         + (f"; resumed from the snapshot of the last full build ({_briefs_edited(result.edited)})" if result.resumed else "")
+        + (f"; mkdocs built {result.pages[1]} of {result.pages[0]} pages, the others kept from the last site"
+           if result.pages[1] < result.pages[0] else "")
     )
 
 

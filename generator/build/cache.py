@@ -30,7 +30,7 @@ import pickle
 import time
 from pathlib import Path
 
-from generator.build.sealed import UNPICKLING, checksum, code_folder, code_key, load_sealed_pickle, write_sealed
+from generator.build.sealed import UNPICKLING, cache_pickle, checksum, code_folder, code_key, load_pickle, load_sealed_pickle, replace_pickle, write_sealed
 from generator.stages.load import Document, file_digest
 
 _INDEX = "index.pickle"
@@ -194,3 +194,27 @@ class ModelCache:
                     pack.unlink()
             except OSError:
                 pass
+
+
+class Memo:
+    """A table kept in the build cache between builds, for work keyed on content (sealed, named after
+    briefgen's code, as every cache file): what a build looks up or adds is what it saves, so
+    entries no build uses any more are dropped."""
+
+    def __init__(self, cache: Path, name: str):
+        self.cache, self.name = cache, name
+        self.kept: dict = load_pickle(cache_pickle(cache, name), {})
+        self.used: dict = {}
+
+    def get(self, key):
+        value = self.kept.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        self.used[key] = value
+
+    def save(self) -> None:
+        if self.used.keys() != self.kept.keys():
+            replace_pickle(self.cache, self.name, self.used)

@@ -11,8 +11,9 @@
 The machinery of this folder makes the steps faster without making them
 different: unchanged files come from the model cache (`loading`), a build
 after an edit to the words of published briefs resumes from the last one's
-state (`snapshot`) instead of validating again, and only the pages that show
-an edited file are rendered again (`render`, `incremental`).
+state (`snapshot`) instead of validating again, only the pages that show an
+edited file are rendered again (`render`, `incremental`), and mkdocs builds
+only the pages whose Markdown changed, keeping the last site's others (`reuse`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from generator.build import loading, render, snapshot
-from generator.build.cache import ModelCache
+from generator.build import loading, render, reuse, snapshot
+from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
 from generator.site import mkdocs
 from generator.site.leaks import LeakCheck
@@ -41,6 +42,7 @@ class Generated:
     files: dict[str, str] | None = None  # every corpus file's digest (`snapshot.files_of`)
     resumed: bool = False  # from the last build's snapshot, not loaded and validated again
     edited: int = 0  # resumed: the briefs whose words changed since that snapshot
+    pages: tuple[int, int] | None = None  # built: the site's pages, and how many of them mkdocs built
 
 
 def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | None = None) -> Policy:
@@ -94,13 +96,17 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
     return result
 
 
-def build(project: Project, settings: Settings, policy: Policy, site_dir: Path) -> Generated:
-    """Generate, then build the site with mkdocs; the leak check guards the swap."""
+def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, full: bool = False) -> Generated:
+    """Generate, then build the site with mkdocs, keeping the last site's pages whose Markdown did
+    not change (unless `full`); the leak check guards the swap."""
     result = generate(project, settings, policy)
-    mkdocs.build_site(
-        project, settings, site_dir,
-        check=LeakCheck(project, policy),  # reads the corpus files again: never the cache the build used
-        highest_tlp=result.corpus.highest_tlp(),
-        epoch=result.corpus.latest_epoch(),
-    )
+    highest_tlp = result.corpus.highest_tlp()
+    read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
+    check = LeakCheck(project, policy, read)  # reads the corpus files again: never the models the build used
+    last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, highest_tlp), check, full=full)
+    try:
+        result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
+                                         epoch=result.corpus.latest_epoch(), reuse=last)
+    finally:
+        read.save()
     return result

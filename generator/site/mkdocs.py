@@ -2,9 +2,13 @@
 
 mkdocs writes into a fresh scratch folder beside the target, then the search
 indexes are made from it (`search`: Pagefind, and a trimmed lunr index for
-file://); only when the build (strict: any mkdocs warning fails it), the
-indexing and the leak check (`leaks`) pass is that folder swapped into place
-(`swap`). A failed build leaves the previous site as it was.
+file://); only when the build (any mkdocs warning fails it), the indexing and
+the leak check (`leaks`) pass is that folder swapped into place (`swap`). A
+failed build leaves the previous site as it was.
+
+A build may bring what it keeps of the last site (`Reuse`): those files are
+put in the scratch folder first, and mkdocs, in its `dirty` mode, builds only
+the pages whose output is missing or older than their Markdown.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
@@ -23,13 +27,37 @@ from generator.site import search
 from generator.site.swap import check_site_dir, claim, remove_leftovers, swap_in
 
 
+# what mkdocs says of every dirty build; the build that asks for one knows what it keeps
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
 class _Collect(logging.Handler):
+    """mkdocs' warnings, each of which fails the build (the strict mode, kept in dirty builds too)."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(_DIRTY_WARNING):
+            self.messages.append(message)
+
+
+class Reuse(Protocol):
+    """What a build keeps of the last site (`build.reuse.LastSite` implements it)."""
+
+    def keep(self, scratch: Path) -> bool:
+        """Put the kept files into `scratch`; False when nothing is kept (a full build)."""
+
+    def vouched(self) -> Path | None:
+        """The last site, if it passed a leak check for the same withheld texts: what it holds needs no check again."""
+
+    def search_docs(self, index: search.LightIndexPlugin) -> list[dict]:
+        """The offline index's entries of every page: those of the pages mkdocs built, else the kept ones."""
+
+    def record(self, site_dir: Path, index: search.LightIndexPlugin) -> None:
+        """Keep what the next build needs, once the site is in place."""
 
 
 def mkdocs_options(project: Project, settings: Settings, highest_tlp: str = "clear") -> dict:
@@ -85,51 +113,75 @@ def _source_date(epoch: int | None):
 
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
-               highest_tlp: str = "clear", epoch: int | None = None) -> None:
+               highest_tlp: str = "clear", epoch: int | None = None, reuse: Reuse | None = None) -> tuple[int, int]:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
     `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
     Pagefind bundle; a problem from either stops the build before the swap. Raises SiteDirError,
-    before building, when `site_dir` is not briefgen's to replace (`check_site_dir`).
+    before building, when `site_dir` is not briefgen's to replace (`check_site_dir`). Returns how many
+    pages the site has, and how many of them mkdocs built.
     """
-    from mkdocs.commands.build import build
-    from mkdocs.exceptions import MkDocsException
-
     site_dir = check_site_dir(project, site_dir)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(site_dir)
     tmp, lock = claim(site_dir)
+    try:
+        dirty = reuse.keep(tmp) if reuse is not None else False
+        index = _mkdocs(project, settings, tmp, highest_tlp, epoch, dirty)
+        docs = reuse.search_docs(index) if dirty else None
+        _index_and_check(project, tmp, docs, check, reuse.vouched() if dirty else None)
+        swap_in(tmp, site_dir)
+        if reuse is not None:
+            reuse.record(site_dir, index)
+        return len(index.order), len(index.entries)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if lock is not None:
+            os.close(lock)
+
+
+def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str, epoch: int | None, dirty: bool) -> search.LightIndexPlugin:
+    """mkdocs' build into `folder`; every warning it logs fails it. A dirty build runs with mkdocs'
+    strict mode off, which would fail on its own warning that the build is dirty: `_Collect` does the rest."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     try:
-        try:
-            config = mkdocs_config(project, settings, tmp, highest_tlp=highest_tlp)
-            search.attach(config)
-            with _source_date(epoch):
-                build(config)
-        except (MkDocsException, SystemExit) as e:
-            detail = "; ".join(handler.messages) or str(e)
-            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
-        if handler.messages:
-            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
-        indexer = search.Indexer(tmp)  # the search indexes, made while the leak check reads the pages
-        try:
-            indexer.start()
-            problems = check(tmp) if check else []
-            if problems:
-                raise ContentError(problems)
-            indexer.finish()
-            problems = check(tmp, search.PAGEFIND) if check else []  # then the Pagefind bundle, now in place
-            if problems:
-                raise ContentError(problems)
-        except search.SearchError as e:
-            raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"search index: {e}")])
-        finally:
-            indexer.close()
-        swap_in(tmp, site_dir)
+        config = mkdocs_config(project, settings, folder, strict=not dirty, highest_tlp=highest_tlp)
+        index = search.attach(config)
+        with _source_date(epoch):
+            build(config, dirty=dirty)
+    except (MkDocsException, SystemExit) as e:
+        detail = "; ".join(handler.messages) or str(e)
+        raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs build failed: {detail}")])
     finally:
         logger.removeHandler(handler)
-        shutil.rmtree(tmp, ignore_errors=True)
-        if lock is not None:
-            os.close(lock)
+    if handler.messages:
+        raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
+    if dirty and not index.active:
+        raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, "mkdocs: the search plugin is not mkdocs-material's, "
+                                    "which an incremental build needs: build the whole site with --full")])
+    return index
+
+
+def _index_and_check(project: Project, folder: Path, docs: list[dict] | None, check: Callable[..., list[Problem]] | None,
+                     last: Path | None) -> None:
+    """The search indexes, made while the leak check reads the pages, then the check of the Pagefind
+    bundle; of what `last`, a site checked for the same withheld texts, holds as it is, only what changed."""
+    indexer = search.Indexer(folder, docs)
+    try:
+        indexer.start()
+        problems = check(folder, last=last) if check else []
+        if problems:
+            raise ContentError(problems)
+        indexer.finish()
+        problems = check(folder, search.PAGEFIND, last=last) if check else []  # then the Pagefind bundle, now in place
+        if problems:
+            raise ContentError(problems)
+    except search.SearchError as e:
+        raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"search index: {e}")])
+    finally:
+        indexer.close()

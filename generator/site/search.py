@@ -40,11 +40,13 @@ import tempfile
 from pathlib import Path
 
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import InclusionLevel
 
 # text kept per page in the offline (lunr) index: enough for a brief's bottom
 # line, an actor's names and aliases, a source's grade line
 PAGE_TEXT_LIMIT = 280
 PAGEFIND = "pagefind"  # the bundle's folder in the site
+WRITTEN = ("search/", PAGEFIND + "/")  # the folders of the site this step writes whole, on every build
 # Pagefind's ready-made search interfaces: the site uses Material's search box instead
 _PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                     "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
@@ -156,11 +158,21 @@ class LightIndexPlugin(BasePlugin):
 
     Material parses every page into sections of full text (a large part of the
     build's time), most of which the offline index then drops.
-    This plugin, added by the build after Material's (generator/site.py),
-    replaces that step of Material's index with page_entry(); if Material's
-    plugin is not there or not of the expected shape it does nothing, and
-    write_offline_index() trims the full index after the build as before.
+    This plugin, added by the build after Material's (`attach`), replaces that
+    step of Material's index with page_entry(); if Material's plugin is not
+    there or not of the expected shape it does nothing (`active` stays False),
+    and write_offline_index() trims the full index after the build as before.
+
+    It also keeps what an incremental build needs to complete the index of the
+    pages it did not build again: each built page's entry, and the order of
+    every page.
     """
+
+    def __init__(self):
+        super().__init__()
+        self.active = False
+        self.entries: dict[str, dict | None] = {}  # each page built, by URL: its entry; None if left out of search
+        self.order: list[str] = []  # every page's URL, in the order mkdocs builds them and Material indexes them
 
     @event_priority(-100)  # after Material's own on_config, which makes its index
     def on_config(self, config):
@@ -172,26 +184,43 @@ class LightIndexPlugin(BasePlugin):
         def add_entry_from_context(page):
             search = page.meta.get("search") or {}
             if isinstance(search, dict) and search.get("exclude"):
+                self.entries[page.url] = None
                 return
-            index.entries.append(page_entry(page))
+            entry = self.entries[page.url] = page_entry(page)
+            index.entries.append(entry)
 
         index.add_entry_from_context = add_entry_from_context
+        self.active = True
         return config
 
+    def on_env(self, env, config, files):
+        self.order = [f.page.url for f in files.documentation_pages(inclusion=InclusionLevel.is_included) if f.page is not None]
+        return env
 
-def attach(config) -> None:
+    def docs(self, kept: dict[str, dict] | None = None) -> list[dict]:
+        """The index's entries in its order: of the pages built, else of `kept` (an earlier build's, by URL)."""
+        kept = kept or {}
+        found = (self.entries[url] if url in self.entries else kept.get(url) for url in self.order)
+        return [entry for entry in found if entry is not None]
+
+
+def attach(config) -> LightIndexPlugin:
     """Add LightIndexPlugin to a loaded mkdocs configuration."""
-    config.plugins["briefgen/light-search-index"] = LightIndexPlugin()
+    plugin = config.plugins["briefgen/light-search-index"] = LightIndexPlugin()
+    return plugin
 
 
-def write_offline_index(site_dir: Path, limit: int = PAGE_TEXT_LIMIT) -> None:
-    """search_index.json (full, from Material) -> search_index.js (trimmed, for file://) + a stub .json."""
+def write_offline_index(site_dir: Path, docs: list[dict] | None = None, limit: int = PAGE_TEXT_LIMIT) -> None:
+    """search_index.json (full, from Material) -> search_index.js (trimmed, for file://) + a stub .json.
+
+    `docs`, when given, are the entries to index instead of those of Material's file (an incremental
+    build's, of every page)."""
     folder = site_dir / "search"
     source = folder / "search_index.json"
     if not source.exists():
         return
     index = json.loads(source.read_text("utf-8"))
-    docs = trim_docs(index.get("docs", []), limit)
+    docs = trim_docs(index.get("docs", []) if docs is None else docs, limit)
     data = json.dumps({"config": index["config"], "docs": docs}, ensure_ascii=False, separators=(",", ":"))
     script = "var __index = " + data + "\n"
     (folder / "search_index.js").write_text(script, "utf-8")
@@ -220,14 +249,15 @@ class Indexer:
     runs and removes its folder.
     """
 
-    def __init__(self, site_dir: Path):
+    def __init__(self, site_dir: Path, docs: list[dict] | None = None):
         self.site_dir = site_dir
+        self.docs = docs  # the offline index's entries, if not those of Material's file
         self.out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-pagefind-", dir=site_dir.parent))
         self.proc: subprocess.Popen | None = None
         self.log = None
 
     def start(self) -> None:
-        write_offline_index(self.site_dir)
+        write_offline_index(self.site_dir, self.docs)
         exe = pagefind_executable()
         # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}

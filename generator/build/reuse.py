@@ -1,0 +1,179 @@
+"""What a build keeps of the last site: the pages whose Markdown did not change.
+
+After an edit the generator rewrites only the Markdown files that changed, and
+almost every page of the site would come out of mkdocs as it did the last
+time. `LastSite` (the `site.mkdocs.Reuse` of a build) hard-links those pages'
+output from the site in place into the build's scratch folder, copies the
+site's other files (the theme's assets, the sitemap: mkdocs writes some of
+them again, and must not write into the site in place), and lets mkdocs'
+dirty mode build only the pages left out. The offline search index is then
+completed with the kept pages' entries, saved by the last build.
+
+Nothing is kept on trust. The record of the last build (`SiteRecord`) is
+sealed in the build cache; every file of the site must be the very one that
+build wrote (same inode, size and mtime), or nothing is kept; a page is kept
+only if its Markdown holds the same bytes (by digest) as when it was built and
+is not newer than its output (else mkdocs would write into the kept file);
+and anything a page may show beyond its own Markdown (briefgen's code,
+mkdocs.yml and the options passed to mkdocs, the templates, the theme's
+overrides, the installed mkdocs and theme) is a key that, when it changes,
+makes a full build. Kept pages are read by the leak check again only when
+what it looks for changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from generator.build import sealed
+from generator.build.files import file_stamp
+from generator.config import Project, Settings
+from generator.errors import ContentError, Problem
+from generator.site import mkdocs, search
+from generator.site.leaks import LeakCheck
+from generator.site.swap import STAMP
+
+_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
+
+
+@dataclass
+class SiteRecord:
+    key: str  # what every page depends on beyond its own Markdown (`site_key`)
+    docs: dict[str, tuple[list[int], str]]  # each Markdown or other file of the docs folder: its stamp and digest, as built
+    outputs: dict[str, list[int]]  # each file of the site, but the stamp: its stamp once in place
+    entries: dict[str, dict]  # each page's entry in the offline search index, by URL
+    leaks: str | None  # the key of the leak check the site passed
+
+
+def site_key(project: Project, settings: Settings, highest_tlp: str) -> str:
+    """What every page of the site depends on, beyond its own Markdown, as a hash."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(sealed.code_key().encode())
+    for name in _PACKAGES:
+        try:
+            h.update(f"{name} {metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name} -\0".encode())
+    h.update(project.mkdocs_yml.read_bytes())
+    h.update(json.dumps(mkdocs.mkdocs_options(project, settings, highest_tlp), sort_keys=True, default=str).encode())
+    theme = project.mkdocs_options.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    folders = [project.templates] + ([project.root / custom] if isinstance(custom, str) else [])
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(path.relative_to(project.root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _same(st: os.stat_result, stamp: list[int]) -> bool:
+    """`st` is the file of `stamp` (a `file_stamp`), unwritten since: same inode, size and mtime. Not its
+    ctime, which linking the file into a build's scratch folder changes."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino) == (stamp[0], stamp[1], stamp[3])
+
+
+def _files(top: Path) -> dict[str, os.stat_result]:
+    """Every file under `top` (not following links), by its path in it."""
+    found = {}
+    for folder, _, names in os.walk(top):
+        for name in names:
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            found[Path(os.path.relpath(path, top)).as_posix()] = st
+    return found
+
+
+@dataclass
+class LastSite:
+    """The `mkdocs.Reuse` of a build into `site_dir`: keeps what it can of the site there (see above)."""
+
+    project: Project
+    site_dir: Path
+    key: str
+    check: LeakCheck | None = None
+    full: bool = False  # keep nothing (`briefgen build --full`), but record this build for the next
+    name: str = field(init=False)
+    last: SiteRecord | None = field(init=False, default=None)
+    docs: dict[str, tuple[list[int], str]] = field(init=False, default_factory=dict)
+    linked: dict[str, list[int]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        self.name = "site-" + hashlib.blake2b(str(self.site_dir.resolve()).encode(), digest_size=8).hexdigest()
+
+    def _read_docs(self, last: dict[str, tuple[list[int], str]]) -> None:
+        """The docs folder's files with their digests; a file whose stamp is the one recorded keeps its digest."""
+        for rel, st in _files(self.project.docs).items():
+            stamp = file_stamp(st)
+            was = last.get(rel)
+            self.docs[rel] = (stamp, was[1] if was is not None and was[0] == stamp else _digest(self.project.docs / rel))
+
+    def keep(self, scratch: Path) -> bool:
+        last = None if self.full else sealed.load_pickle(sealed.cache_pickle(self.project.cache, self.name), None, SiteRecord)
+        self._read_docs(last.docs if last is not None else {})
+        if last is None or last.key != self.key:
+            return False
+        site = _files(self.site_dir)
+        site.pop(STAMP, None)
+        if site.keys() != last.outputs.keys() or not all(_same(st, last.outputs[rel]) for rel, st in site.items()):
+            return False  # the site is not the one the last build left
+        self.last = last
+        dest = self._outputs(last.docs)
+        for rel, stamp in last.outputs.items():
+            if rel.startswith(search.WRITTEN):
+                continue
+            src = dest.get(rel)
+            if src is None:  # not a page's: the theme's, the sitemap (mkdocs writes some again)
+                (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(self.site_dir / rel, scratch / rel)
+            elif self._unchanged(src, stamp):
+                (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(self.site_dir / rel, scratch / rel)
+                except OSError:  # another device (the site is a mount point), or links not allowed: a copy
+                    shutil.copy2(self.site_dir / rel, scratch / rel)
+                self.linked[rel] = stamp
+        return True
+
+    def vouched(self) -> Path | None:
+        same = self.check is not None and self.last.leaks is not None and self.last.leaks == self.check.key()
+        return self.site_dir if same else None
+
+    def _outputs(self, docs: dict) -> dict[str, str]:
+        """Which file of the docs folder each output of the site comes from."""
+        from mkdocs.structure.files import File
+
+        directory_urls = bool(self.project.mkdocs_options.get("use_directory_urls", True))
+        return {File(src, str(self.project.docs), str(self.site_dir), directory_urls).dest_uri: src for src in docs}
+
+    def _unchanged(self, src: str, output: list[int]) -> bool:
+        """The file's bytes are those it had when its output was made, and mkdocs will not make it again
+        (it builds a page whose Markdown is newer than its output)."""
+        now, was = self.docs.get(src), self.last.docs.get(src)
+        return now is not None and was is not None and now[1] == was[1] and now[0][1] <= output[1]
+
+    def search_docs(self, index: search.LightIndexPlugin) -> list[dict]:
+        changed = [rel for rel, stamp in self.linked.items() if not _same(os.lstat(self.site_dir / rel), stamp)]
+        if changed:  # the dirty build wrote into a page of the site in place: this build cannot be trusted
+            raise ContentError([Problem(rel, 1, 1, "mkdocs wrote again a page kept from the last site: "
+                                        "build the whole site with --full") for rel in changed])
+        return index.docs(self.last.entries)
+
+    def record(self, site_dir: Path, index: search.LightIndexPlugin) -> None:
+        kept = self.last.entries if self.last is not None else {}
+        entries = {entry["location"]: entry for entry in index.docs(kept)}
+        outputs = {rel: file_stamp(st) for rel, st in _files(site_dir).items() if rel != STAMP}
+        leaks = self.check.key() if self.check is not None else None
+        sealed.replace_pickle(self.project.cache, self.name, SiteRecord(self.key, self.docs, outputs, entries, leaks))
