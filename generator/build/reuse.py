@@ -111,7 +111,9 @@ class LastSite:
     linked: dict[str, list[int]] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
-        self.name = "site-" + hashlib.blake2b(str(self.site_dir.resolve()).encode(), digest_size=8).hexdigest()
+        # one record a site folder, named by where it is from the project: a project moved keeps its record
+        where = os.path.relpath(self.site_dir.resolve(), self.project.root.resolve())
+        self.name = "site-" + hashlib.blake2b(where.encode(), digest_size=8).hexdigest()
 
     def _read_docs(self, last: dict[str, tuple[list[int], str]]) -> None:
         """The docs folder's files with their digests; a file whose stamp is the one recorded keeps its digest."""
