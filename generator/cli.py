@@ -193,17 +193,19 @@ def lint(ctx, strict, max_tlp, drafts):
 @_drafts
 @click.pass_context
 def serve(ctx, dev_addr, max_tlp, drafts):
-    """Live preview: serve the site and rebuild on every change.
+    """Live preview: build the site into build/preview, serve it, and build it again on every change.
 
-    Edits to briefs/, templates/ or site_config/ regenerate the pages; the
-    browser reloads by itself. Problems are printed and the last good pages
-    stay up.
+    A saved edit to briefs/, templates/, site_config/ or mkdocs.yml is built
+    as `briefgen build` builds it, leak check included, but mkdocs builds
+    only the pages it changed; the browser reloads by itself. Problems are
+    printed and the last good pages stay up. The preview's search is the
+    offline index: the Pagefind index is made by `briefgen build` only.
     """
     from generator.build.serve import serve as run_serve
 
     project = _project(ctx)
-    settings, policy = _policy(project, max_tlp, drafts)
-    _run(lambda: driver.generate(project, settings, policy))
+    _policy(project, max_tlp, drafts)  # bad options fail here, as for a build
+    click.echo(f"serving the preview on http://{dev_addr}/ (Ctrl-C to stop)", err=True)
     run_serve(project, dev_addr, max_tlp and max_tlp.lower(), drafts)
 
 

@@ -126,6 +126,19 @@ def test_serve_regenerates_on_edit(minimal):
         assert "Edited while serving" in _page_holding(url, "Edited while serving")
 
 
+def test_serve_keeps_serving_after_a_broken_edit_and_shows_the_next_good_one(minimal):
+    with _serving(minimal) as url:
+        assert "First brief" in _page_holding(url, "First brief")
+        path = minimal.root / "briefs/2024/first-brief.yaml"
+        good = path.read_text()
+        path.write_text(good.replace("title: First brief", "title: [unclosed"))
+        time.sleep(3)  # the broken edit is built, and fails
+        assert "First brief" in (_get(url) or "")  # the last good page is still served
+        path.write_text(good.replace("title: First brief", "title: Mended while serving"))
+        assert "Mended while serving" in _page_holding(url, "Mended while serving")
+        assert not (minimal.root / "site").exists()  # the preview is not the site
+
+
 def test_serve_shows_the_settings_as_text_as_a_build_does(minimal):
     (minimal.root / "site_config/site.yml").write_text(
         'title: "Briefs <img src=x onerror=alert(1)>"\ndescription: "A \\"quoted\\" <b>site</b>"\ncopyright: "<script>alert(2)</script>"\n', "utf-8")

@@ -96,9 +96,11 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
     return result
 
 
-def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, full: bool = False) -> Generated:
+def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, full: bool = False,
+          pagefind: bool = True) -> Generated:
     """Generate, then build the site with mkdocs, keeping the last site's pages whose Markdown did
-    not change (unless `full`); the leak check guards the swap."""
+    not change (unless `full`); the leak check guards the swap. Without `pagefind` (the preview)
+    the site's search is its offline index."""
     result = generate(project, settings, policy)
     highest_tlp = result.corpus.highest_tlp()
     read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
@@ -106,7 +108,7 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, highest_tlp), check, full=full)
     try:
         result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
-                                         epoch=result.corpus.latest_epoch(), reuse=last)
+                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind)
     finally:
         read.save()
     return result

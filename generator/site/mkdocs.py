@@ -113,11 +113,13 @@ def _source_date(epoch: int | None):
 
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
-               highest_tlp: str = "clear", epoch: int | None = None, reuse: Reuse | None = None) -> tuple[int, int]:
+               highest_tlp: str = "clear", epoch: int | None = None, reuse: Reuse | None = None,
+               pagefind: bool = True) -> tuple[int, int]:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
     `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
-    Pagefind bundle; a problem from either stops the build before the swap. Raises SiteDirError,
+    Pagefind bundle (none without `pagefind`: the preview's search is the offline index); a problem
+    from either stops the build before the swap. Raises SiteDirError,
     before building, when `site_dir` is not briefgen's to replace (`check_site_dir`). Returns how many
     pages the site has, and how many of them mkdocs built.
     """
@@ -129,7 +131,7 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
         dirty = reuse.keep(tmp) if reuse is not None else False
         index = _mkdocs(project, settings, tmp, highest_tlp, epoch, dirty)
         docs = reuse.search_docs(index) if dirty else None
-        _index_and_check(project, tmp, docs, check, reuse.vouched() if dirty else None)
+        _index_and_check(project, tmp, docs, check, reuse.vouched() if dirty else None, pagefind)
         swap_in(tmp, site_dir)
         if reuse is not None:
             reuse.record(site_dir, index)
@@ -168,17 +170,17 @@ def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str
 
 
 def _index_and_check(project: Project, folder: Path, docs: list[dict] | None, check: Callable[..., list[Problem]] | None,
-                     last: Path | None) -> None:
+                     last: Path | None, pagefind: bool) -> None:
     """The search indexes, made while the leak check reads the pages, then the check of the Pagefind
     bundle; of what `last`, a site checked for the same withheld texts, holds as it is, only what changed."""
-    indexer = search.Indexer(folder, docs)
+    indexer = search.Indexer(folder, docs, pagefind)
     try:
         indexer.start()
         problems = check(folder, last=last) if check else []
         if problems:
             raise ContentError(problems)
         indexer.finish()
-        problems = check(folder, search.PAGEFIND, last=last) if check else []  # then the Pagefind bundle, now in place
+        problems = check(folder, search.PAGEFIND, last=last) if check and pagefind else []  # then the Pagefind bundle
         if problems:
             raise ContentError(problems)
     except search.SearchError as e:

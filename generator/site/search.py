@@ -210,11 +210,12 @@ def attach(config) -> LightIndexPlugin:
     return plugin
 
 
-def write_offline_index(site_dir: Path, docs: list[dict] | None = None, limit: int = PAGE_TEXT_LIMIT) -> None:
+def write_offline_index(site_dir: Path, docs: list[dict] | None = None, limit: int = PAGE_TEXT_LIMIT, stub: bool = True) -> None:
     """search_index.json (full, from Material) -> search_index.js (trimmed, for file://) + a stub .json.
 
     `docs`, when given, are the entries to index instead of those of Material's file (an incremental
-    build's, of every page)."""
+    build's, of every page). Without `stub` (a site without Pagefind: the preview) the .json keeps
+    the trimmed entries, and Material's own search answers from them when the site is served."""
     folder = site_dir / "search"
     source = folder / "search_index.json"
     if not source.exists():
@@ -224,7 +225,7 @@ def write_offline_index(site_dir: Path, docs: list[dict] | None = None, limit: i
     data = json.dumps({"config": index["config"], "docs": docs}, ensure_ascii=False, separators=(",", ":"))
     script = "var __index = " + data + "\n"
     (folder / "search_index.js").write_text(script, "utf-8")
-    source.write_text(json.dumps({"config": index["config"], "docs": []}, separators=(",", ":")), "utf-8")
+    source.write_text(json.dumps({"config": index["config"], "docs": [] if stub else docs}, separators=(",", ":")), "utf-8")
 
 
 def pagefind_executable() -> Path:
@@ -249,15 +250,18 @@ class Indexer:
     runs and removes its folder.
     """
 
-    def __init__(self, site_dir: Path, docs: list[dict] | None = None):
+    def __init__(self, site_dir: Path, docs: list[dict] | None = None, pagefind: bool = True):
         self.site_dir = site_dir
         self.docs = docs  # the offline index's entries, if not those of Material's file
+        self.pagefind = pagefind  # False: the offline index only, served too (the preview)
         self.out = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-pagefind-", dir=site_dir.parent))
         self.proc: subprocess.Popen | None = None
         self.log = None
 
     def start(self) -> None:
-        write_offline_index(self.site_dir, self.docs)
+        write_offline_index(self.site_dir, self.docs, stub=self.pagefind)
+        if not self.pagefind:
+            return
         exe = pagefind_executable()
         # Pagefind reads PAGEFIND_* variables and a pagefind.yml in its folder: neither may change a build
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
@@ -272,6 +276,8 @@ class Indexer:
             raise SearchError(f"Pagefind could not run ({exe}): {e}") from e
 
     def finish(self) -> None:
+        if self.proc is None:
+            return
         code = self.proc.wait()
         self.log.seek(0)
         out = self.log.read()
