@@ -24,6 +24,15 @@ fresh subprocess, so that memory figures are per size:
   "load" stage is then loading the snapshot, and validate and analyse are nil.
 - peak memory: each child's ru_maxrss (mkdocs runs in the full-run child).
 
+With --commands, each size is also measured as a user waits for it, whole
+commands in fresh processes on a copy of the corpus: `briefgen build` cold
+(no build folder, no site), then after the one-claim edit (mkdocs builds only
+the pages it changed), and a fresh full build of the edited copy, whose site
+the incremental one must equal byte for byte (every page, both search
+indexes, the data, the sitemap). With --vs REV the same commands run for the
+code of git revision REV too, in turn with this code's, and each figure is
+also given as a ratio to REV's.
+
 With --profile STAGE (load, validate, analyse, render, mkdocs) an extra child
 per size runs that stage under cProfile and prints its top functions (also
 written to bench/out/). Results are printed as text tables, then once more as
@@ -374,6 +383,59 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
 # --- the parent ------------------------------------------------------------------------
 
 
+# --- whole commands, as a user runs them ---------------------------------------------------
+
+
+def _copy_inputs(root: Path, dest: Path) -> None:
+    dest.mkdir(parents=True)
+    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (root / part).is_dir() else shutil.copy2)(root / part, dest / part)
+
+
+def _timed_build(code: Path, project: Path) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "generator", "-C", str(project), "build"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(code)})
+    if proc.returncode != 0:
+        raise SystemExit(f"briefgen build failed in {project} with {code}:\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - t
+
+
+def _site_digests(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def measure_commands(root: Path, code: Path) -> dict:
+    """`briefgen build` cold, after the one-claim edit, and a fresh full build of the edited corpus."""
+    work = Path(tempfile.mkdtemp(prefix="commands-", dir=BENCH / "out"))
+    try:
+        project, fresh = work / "project", work / "fresh"
+        _copy_inputs(root, project)
+        cold = _timed_build(code, project)
+        target = _edit_target(sorted((project / "briefs").rglob("brief-*.yaml")))
+        target.write_text(_edit(target.read_text("utf-8")), "utf-8")
+        edit = _timed_build(code, project)
+        _copy_inputs(project, fresh)
+        full = _timed_build(code, fresh)
+        mine, theirs = _site_digests(project / "site"), _site_digests(fresh / "site")
+        differing = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+        return {"cold": cold, "edit": edit, "fresh": full, "site_files": len(theirs), "differing": differing[:20]}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def code_of(rev: str) -> Path:
+    """The generator, templates and site config of git revision `rev`, in bench/out/."""
+    dest = BENCH / "out" / f"code-{rev}-{os.getpid()}"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev, "generator", "templates", "site_config", "mkdocs.yml"], cwd=REPO,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
 def _revision() -> str:
     """The commit measured, and whether the working tree differed from it."""
     try:
@@ -569,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also profile this stage with cProfile at every size (leak: the leak check over the site of the last full run)")
     ap.add_argument("--profile-top", type=int, default=30)
     ap.add_argument("--profile-seconds", type=float, default=0, help="stop profiling a stage after this long (default: let it finish)")
+    ap.add_argument("--commands", action="store_true", help="also time `briefgen build` cold and after an edit, as a user runs it")
+    ap.add_argument("--commands-only", action="store_true", help="time only the whole commands (implies --commands)")
+    ap.add_argument("--vs", metavar="REV", help="with --commands: also run them with the code of git revision REV, in turn")
     ap.add_argument("--json", type=Path, help="also write the raw results to this file")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "MKDOCS"), help=argparse.SUPPRESS)
     ap.add_argument("--child-incremental", metavar="ROOT", help=argparse.SUPPRESS)
@@ -616,6 +681,21 @@ def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -
     """Generate (if needed) and measure one size: the full-run child, then the incremental child."""
     root, how = ensure_corpus(n, args.seed, args.restricted / 100, code, args.corpora)
     log(f"[{n}] corpus {root}: {how}")
+    if args.commands or args.commands_only:
+        results.setdefault(n, {})["commands"] = runs = {"this": []}
+        other = code_of(args.vs) if args.vs else None
+        try:
+            for _ in range(2 if other else 1):
+                if other:
+                    runs.setdefault(args.vs, []).append(measure_commands(root, other))
+                    log(f"[{n}] {args.vs}: {runs[args.vs][-1]}")
+                runs["this"].append(measure_commands(root, code))
+                log(f"[{n}] this code: {runs['this'][-1]}")
+        finally:
+            if other:
+                shutil.rmtree(other, ignore_errors=True)
+        if args.commands_only:
+            return
     do_mkdocs = n <= args.mkdocs_max
     t = time.perf_counter()
     results[n] = r = run_child(["--child", str(root), "1" if do_mkdocs else "0"])
@@ -635,7 +715,38 @@ def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -
         log(f"[{n}] profile of {args.profile} written to {out.relative_to(REPO)}")
 
 
+def commands_table(args, sizes: list[int], results: dict) -> str:
+    """What the user waits for, whole commands: medians of the runs, and ratios to --vs's."""
+    import statistics
+
+    lines = ["| briefs | code | cold `briefgen build` | after a one-claim edit | edit / cold | site equals a fresh full build's |",
+             "|---|---|---:|---:|---:|---|"]
+    for n in sizes:
+        runs = results.get(n, {}).get("commands")
+        if not runs:
+            continue
+        med = {who: {k: statistics.median(r[k] for r in rs) for k in ("cold", "edit")} for who, rs in runs.items()}
+        for who, rs in runs.items():
+            same = all(not r["differing"] for r in rs)
+            cell = "yes" if same else "NO: " + ", ".join(rs[-1]["differing"][:5])
+            ratio = ""
+            if who == "this" and args.vs in med:
+                ratio = f" ({med['this']['cold'] / med[args.vs]['cold']:.2f}× {args.vs}'s)"
+            lines.append(f"| {n} | {who} | {med[who]['cold']:.1f} s{ratio} | {med[who]['edit']:.1f} s"
+                         + (f" ({med['this']['edit'] / med[args.vs]['edit']:.2f}× {args.vs}'s)" if ratio else "")
+                         + f" | {med[who]['edit'] / med[who]['cold']:.3f}× | {cell} |")
+    return "\n".join(lines)
+
+
 def _report(args, sizes: list[int], results: dict, profiles: dict, revision: str) -> None:
+    if args.commands or args.commands_only:
+        print("What the user waits for (whole commands, wall seconds, median of the runs)\n")
+        print(commands_table(args, sizes, results) + "\n")
+        if args.commands_only:
+            if args.json:
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+            return
     print(tables(sizes, results, markdown=False))
     for n in sizes:
         r = results[n]
