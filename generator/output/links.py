@@ -83,11 +83,13 @@ def page_url(path: str, directory_urls: bool = True) -> str:
 
 
 class Here(NamedTuple):
-    """Where a page's relative URLs start: its URL folder, the docs folder it is in, and the step between them."""
+    """Where a page's relative URLs start: its URL folder, the docs folder it is in, and the step between them;
+    and the start of its URLs into each folder, once worked out."""
 
     url_dir: str  # `actors/x/` (or `actors/` without directory URLs, and for `actors/index.md`), `` at the root
     folder: str  # `actors`
     up: str  # `../` when the URL folder is the page's own (`actors/x/`), else ``
+    into: dict[str, tuple[str, bool]]  # a target's URL folder -> what goes before its name; whether it holds `url_dir`
 
 
 class Target(NamedTuple):
@@ -120,9 +122,9 @@ class HtmlLinks:
             folder = posixpath.dirname(page_path)
             url = page_url(page_path, self.directory_urls)
             if url.endswith("/") or url == "":
-                h = Here(url, folder, "" if url == (folder + "/" if folder else "") else "../")
+                h = Here(url, folder, "" if url == (folder + "/" if folder else "") else "../", {})
             else:
-                h = Here(folder + "/" if folder else "", folder, "")
+                h = Here(folder + "/" if folder else "", folder, "", {})
             self._heres[page_path] = h
         return h
 
@@ -139,19 +141,29 @@ class HtmlLinks:
         """The relative URL from the page at `page_path` to the docs file `target` (and its `anchor`), recorded."""
         here = self._heres.get(page_path) or self.here(page_path)
         t = self._targets.get(target) or self.target(target)
+        into = here.into.get(t.folder)
+        if into is None:
+            into = here.into[t.folder] = self._into(here, t.folder)
         d = here.url_dir
-        if t.is_dir and d.startswith(t.url):  # the page itself, or a folder above it
+        if into[1] and t.is_dir and d.startswith(t.url):  # the page itself, or a folder above it
             rel = "../" * (d.count("/") - t.url.count("/")) or "./"
-        elif t.folder.startswith(d):  # below the page's URL folder
-            rel = t.folder[len(d):] + t.name
         else:
-            rel = here.up + folder_link(t.folder.rstrip("/"), here.folder) + t.name
+            rel = into[0] + t.name
         if anchor:
             rel += "#" + anchor
         key = (target, anchor)
         if key not in self.emitted:
             self.emitted[key] = (page_path, rel)
         return rel
+
+    @staticmethod
+    def _into(here: Here, folder: str) -> tuple[str, bool]:
+        """What goes before the name of a target in the URL folder `folder`, from `here`; and whether
+        that folder holds the page's URL folder (a target there may be the page or a folder above it)."""
+        d = here.url_dir
+        if folder.startswith(d):  # below the page's URL folder
+            return folder[len(d):], folder == d
+        return here.up + folder_link(folder.rstrip("/"), here.folder), d.startswith(folder)
 
     def same_page(self, page_path: str, anchor: str) -> str:
         """`#anchor` on the page itself, recorded."""
@@ -204,7 +216,7 @@ def anchored(corpus: Corpus, kind: str, item_id: str = "", anchor: str | None = 
 
 # the ids a page gives: a heading's attribute list (`{ #id .class }`), an HTML element's `id`
 _HEADING_IDS = re.compile(r"\{\s*#([^\s}]+)")
-_HTML_IDS = re.compile(r'\sid="([^"]*)"')
+_HTML_IDS = re.compile(r' id="([^"]*)"')  # a literal start: searched fast
 
 
 def page_ids(text: str) -> set[str]:
