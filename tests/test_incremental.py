@@ -274,7 +274,7 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     assert len(paged) > 10, "the listings must be paginated for this test to mean anything"
     again = [p for p in result.rendered if p in paged]
     # each listing page rendered again shows an item of the edited brief; the other pages of the listing were not rendered
-    assert all(f"briefs/{edited.stem}.md#" in (docs / p).read_text("utf-8") for p in again)
+    assert all(f"/briefs/{edited.stem}/#" in (docs / p).read_text("utf-8") for p in again)  # a link to one of its items
     assert len(again) < len(paged) / 2
 
 

@@ -25,7 +25,7 @@ from generator.build import files, incremental, snapshot
 from generator.build.exports import data_exports
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
-from generator.output import pages, templating
+from generator.output import links, pages, templating
 from generator.output.feed import atom_feed
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
@@ -65,8 +65,11 @@ PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more tha
 _JOB: tuple | None = None  # what forked workers render: (project, pages, common, data exports)
 
 
-def _render_chunk(project: Project, page_list: list[pages.Page], common: dict) -> tuple[list[str], int]:
-    """Render and write some pages in this process; the paths written and the count left unchanged."""
+Rendered = tuple[list[str], int, dict]  # the paths written, the count left unchanged, the links into raw HTML (`HtmlLinks.emitted`)
+
+
+def _render_chunk(project: Project, page_list: list[pages.Page], common: dict) -> Rendered:
+    """Render and write some pages in this process."""
     env = templating.environment(project, common["corpus"])
     try:
         return _render_pages(project, page_list, common, env)
@@ -74,7 +77,7 @@ def _render_chunk(project: Project, page_list: list[pages.Page], common: dict) -
         env.globals.clear()
 
 
-def _render_pages(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment) -> tuple[list[str], int]:
+def _render_pages(project: Project, page_list: list[pages.Page], common: dict, env: jinja2.Environment) -> Rendered:
     written, unchanged = [], 0
     for page in page_list:
         try:
@@ -87,13 +90,13 @@ def _render_pages(project: Project, page_list: list[pages.Page], common: dict, e
             written.append(page.path)
         else:
             unchanged += 1
-    return written, unchanged
+    return written, unchanged, templating.html_links(env).take()
 
 
 _WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
 
 
-def _chunk_job(start: int, stop: int) -> tuple[list[str], int]:
+def _chunk_job(start: int, stop: int) -> Rendered:
     global _WORKER_ENV
     project, page_list, common, _ = _JOB
     if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
@@ -113,7 +116,7 @@ def _chunks(total: int, workers: int, smallest: int = 16) -> list[tuple[int, int
     return out
 
 
-def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[list[str], int]:
+def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> Rendered:
     """Make and write the data exports in `only` (`data`: `build.exports.data_exports`); the paths written and the count left unchanged."""
     written, unchanged = [], 0
     for rel in sorted(only):
@@ -121,10 +124,10 @@ def _write_data(docs: Path, data: dict[str, tuple], only: set[str]) -> tuple[lis
             written.append(rel)
         else:
             unchanged += 1
-    return written, unchanged
+    return written, unchanged, {}
 
 
-def _data_job(only: set[str]) -> tuple[list[str], int]:
+def _data_job(only: set[str]) -> Rendered:
     project, _, _, data = _JOB
     return _write_data(project.docs, data, only)
 
@@ -235,8 +238,8 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     finally:
         _JOB = None
 
-    written = [path for w, _ in results for path in w]
-    unchanged = sum(u for _, u in results)
+    written = [path for w, _, _ in results for path in w]
+    unchanged = sum(u for _, u, _ in results)
     for rel, content in others.items():
         if _write(project.docs / rel, content):
             written.append(rel)
@@ -244,6 +247,14 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             unchanged += 1
     expected = {p.path for p in all_pages} | set(others) | set(data)
     removed = _prune(project.docs, expected)
+    # the links mkdocs no longer sees, in raw HTML: checked now that every page is written, before
+    # the pages are recorded as rendered (a failed build renders them again)
+    emitted: dict = {}
+    for _, _, e in reversed(results):  # the first page (in page list order) to link to a target is the one shown
+        emitted.update(e)
+    problems = links.check(emitted, expected, project.docs, _shown(project, project.docs))
+    if problems:
+        raise ContentError(problems)
     for p in page_list:
         manifest.record(p.path, fingerprints[p.path])
     for rel in need_data:
@@ -279,6 +290,13 @@ def _prune(docs: Path, expected: set[str]) -> list[str]:
     if docs.is_dir():
         walk(str(docs), "")
     return sorted(removed, reverse=True)
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _template_problem(project: Project, page: pages.Page, error: jinja2.TemplateError) -> Problem:

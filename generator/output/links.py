@@ -1,18 +1,24 @@
 """Where each page is and how pages link to each other.
 
-Every page's path under the docs folder comes from `target_path`; templates
-link with `link` (Markdown links, which mkdocs checks and rewrites) or `href`
-(raw HTML, which mkdocs leaves alone: the final relative URL under mkdocs'
-directory URLs).
+Every page's path under the docs folder comes from `target_path`. Templates
+link with `link` (Markdown links, which mkdocs checks and rewrites: kept in
+headings) or `href` (raw HTML, which mkdocs leaves alone: the final relative
+URL, made and recorded by `HtmlLinks`); `check` verifies every link recorded
+against the pages written, as mkdocs' strict link validation would.
 """
 
 from __future__ import annotations
 
 import functools
 import posixpath
+import re
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import quote
 
 import jinja2
 
+from generator.errors import Problem
 from generator.format import vocab
 from generator.output.exports import ach_csv_path
 from generator.stages.corpus import Corpus
@@ -28,17 +34,11 @@ def _steps(target: str, here_dir: str) -> list[str]:
     return [".."] * (len(h) - common) + t[common:]
 
 
-@functools.lru_cache(maxsize=65536)
-def _relative(target: str, here_dir: str) -> str:
-    """`posixpath.relpath` for clean relative paths inside the docs folder, without touching the disk."""
-    return "/".join(_steps(target, here_dir)) or "."
-
-
 @functools.lru_cache(maxsize=4096)
 def folder_link(folder: str, here_dir: str) -> str:
-    """What goes before the name of a file in `folder` to link to it from a page in `here_dir`
-    (`../briefs/`, or nothing): `_relative` of a file there, for a name no folder has (a file name
-    has an extension), a lookup per folder pair instead of per file (a page worker makes links by the hundred thousand)."""
+    """What goes before the name of a file in `folder` to link to it from `here_dir`, both folders of
+    the docs (`../briefs/`, or nothing): a lookup per folder pair instead of per file (a page worker
+    makes links by the hundred thousand)."""
     return "".join(step + "/" for step in _steps(folder, here_dir))
 
 
@@ -65,30 +65,117 @@ def link(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
     return link_from(ctx["corpus"], ctx["page_dir"], kind, item_id, anchor)
 
 
-def _page_url(path: str) -> str:
-    """The URL folder of a docs file under mkdocs' directory URLs: `a/b.md` -> `a/b/`, `a/index.md` -> `a/`."""
-    if not path.endswith(".md"):
-        return path
-    stem = path[: -len(".md")]
-    if stem == "index" or stem.endswith("/index"):
-        stem = stem[: -len("index")]
-    else:
-        stem += "/"
-    return stem
+@functools.lru_cache(maxsize=65536)
+def page_url(path: str, directory_urls: bool = True) -> str:
+    """The URL mkdocs gives a docs file, from the site's root, percent-encoded as mkdocs does:
+    `a/b.md` -> `a/b/` (`a/b.html` without directory URLs), `a/index.md` -> `a/` (`a/index.html`),
+    `index.md` -> `` (`index.html`); any other file keeps its path."""
+    if path.endswith(".md"):
+        stem = path[: -len(".md")]
+        folder, _, name = stem.rpartition("/")
+        if not directory_urls:
+            path = stem + ".html"
+        elif name == "index":
+            path = folder + "/" if folder else ""
+        else:
+            path = stem + "/"
+    return quote(path)
 
 
-@jinja2.pass_context
-def href(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
-    """Like `link`, for raw HTML, which mkdocs does not rewrite: the final relative URL."""
-    target = _page_url(target_path(ctx["corpus"], kind, item_id))
-    here = _page_url(ctx["page_path"])
-    here_dir = here if here.endswith("/") else posixpath.dirname(here) + "/"
-    rel = _relative(target.rstrip("/") or ".", here_dir.rstrip("/"))
-    if target.endswith("/") and not rel.endswith("/"):
-        rel += "/"
-    if kind in _ANCHORED:
-        anchor = item_id
-    return rel + (f"#{anchor}" if anchor else "")
+class Here(NamedTuple):
+    """Where a page's relative URLs start: its URL folder, the docs folder it is in, and the step between them;
+    and the start of its URLs into each folder, once worked out."""
+
+    url_dir: str  # `actors/x/` (or `actors/` without directory URLs, and for `actors/index.md`), `` at the root
+    folder: str  # `actors`
+    up: str  # `../` when the URL folder is the page's own (`actors/x/`), else ``
+    into: dict[str, tuple[str, bool]]  # a target's URL folder -> what goes before its name; whether it holds `url_dir`
+
+
+class Target(NamedTuple):
+    """A page or file linked to: its URL, split at its last folder, and whether that URL is a folder."""
+
+    url: str  # `briefs/b/`
+    folder: str  # `briefs/`
+    name: str  # `b/`, `b.html`, `corpus.json`
+    is_dir: bool
+
+
+class HtmlLinks:
+    """Links written into raw HTML, which mkdocs neither rewrites nor checks.
+
+    Each is the final relative URL mkdocs would have made of the Markdown link
+    (`utils.get_relative_url` under the project's `use_directory_urls`), and
+    each target page and anchor is recorded (`emitted`) for `check` to verify
+    once the pages are written.
+    """
+
+    def __init__(self, directory_urls: bool = True):
+        self.directory_urls = directory_urls
+        self.emitted: dict[tuple[str, str], tuple[str, str]] = {}  # (target path, anchor) -> (first page linking, its URL)
+        self._heres: dict[str, Here] = {}
+        self._targets: dict[str, Target] = {}
+
+    def here(self, page_path: str) -> Here:
+        h = self._heres.get(page_path)
+        if h is None:
+            folder = posixpath.dirname(page_path)
+            url = page_url(page_path, self.directory_urls)
+            if url.endswith("/") or url == "":
+                h = Here(url, folder, "" if url == (folder + "/" if folder else "") else "../", {})
+            else:
+                h = Here(folder + "/" if folder else "", folder, "", {})
+            self._heres[page_path] = h
+        return h
+
+    def target(self, path: str) -> Target:
+        t = self._targets.get(path)
+        if t is None:
+            url = page_url(path, self.directory_urls)
+            is_dir = url.endswith("/") or url == ""
+            folder, _, name = url.rstrip("/").rpartition("/")
+            t = self._targets[path] = Target(url, folder + "/" if folder else "", name + "/" if is_dir and name else name, is_dir)
+        return t
+
+    def url(self, page_path: str, target: str, anchor: str = "") -> str:
+        """The relative URL from the page at `page_path` to the docs file `target` (and its `anchor`), recorded."""
+        here = self._heres.get(page_path) or self.here(page_path)
+        t = self._targets.get(target) or self.target(target)
+        into = here.into.get(t.folder)
+        if into is None:
+            into = here.into[t.folder] = self._into(here, t.folder)
+        d = here.url_dir
+        if into[1] and t.is_dir and d.startswith(t.url):  # the page itself, or a folder above it
+            rel = "../" * (d.count("/") - t.url.count("/")) or "./"
+        else:
+            rel = into[0] + t.name
+        if anchor:
+            rel += "#" + anchor
+        key = (target, anchor)
+        if key not in self.emitted:
+            self.emitted[key] = (page_path, rel)
+        return rel
+
+    @staticmethod
+    def _into(here: Here, folder: str) -> tuple[str, bool]:
+        """What goes before the name of a target in the URL folder `folder`, from `here`; and whether
+        that folder holds the page's URL folder (a target there may be the page or a folder above it)."""
+        d = here.url_dir
+        if folder.startswith(d):  # below the page's URL folder
+            return folder[len(d):], folder == d
+        return here.up + folder_link(folder.rstrip("/"), here.folder), d.startswith(folder)
+
+    def same_page(self, page_path: str, anchor: str) -> str:
+        """`#anchor` on the page itself, recorded."""
+        key = (page_path, anchor)
+        if key not in self.emitted:
+            self.emitted[key] = (page_path, "#" + anchor)
+        return "#" + anchor
+
+    def take(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """What was recorded since the last call."""
+        out, self.emitted = self.emitted, {}
+        return out
 
 
 def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
@@ -120,3 +207,52 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return f"{kind}.md"
     section = vocab.SITE_SECTION[kind]
     return f"{section}/{item_id}.md" if item_id else f"{section}/index.md"
+
+
+def anchored(corpus: Corpus, kind: str, item_id: str = "", anchor: str | None = None) -> tuple[str, str]:
+    """The docs path of the page linked to, and the anchor on it ("" for none)."""
+    return target_path(corpus, kind, item_id), item_id if kind in _ANCHORED else (anchor or "")
+
+
+# the ids a page gives: a heading's attribute list (`{ #id .class }`), an HTML element's `id`
+_HEADING_IDS = re.compile(r"\{\s*#([^\s}]+)")
+_HTML_IDS = re.compile(r' id="([^"]*)"')  # a literal start: searched fast
+
+
+def page_ids(text: str) -> set[str]:
+    """The anchors a generated page has that its links may point at."""
+    return set(_HEADING_IDS.findall(text)) | set(_HTML_IDS.findall(text))
+
+
+def check(emitted: dict[tuple[str, str], tuple[str, str]], files: set[str], docs: Path, shown: str) -> list[Problem]:
+    """Every link recorded into raw HTML (`HtmlLinks.emitted`) against the docs folder as written:
+    the target is a file of this build (`files`, paths under `docs`) and the anchor is on it.
+
+    A broken link is a problem at its first place in the page linking (the docs folder
+    shown as `shown`), as mkdocs' strict validation would fail on it in a Markdown link.
+    """
+    ids: dict[str, set[str]] = {}
+    problems = []
+    for (target, anchor), (page, url) in emitted.items():
+        if target not in files:
+            problems.append(_broken(docs, shown, page, url, f"links to {target}, which this build does not make"))
+        elif anchor:
+            if target not in ids:
+                try:
+                    ids[target] = page_ids((docs / target).read_text("utf-8")) if target.endswith(".md") else set()
+                except OSError:
+                    ids[target] = set()
+            if anchor not in ids[target]:
+                problems.append(_broken(docs, shown, page, url, f"links to #{anchor} on {target}, which has no such anchor"))
+    return problems
+
+
+def _broken(docs: Path, shown: str, page: str, url: str, message: str) -> Problem:
+    """The problem of a broken link, at the first `href` to it in the page."""
+    try:
+        text = (docs / page).read_text("utf-8")
+    except OSError:
+        text = ""
+    at = text.find(f'href="{url}"')
+    line, col = (text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)) if at >= 0 else (1, 1)
+    return Problem(f"{shown}/{page}" if shown else page, line, col, f"broken link ({url}): {message}")

@@ -2,7 +2,10 @@
 
 Templates format, they do not compute: every author text reaches the Markdown
 through a filter of `markup` (`md`, `md_inline`, `text`, `attr`), each badge
-and reference is made here once and reused.
+and reference is made here once and reused. Page bodies are raw HTML blocks
+(Python-Markdown copies them as they are, which is most of what makes mkdocs
+fast on these pages); headings stay Markdown, for mkdocs' table of contents
+and permalinks, and so does a link inside a heading.
 """
 
 from __future__ import annotations
@@ -85,77 +88,73 @@ def rating_cell(code: str, gap: bool = False) -> str:
 
 
 class References:
-    """One-line Markdown references to items and entities, shared by every page type.
+    """One-line references to items and entities in HTML, shared by every page type.
 
     A reference reads the same on every page except for its relative link: each
-    is formatted once, as the text around its link, and put together with the
-    link once per folder it is linked from (pages show the same actors, sources
-    and claims over and over, and formatting a reference is most of what showing
-    it costs).
+    is formatted once, as the HTML around its link's URL (pages show the same
+    actors, sources and claims over and over, and formatting a reference is most
+    of what showing it costs), and completed with the URL for each page (`links.HtmlLinks`,
+    which records it for the build to check).
     """
 
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, html_links: links.HtmlLinks):
         self.corpus = corpus
-        # (kind, id) -> the text before the link, the linked page's folder, its file name and anchor, the text after
+        self.links = html_links
+        # (kind, id) -> the HTML before the URL, the docs path linked to, its anchor, the HTML after
         self._parts: dict[tuple[str, str], tuple[str, str, str, str]] = {}
-        self._cache: dict[tuple[str, str, str], str] = {}  # (kind, id, folder) -> the reference
 
     def globals(self) -> dict[str, Any]:
         def bind(kind: str):
             @jinja2.pass_context
             def ref(ctx, item_id: str) -> str:
-                here = ctx["page_dir"]
-                key = (kind, item_id, here)
-                text = self._cache.get(key)
-                if text is None:
-                    text = self._cache[key] = self.reference(kind, item_id, here)
-                return text
+                return self.reference(kind, item_id, ctx["page_path"])
             return ref
 
         names = ("claim", "analysis", "evidence", "actor", "source", "hypothesis", "brief")
         return {f"{name}_ref": bind(name) for name in names} | {"marking": marking}
 
-    def reference(self, kind: str, item_id: str, here: str) -> str:
-        """The reference to an item of `kind` from a page in the folder `here`."""
+    def reference(self, kind: str, item_id: str, page_path: str) -> str:
+        """The reference to an item of `kind` from the page at `page_path`."""
         parts = self._parts.get((kind, item_id))
         if parts is None:
             parts = self._parts[kind, item_id] = self._formatted(kind, item_id)
-        before, folder, name, after = parts
-        return f"{before}({links.folder_link(folder, here)}{name}){after}"
+        head, target, anchor, tail = parts
+        return head + self.links.url(page_path, target, anchor) + tail
 
     def _formatted(self, kind: str, item_id: str) -> tuple[str, str, str, str]:
-        """A reference's parts that are the same from every folder (`link_from`'s link, split at its folder)."""
-        before, link_kind, after = getattr(self, kind)(item_id)
-        return before, *links.target(self.corpus, link_kind, item_id), after
+        """A reference's parts that are the same from every page."""
+        before, text, link_kind, after = getattr(self, kind)(item_id)
+        target, anchor = links.anchored(self.corpus, link_kind, item_id)
+        return f'{before}<a href="', target, anchor, f'">{text}</a>{after}'
 
-    # each: the text before the link, the kind of page linked to, the text after the link
-    def claim(self, claim_id: str) -> tuple[str, str, str]:
+    # each: the HTML before the link, the link's text, the kind of page linked to, the HTML after the link
+    def claim(self, claim_id: str) -> tuple[str, str, str, str]:
         c = self.corpus.claims[claim_id]
-        return (f"{admiralty_badge(self.corpus.admiralty(c))} [{markup.plain(c.statement)}]", "claim",
+        return (f"{admiralty_badge(self.corpus.admiralty(c))} ", markup.plain(c.statement), "claim",
                 f" — {markup.plain(self.corpus.sources[c.source].name)}, {human_date(c.reported)}")
 
-    def analysis(self, analysis_id: str) -> tuple[str, str, str]:
+    def analysis(self, analysis_id: str) -> tuple[str, str, str, str]:
         a = self.corpus.analyses[analysis_id]
         analyst = self.corpus.sources[a.analyst]
         date = f", {human_date(a.date)}" if a.date else ""
-        return (f"{admiralty_badge(analyst.reliability + str(a.credibility))} [{markup.plain(a.title)}]", "analysis",
+        return (f"{admiralty_badge(analyst.reliability + str(a.credibility))} ", markup.plain(a.title), "analysis",
                 f" — {markup.plain(analyst.name)}{date}")
 
-    def evidence(self, item_id: str) -> tuple[str, str, str]:
+    def evidence(self, item_id: str) -> tuple[str, str, str, str]:
         return self.claim(item_id) if item_id in self.corpus.claims else self.analysis(item_id)
 
-    def actor(self, actor_id: str) -> tuple[str, str, str]:
-        return f"[{markup.plain(self.corpus.actors[actor_id].name)}]", "actor", ""
+    def actor(self, actor_id: str) -> tuple[str, str, str, str]:
+        return "", markup.plain(self.corpus.actors[actor_id].name), "actor", ""
 
-    def source(self, source_id: str) -> tuple[str, str, str]:
+    def source(self, source_id: str) -> tuple[str, str, str, str]:
         s = self.corpus.sources[source_id]
-        return f"[{markup.plain(s.name)}]", "source", f" {reliability_badge(s.reliability)}"
+        return "", markup.plain(s.name), "source", f" {reliability_badge(s.reliability)}"
 
-    def hypothesis(self, hypothesis_id: str) -> tuple[str, str, str]:
-        return f"[{markup.plain(self.corpus.hypotheses[hypothesis_id].statement)}]", "hypothesis", ""
+    def hypothesis(self, hypothesis_id: str) -> tuple[str, str, str, str]:
+        return "", markup.plain(self.corpus.hypotheses[hypothesis_id].statement), "hypothesis", ""
 
-    def brief(self, brief_id: str) -> tuple[str, str, str]:
-        return f"[{markup.plain(self.corpus.briefs[brief_id].title)}]", "brief", ""
+    def brief(self, brief_id: str) -> tuple[str, str, str, str]:
+        return "", markup.plain(self.corpus.briefs[brief_id].title), "brief", ""
 
 
 def marking(tlp: str) -> str:
@@ -216,6 +215,28 @@ def environment(project: Project, corpus: Corpus) -> jinja2.Environment:
         rating_cell=rating_cell,
         num2=lambda x: f"{x:.2f}",
     )
-    env.globals.update(link=links.link, href=links.href, front_matter=_front_matter, vocab=vocab.vocabularies(), admiralty_title=vocab.admiralty_title)
-    env.globals.update(References(corpus).globals())
+    html_links = links.HtmlLinks(directory_urls=project.mkdocs_options.get("use_directory_urls", True) is not False)
+
+    @jinja2.pass_context
+    def href(ctx, kind: str, item_id: str = "", anchor: str | None = None) -> str:
+        """The URL of a link in raw HTML from the page being rendered (recorded, to be checked)."""
+        return html_links.url(ctx["page_path"], *links.anchored(corpus, kind, item_id, anchor))
+
+    @jinja2.pass_context
+    def here(ctx, anchor: str) -> str:
+        """`#anchor`, a link in raw HTML to an anchor of the page being rendered (recorded, to be checked)."""
+        return html_links.same_page(ctx["page_path"], anchor)
+
+    env.globals.update(link=links.link, href=href, here=here, front_matter=_front_matter, vocab=vocab.vocabularies(),
+                       admiralty_title=vocab.admiralty_title)
+    env.globals.update(References(corpus, html_links).globals())
+    env.globals[_HTML_LINKS] = html_links
     return env
+
+
+_HTML_LINKS = "_html_links"
+
+
+def html_links(env: jinja2.Environment) -> links.HtmlLinks:
+    """The links an environment's pages wrote into raw HTML (`links.HtmlLinks`), to check once they are written."""
+    return env.globals[_HTML_LINKS]
