@@ -61,7 +61,7 @@ def _site(root: Path) -> dict[str, bytes]:
 def _fresh_site(root: Path, tmp_path: Path) -> dict[str, bytes]:
     """The site a fresh full build of the same project gives (a copy without its build and site folders)."""
     fresh = tmp_path / "fresh"
-    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("build", "site"))
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("build", "site", ".site-*"))
     result = _build(fresh)
     assert result.pages[1] == result.pages[0]
     return _site(fresh)
@@ -79,7 +79,7 @@ def project(corpus, tmp_path) -> Path:
     """A copy of the built corpus, its site's files linked to the built one's: the very files the
     record of that build names, which no build may write into."""
     root = tmp_path / "project"
-    shutil.copytree(corpus, root, ignore=shutil.ignore_patterns("site"))
+    shutil.copytree(corpus, root, ignore=shutil.ignore_patterns("site", ".site-*"))
     shutil.copytree(corpus / "site", root / "site", copy_function=os.link)
     return root
 
