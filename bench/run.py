@@ -386,15 +386,18 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
 # --- whole commands, as a user runs them ---------------------------------------------------
 
 
-def _copy_inputs(root: Path, dest: Path) -> None:
+def _copy_inputs(root: Path, code: Path, dest: Path) -> None:
+    """The corpus's briefs, with the templates, site config and mkdocs.yml of the code measured."""
     dest.mkdir(parents=True)
-    for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
-        (shutil.copytree if (root / part).is_dir() else shutil.copy2)(root / part, dest / part)
+    shutil.copytree(root / "briefs", dest / "briefs")
+    for part in ("templates", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (code / part).is_dir() else shutil.copy2)(code / part, dest / part)
 
 
 def _timed_build(code: Path, project: Path) -> float:
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "generator", "-C", str(project), "build"], capture_output=True, text=True,
+    # run from the project: `python -m` puts the working folder first on the path, before PYTHONPATH
+    proc = subprocess.run([sys.executable, "-m", "generator", "build"], capture_output=True, text=True, cwd=project,
                           env={**os.environ, "PYTHONPATH": str(code)})
     if proc.returncode != 0:
         raise SystemExit(f"briefgen build failed in {project} with {code}:\n{proc.stderr[-2000:]}")
@@ -411,12 +414,12 @@ def measure_commands(root: Path, code: Path) -> dict:
     work = Path(tempfile.mkdtemp(prefix="commands-", dir=BENCH / "out"))
     try:
         project, fresh = work / "project", work / "fresh"
-        _copy_inputs(root, project)
+        _copy_inputs(root, code, project)
         cold = _timed_build(code, project)
         target = _edit_target(sorted((project / "briefs").rglob("brief-*.yaml")))
         target.write_text(_edit(target.read_text("utf-8")), "utf-8")
         edit = _timed_build(code, project)
-        _copy_inputs(project, fresh)
+        _copy_inputs(project, code, fresh)
         full = _timed_build(code, fresh)
         mine, theirs = _site_digests(project / "site"), _site_digests(fresh / "site")
         differing = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))

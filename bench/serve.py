@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     log = open(args.log, "w") if args.log else subprocess.DEVNULL
     cmd = [os.environ.get("PYTHON", sys.executable), "-m", "generator", "-C", str(root), "serve", "-a", f"127.0.0.1:{port}"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # from the project: `python -m` puts the working folder first on the path, before PYTHONPATH
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root)
     url = f"http://127.0.0.1:{port}/briefs/{brief.stem}/"
     seconds = []
     try:
