@@ -39,6 +39,7 @@ are those of the fragments. One hit fails the build.
 
 from __future__ import annotations
 
+import filecmp
 import functools
 import gzip
 import hashlib
@@ -413,16 +414,6 @@ class LeakCheck:
 _BREAK = bytearray()  # between two runs of a file's text (compared by identity): no needle is found across it
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
-    if os.stat(a).st_size != os.stat(b).st_size:
-        return False
-    with open(a, "rb") as fa, open(b, "rb") as fb:
-        while chunk := fa.read(CHUNK):
-            if chunk != fb.read(CHUNK):
-                return False
-    return True
-
-
 def _unvouched(path: Path, old: Path) -> Iterator[bytes]:
     """The text of `path` that the checked file `old` does not vouch for: none if it is the same file or
     holds the same bytes; the new lines of a large plain-text file; else all of it."""
@@ -432,7 +423,7 @@ def _unvouched(path: Path, old: Path) -> Iterator[bytes]:
         yield from _chunks(path)
         return
     now = os.stat(path)
-    if os.path.samestat(now, was) or _same_bytes(path, old):
+    if os.path.samestat(now, was) or filecmp.cmp(path, old, shallow=False):
         return
     if now.st_size < LARGE or _compressed(path) or _compressed(old):
         yield from _chunks(path)
