@@ -408,6 +408,7 @@ class LeakCheck:
                 needle, meaning = hit
                 shown = _SLASH.sub("/", needle.strip())[:80]
                 problems.append(Problem(rel, 1, 1, f"leak: withheld {meaning.reason} appears in the output: its {meaning.field}, as {shown!r}"))
+        filecmp.clear_cache()  # it keeps every comparison: not for the life of a preview
         return problems
 
 
