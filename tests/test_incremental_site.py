@@ -246,3 +246,14 @@ def test_the_check_reads_what_a_checked_site_does_not_vouch_for(tmp_path, monkey
     # unchanged lines are vouched for
     (new / "data/export.json").write_bytes(_large(filler[:100] + [secret] + filler[100:] + ["one more public line"]))
     assert check(new, last=old) == []
+
+
+def test_damaged_compiled_templates_are_compiled_again(project, tmp_path):
+    compiled = list((project / "build/.briefgen-cache/templates").rglob("*.jinja"))
+    assert compiled  # the page templates' and the theme's
+    for path in compiled:
+        data = path.read_bytes()
+        path.write_bytes(data[:-20] + bytes(20))  # the seal no longer matches
+    SITE_EDITS["claim statement"](project)
+    _build(project)
+    _same_site(project, tmp_path)

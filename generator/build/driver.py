@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from generator.build import loading, render, reuse, snapshot
+from generator.build import loading, render, reuse, sealed, snapshot
 from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
 from generator.site import mkdocs
@@ -107,8 +107,9 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     check = LeakCheck(project, policy, read)  # reads the corpus files again: never the models the build used
     last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, highest_tlp), check, full=full)
     try:
+        compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
         result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
-                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind)
+                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind, compiled=compiled)
     finally:
         read.save()
     return result

@@ -21,7 +21,7 @@ from typing import Iterable
 
 import jinja2
 
-from generator.build import files, incremental, snapshot
+from generator.build import files, incremental, sealed, snapshot
 from generator.build.exports import data_exports
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
@@ -70,7 +70,7 @@ Rendered = tuple[list[str], int, dict]  # the paths written, the count left unch
 
 def _render_chunk(project: Project, page_list: list[pages.Page], common: dict) -> Rendered:
     """Render and write some pages in this process."""
-    env = templating.environment(project, common["corpus"])
+    env = templating.environment(project, common["corpus"], _compiled(project))
     try:
         return _render_pages(project, page_list, common, env)
     finally:  # the environment is a reference cycle holding the corpus: it would live until the collector ran
@@ -93,6 +93,11 @@ def _render_pages(project: Project, page_list: list[pages.Page], common: dict, e
     return written, unchanged, templating.html_links(env).take()
 
 
+def _compiled(project: Project) -> sealed.CompiledTemplates:
+    """Where the compiled page templates are kept, as the theme's are (`driver.build`)."""
+    return sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
+
+
 _WORKER_ENV: jinja2.Environment | None = None  # a page worker's environment, kept for all its chunks
 
 
@@ -100,7 +105,7 @@ def _chunk_job(start: int, stop: int) -> Rendered:
     global _WORKER_ENV
     project, page_list, common, _ = _JOB
     if _WORKER_ENV is None:  # once per worker: its references are formatted once for all its chunks
-        _WORKER_ENV = templating.environment(project, common["corpus"])
+        _WORKER_ENV = templating.environment(project, common["corpus"], _compiled(project))
     return _render_pages(project, page_list[start:stop], common, _WORKER_ENV)
 
 

@@ -21,6 +21,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
+import jinja2
 import pydantic
 
 from generator.build.files import write_atomic
@@ -181,3 +182,22 @@ def replace_pickle(cache: Path, name: str, value) -> None:
         for old in cache.glob(pattern):
             if old != path:
                 old.unlink(missing_ok=True)
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates as Jinja2 compiled them, kept between builds in `folder` (the theme's: mkdocs
+    compiles them again for every build, a fixed part of an edit's). Jinja2 takes one only if it
+    was compiled from the template's source as it is now (it keeps the source's checksum with
+    it); a file whose seal does not match is a miss."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_sealed(self.folder / f"{bucket.key}.jinja")
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.folder / f"{bucket.key}.jinja", seal(bucket.bytecode_to_string()))

@@ -184,7 +184,7 @@ def _theme_text(key: str, value: Any) -> Any:
     return value
 
 
-def environment(project: Project, corpus: Corpus) -> jinja2.Environment:
+def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """The Jinja2 environment the page templates render in, with the filters and helpers they format with.
 
     It holds the corpus (its references' globals): a caller that is done with it clears
@@ -198,6 +198,7 @@ def environment(project: Project, corpus: Corpus) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,  # an environment lives for one build: no template file is checked again for each page
+        bytecode_cache=compiled,  # templates compiled by an earlier build, each keyed on its source
     )
     env.filters.update(
         md=markup.md_block,

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Protocol
 
+from mkdocs.plugins import BasePlugin
+
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
 from generator.format import vocab
@@ -42,6 +44,19 @@ class _Collect(logging.Handler):
         message = record.getMessage()
         if not message.startswith(_DIRTY_WARNING):
             self.messages.append(message)
+
+
+class _Compiled(BasePlugin):
+    """Gives the theme's Jinja2 environment a cache of compiled templates (`on_env` comes before
+    any template is loaded); what the templates render is the same."""
+
+    def __init__(self, cache):
+        super().__init__()
+        self.cache = cache
+
+    def on_env(self, env, config, files):
+        env.bytecode_cache = self.cache
+        return env
 
 
 class Reuse(Protocol):
@@ -114,12 +129,13 @@ def _source_date(epoch: int | None):
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
                highest_tlp: str = "clear", epoch: int | None = None, reuse: Reuse | None = None,
-               pagefind: bool = True) -> tuple[int, int]:
+               pagefind: bool = True, compiled=None) -> tuple[int, int]:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
     `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
     Pagefind bundle (none without `pagefind`: the preview's search is the offline index); a problem
-    from either stops the build before the swap. Raises SiteDirError,
+    from either stops the build before the swap. `compiled`, a `jinja2.BytecodeCache`, keeps the
+    theme's templates compiled between builds. Raises SiteDirError,
     before building, when `site_dir` is not briefgen's to replace (`check_site_dir`). Returns how many
     pages the site has, and how many of them mkdocs built.
     """
@@ -129,7 +145,7 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     tmp, lock = claim(site_dir)
     try:
         dirty = reuse.keep(tmp) if reuse is not None else False
-        index = _mkdocs(project, settings, tmp, highest_tlp, epoch, dirty)
+        index = _mkdocs(project, settings, tmp, highest_tlp, epoch, dirty, compiled)
         docs = reuse.search_docs(index) if dirty else None
         _index_and_check(project, tmp, docs, check, reuse.vouched() if dirty else None, pagefind)
         swap_in(tmp, site_dir)
@@ -142,7 +158,8 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
             os.close(lock)
 
 
-def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str, epoch: int | None, dirty: bool) -> search.LightIndexPlugin:
+def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str, epoch: int | None, dirty: bool,
+            compiled=None) -> search.LightIndexPlugin:
     """mkdocs' build into `folder`; every warning it logs fails it. A dirty build runs with mkdocs'
     strict mode off, which would fail on its own warning that the build is dirty: `_Collect` does the rest."""
     from mkdocs.commands.build import build
@@ -154,6 +171,8 @@ def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str
     try:
         config = mkdocs_config(project, settings, folder, strict=not dirty, highest_tlp=highest_tlp)
         index = search.attach(config)
+        if compiled is not None:
+            config.plugins["briefgen/compiled-templates"] = _Compiled(compiled)
         with _source_date(epoch):
             build(config, dirty=dirty)
     except (MkDocsException, SystemExit) as e:
