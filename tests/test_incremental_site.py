@@ -257,3 +257,40 @@ def test_damaged_compiled_templates_are_compiled_again(project, tmp_path):
     SITE_EDITS["claim statement"](project)
     _build(project)
     _same_site(project, tmp_path)
+
+
+_KILLED = """
+import os, sys
+from pathlib import Path
+sys.path[:0] = [{tests!r}]
+import mkdocs.commands.build as mkdocs_build
+from generator.build import driver
+from generator.config import Project
+from generator.output import pages
+pages.CODE_PAGE_SIZE, pages.CONTRADICTIONS_PAGE_SIZE, pages.TIMELINE_MONTHS_ABOVE = 4, 3, 6
+built = mkdocs_build._build_page
+def dies(page, *args, **kwargs):
+    built(page, *args, **kwargs)
+    os._exit(9)  # killed in the middle of mkdocs' dirty build, one page written
+mkdocs_build._build_page = dies
+project = Project(Path({root!r}))
+settings = project.settings()
+driver.build(project, settings, driver.policy_for(settings), project.root / "site")
+"""
+
+
+def test_a_killed_incremental_build_leaves_the_last_site_as_it_was(project, tmp_path):
+    import subprocess
+    import sys
+
+    before = _stamps(project / "site")
+    SITE_EDITS["claim statement"](project)
+    script = _KILLED.format(tests=str(Path(__file__).parent), root=str(project))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 9, r.stderr
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site-new-")]  # it died with its scratch folder
+    assert _stamps(project / "site") == before
+    result = _build(project)  # removes what the killed build left, and still keeps what it can
+    assert result.pages[1] < result.pages[0]
+    assert not [p for p in project.iterdir() if p.name.startswith(".site-new-")]
+    _same_site(project, tmp_path)
