@@ -64,6 +64,13 @@ class Project:
     def mkdocs_yml(self) -> Path:
         return self.root / "mkdocs.yml"
 
+    @property
+    def custom_dir(self) -> Path | None:
+        """The theme's overrides (mkdocs.yml's `theme.custom_dir`), if it names them."""
+        theme = self.mkdocs_options.get("theme")
+        custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+        return self.root / custom if isinstance(custom, str) else None
+
     @functools.cached_property
     def mkdocs_options(self) -> dict:
         """mkdocs.yml as data (read once; `!ENV` and `!!python` tags read as nothing)."""

@@ -105,7 +105,7 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     highest_tlp = result.corpus.highest_tlp()
     read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
     check = LeakCheck(project, policy, read)  # reads the corpus files again: never the models the build used
-    last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, highest_tlp), check, full=full)
+    last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, policy, highest_tlp), check, full=full)
     try:
         compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
         result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,

@@ -15,7 +15,7 @@ build wrote (same inode, size and mtime), or nothing is kept; a page is kept
 only if its Markdown holds the same bytes (by digest) as when it was built and
 is not newer than its output (else mkdocs would write into the kept file);
 and anything a page may show beyond its own Markdown (briefgen's code,
-mkdocs.yml and the options passed to mkdocs, the templates, the theme's
+mkdocs.yml, site_config and the settings, the templates, the theme's
 overrides, the installed mkdocs and theme) is a key that, when it changes,
 makes a full build. Kept pages are read by the leak check again only when
 what it looks for changed.
@@ -24,22 +24,23 @@ what it looks for changed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from generator.build import sealed
+from generator.build import incremental, sealed
 from generator.build.files import file_stamp
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
-from generator.site import mkdocs, search
+from generator.site import search
 from generator.site.leaks import LeakCheck
 from generator.site.swap import STAMP
+from generator.stages.corpus import Policy
+from generator.stages.load import file_digest
 
-_PACKAGES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
+_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions")  # what `incremental.salt` does not name
 
 
 @dataclass
@@ -51,31 +52,20 @@ class SiteRecord:
     leaks: str | None  # the key of the leak check the site passed
 
 
-def site_key(project: Project, settings: Settings, highest_tlp: str) -> str:
-    """What every page of the site depends on, beyond its own Markdown, as a hash."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(sealed.code_key().encode())
+def site_key(project: Project, settings: Settings, policy: Policy, highest_tlp: str) -> str:
+    """What every page of the site depends on, beyond its own Markdown, as a hash: what every generated
+    file does (`incremental.salt`: briefgen, the templates, site_config, mkdocs.yml, the settings),
+    and the installed mkdocs and theme, and the theme's overrides wherever they are."""
+    h = hashlib.blake2b(incremental.salt(project, settings, policy, highest_tlp).encode(), digest_size=16)
     for name in _PACKAGES:
         try:
             h.update(f"{name} {metadata.version(name)}\0".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name} -\0".encode())
-    h.update(project.mkdocs_yml.read_bytes())
-    h.update(json.dumps(mkdocs.mkdocs_options(project, settings, highest_tlp), sort_keys=True, default=str).encode())
-    theme = project.mkdocs_options.get("theme")
-    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
-    folders = [project.templates] + ([project.root / custom] if isinstance(custom, str) else [])
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            h.update(path.relative_to(project.root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
+    if project.custom_dir is not None and project.custom_dir.is_dir():
+        for path in sorted(p for p in project.custom_dir.rglob("*") if p.is_file()):
+            name = path.relative_to(project.root) if path.is_relative_to(project.root) else path  # a project moved keeps its key
+            h.update(name.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -120,7 +110,7 @@ class LastSite:
         for rel, st in _files(self.project.docs).items():
             stamp = file_stamp(st)
             was = last.get(rel)
-            self.docs[rel] = (stamp, was[1] if was is not None and was[0] == stamp else _digest(self.project.docs / rel))
+            self.docs[rel] = (stamp, was[1] if was is not None and was[0] == stamp else file_digest(self.project.docs / rel))
 
     def keep(self, scratch: Path) -> bool:
         last = None if self.full else sealed.load_pickle(sealed.cache_pickle(self.project.cache, self.name), None, SiteRecord)
@@ -164,7 +154,7 @@ class LastSite:
         """The file's bytes are those it had when its output was made, and mkdocs will not make it again
         (it builds a page whose Markdown is newer than its output)."""
         now, was = self.docs.get(src), self.last.docs.get(src)
-        return now is not None and was is not None and now[1] == was[1] and now[0][1] <= output[1]
+        return now is not None and was is not None and now[1] is not None and now[1] == was[1] and now[0][1] <= output[1]
 
     def search_docs(self, index: search.LightIndexPlugin) -> list[dict]:
         changed = [rel for rel, stamp in self.linked.items() if not _same(os.lstat(self.site_dir / rel), stamp)]

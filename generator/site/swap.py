@@ -79,15 +79,13 @@ def _inputs(project: Project) -> list[tuple[str, Path, bool]]:
     def named(what: str, path: Path) -> str:
         return f"{what} ({path.relative_to(project.root).as_posix() + '/' if path.is_relative_to(project.root) else path})"
 
-    theme = project.mkdocs_options.get("theme")
-    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
     inputs = [(f"the project ({project.root})", project.root, False), (named("the corpus", project.briefs), project.briefs, True),
               (named("the templates", project.templates), project.templates, True),
               (named("the site's settings", project.site_config), project.site_config, True),
               ("the mkdocs configuration (mkdocs.yml)", project.mkdocs_yml, False),
               (named("the docs folder", project.docs), project.docs, True), (named("the build cache", project.cache), project.cache, True)]
-    if isinstance(custom, str):
-        inputs.append((named("the theme's custom_dir", project.root / custom), project.root / custom, True))
+    if project.custom_dir is not None:
+        inputs.append((named("the theme's custom_dir", project.custom_dir), project.custom_dir, True))
     return inputs
 
 
