@@ -19,7 +19,6 @@ import click
 from generator.build import driver
 from generator.config import Project
 from generator.errors import ContentError
-from generator.site.swap import SiteDirError
 
 
 class _Preview:
@@ -42,9 +41,7 @@ class _Preview:
                 for p in e.problems:
                     click.echo(str(p), err=True)
                 click.echo("the preview keeps the last good pages", err=True)
-            except SiteDirError as e:
-                click.echo(f"error: {e}", err=True)
-            except Exception as e:  # a broken template must not stop the preview
+            except Exception as e:  # a broken template, a site folder refused: the preview goes on
                 click.echo(f"error: {e}", err=True)
             finally:
                 gc.unfreeze()  # the preview runs on: what a build froze is collected once the next replaces it
