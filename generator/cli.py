@@ -138,6 +138,7 @@ def build(ctx, max_tlp, drafts, site_dir, full):
         result = _run(lambda: driver.build(project, settings, policy, target, full=full))
     except swap.SiteDirError as e:
         raise _Refused(f"--site-dir {e}" if site_dir is not None else str(e)) from None
+    _history_note(result)
     r = result.rendered
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
@@ -146,6 +147,13 @@ def build(ctx, max_tlp, drafts, site_dir, full):
         + (f"; mkdocs built {result.pages[1]} of {result.pages[0]} pages, the others kept from the last site"
            if result.pages[1] < result.pages[0] else "")
     )
+
+
+def _history_note(result: driver.Generated) -> None:
+    """Once a command: why the briefs' history is missing from what it made, if it is."""
+    history = result.corpus.history
+    if history is not None and history.unavailable:
+        click.echo(f"note: no history of the briefs: {history.unavailable}", err=True)
 
 
 class _Refused(click.ClickException):
@@ -177,7 +185,8 @@ def lint(ctx, strict, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: driver.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy, with_history=True))
+    _history_note(result)
     warnings = run_lint(result.corpus, result.findings)
     if warnings:
         _report(warnings)
@@ -284,7 +293,8 @@ def export(ctx, fmt, output, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: driver.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy, with_history=True))
+    _history_note(result)
     text = (corpus_json if fmt == "json" else stix_bundle)(result.corpus, result.findings)
     if output:
         output.write_text(text, "utf-8")

@@ -216,5 +216,5 @@ class Memo:
         self.used[key] = value
 
     def save(self) -> None:
-        if self.used.keys() != self.kept.keys():
+        if self.used.keys() != self.kept.keys() or any(self.kept[k] is not v for k, v in self.used.items()):
             replace_pickle(self.cache, self.name, self.used)

@@ -3,8 +3,8 @@
     validate   load every corpus file and validate it (stages.load, stages.validate),
                resolve the corpus and what may be published (stages.corpus), analyse it
                (stages.analysis)
-    generate   validate, then render the pages and data exports into the docs folder
-               (output.pages through build.render)
+    generate   validate, read the briefs' history from git (stages.history), then render the
+               pages and data exports into the docs folder (output.pages through build.render)
     build      generate, then build the site with mkdocs, index it for search, check it
                for leaks and swap it in (site.mkdocs)
 
@@ -29,7 +29,7 @@ from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
 from generator.site import mkdocs
 from generator.site.leaks import LeakCheck
-from generator.stages import analysis, corpus
+from generator.stages import analysis, corpus, history
 from generator.stages.corpus import Corpus, Policy
 from generator.stages.validate import validate_document
 
@@ -69,17 +69,28 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate(project: Project, policy: Policy, use_cache: bool = True) -> Generated:
+def validate(project: Project, policy: Policy, use_cache: bool = True, with_history: bool = False) -> Generated:
     """Load and check the corpus; raises ContentError with every problem.
 
     Files unchanged since they last validated cleanly are taken from the
-    model cache in the build folder instead of being parsed again.
+    model cache in the build folder instead of being parsed again. With
+    `with_history`, the briefs' history is read from git too (`read_history`).
     """
     with collector_paused():
         models = ModelCache(project.cache) if use_cache else None
         docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         published = corpus.build_corpus(docs, policy, problems)
+        if with_history:
+            read_history(project, published)
         return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
+
+
+def read_history(project: Project, published: Corpus) -> None:
+    """The published briefs' history from git, into `published.history`; what it read of git's
+    objects is kept in the build cache, by blob and by the commit the log was read up to."""
+    memo = Memo(project.cache, "history")
+    published.history = history.read(project.root, published, memo)
+    memo.save()
 
 
 def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None) -> Generated:
@@ -92,6 +103,9 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
         else:
             result = validate(project, policy)
             state = snapshot.Snapshot(policy, result.files, result.corpus, result.findings)
+        read_history(project, result.corpus)
+        if result.resumed:
+            snapshot.history_read(state)
         result.rendered = render.render(project, result.corpus, result.findings, settings, workers, state)
     return result
 

@@ -73,6 +73,14 @@ def _token(k: str, digest: str) -> int:
     return int.from_bytes(hashlib.blake2b(f"{k}={digest}".encode(), digest_size=16).digest(), "big")
 
 
+def brief_digests(corpus: Corpus) -> dict[str, str]:
+    """Each brief's key and digest: its file's, with its history's (`stages.history`), which shows
+    wherever its words do, so an edit and a commit count alike."""
+    history = corpus.history
+    return {key("brief", b): doc.digest + (history.digest(b) if history is not None else "")
+            for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
+
+
 def shape_of(brief) -> str:
     """A digest of what listings read of a brief without showing its words: its dates, marking and
     status, and each item's id, origin, relays, dates, credibility, actors, ratings and links.
@@ -97,6 +105,7 @@ class Inputs:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.digest = {key(ns, i): doc.digest for (ns, i), (doc, _) in corpus.origins.items() if ns in vocab.KINDS}
+        self.digest.update(brief_digests(corpus))
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
         shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
         self._entities: dict[str, frozenset[str]] = {}

@@ -120,6 +120,17 @@ def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
     return last
 
 
+def history_read(last: Snapshot) -> None:
+    """After the briefs' history is read into a resumed corpus: the briefs whose history changed
+    since the snapshot (a commit, a first edit since one) count as edited, as their pages show it."""
+    inputs = last.inputs
+    changed = {k: d for k, d in incremental.brief_digests(last.corpus).items() if inputs.digest.get(k) != d}
+    for k in changed:
+        last.edited.setdefault(k, inputs.token[k])
+    if changed:
+        inputs.edited(changed)
+
+
 def _patch(last: Snapshot, doc: Document) -> None:
     """A brief's new model, of the same shape, in place of the old one, and the matrices it bears on."""
     corpus = last.corpus  # the brief's new model, with the same ids, in place of the old one

@@ -188,6 +188,7 @@ class Judgment(Model):
     confidence: _literal(vocab.CONFIDENCE)
     basis: Annotated[list[Slug], Field(min_length=1)]
     hypothesis: Optional[Slug] = None
+    change_note: Optional[Markdown] = None  # why it moved, or held, since the last version
 
 
 class Brief(Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,8 +46,19 @@ class AnalysisOut(Analysis):
     brief: Slug
 
 
+class JudgmentStep(_Out):
+    date: Optional[str] = Field(description="the date (YYYY-MM-DD) of the commit from which the judgment read so; null: not committed yet")
+    likelihood: Judgment.model_fields["likelihood"].annotation  # type: ignore[valid-type]
+    confidence: Judgment.model_fields["confidence"].annotation  # type: ignore[valid-type]
+    change_note: Optional[str] = Field(description="the change note of that version, Markdown")
+
+
 class JudgmentOut(Judgment):
     brief: Slug
+    history: list[JudgmentStep] = Field(default=[], description=(
+        "each likelihood, confidence and change note the judgment took, oldest first, the last being the "
+        "current version; from the git history of the brief's file, versions this build may not show left out; "
+        "absent when the project's git history could not be read"))
 
 
 class ActorOut(Actor):
@@ -104,8 +116,16 @@ def _brief_items(corpus: Corpus, b: str) -> dict[str, list[tuple[str, dict]]]:
         "briefs": [(b, item)],
         "claims": [(c.id, _dump(c, id=c.id, brief=b, admiralty=corpus.admiralty(c))) for c in brief.claims],
         "analyses": [(a.id, _dump(a, id=a.id, brief=b)) for a in brief.analyses],
-        "judgments": [(j.id, _dump(j, id=j.id, brief=b)) for j in brief.judgments],
+        "judgments": [(j.id, _dump(j, id=j.id, brief=b, **_trail(corpus, b, j.id))) for j in brief.judgments],
     }
+
+
+def _trail(corpus: Corpus, b: str, j: str) -> dict:
+    found = corpus.history.briefs.get(b) if corpus.history is not None else None
+    if found is None:
+        return {}
+    return {"history": [{"date": s.date, "likelihood": s.likelihood, "confidence": s.confidence, "change_note": s.change_note}
+                        for s in found.trails.get(j, ())]}
 
 
 def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:

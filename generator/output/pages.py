@@ -107,7 +107,8 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
     yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
     for brief_id in briefs:
         brief = corpus.briefs[brief_id]
-        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief}, inputs.entity("brief", brief_id),
+        history = corpus.history.briefs.get(brief_id) if corpus.history is not None else None
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "history": history}, inputs.entity("brief", brief_id),
                    late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731

@@ -33,6 +33,14 @@ def human_date(date: str | None) -> str:
     return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
 
 
+_PLURALS = {"analysis": "analyses"}
+
+
+def count(n: int, noun: str) -> str:
+    """`count(1, "claim")` -> 1 claim, `count(2, "analysis")` -> 2 analyses."""
+    return f"{n} {noun if n == 1 else _PLURALS.get(noun, noun + 's')}"
+
+
 def _badge(text: str, css: str, title: str) -> str:
     return f'<span class="bg-badge bg-{css}" title="{markup.attr(title)}">{markup.plain(text)}</span>'
 
@@ -76,6 +84,21 @@ def tlp_badge(code: str) -> str:
 def rating_badge(code: str) -> str:
     t = vocab.RATING[code]
     return _badge(code, t.css, f"{code}: {t.label}")
+
+
+_TREND = {"raised": ("↑ raised", "raised since"), "lowered": ("↓ lowered", "lowered since"),
+          "held": ("= held", "held since"), "new": ("new", "new since")}
+
+
+def trend_badge(trend) -> str:
+    """A judgment against the version before the current one (`stages.history.Trend`); nothing without one."""
+    if trend is None:
+        return ""
+    text, said = _TREND[trend.direction]
+    moves = [f"{vocab.LIKELIHOOD[a].label} → {vocab.LIKELIHOOD[b].label}" for a, b in filter(None, [trend.likelihood])]
+    moves += [f"{vocab.CONFIDENCE[a].label} → {vocab.CONFIDENCE[b].label}" for a, b in filter(None, [trend.confidence])]
+    since = human_date(trend.since) if trend.since else "the last commit"
+    return _badge(text, f"trend bg-trend-{trend.direction}", f"{said} the version of {since}" + (f": {', '.join(moves)}" if moves else ""))
 
 
 @functools.lru_cache(maxsize=None)
@@ -213,6 +236,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         confidence=confidence_badge,
         tlp=tlp_badge,
         rating=rating_badge,
+        trend=trend_badge,
         rating_cell=rating_cell,
         num2=lambda x: f"{x:.2f}",
     )
@@ -228,7 +252,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         """`#anchor`, a link in raw HTML to an anchor of the page being rendered (recorded, to be checked)."""
         return html_links.same_page(ctx["page_path"], anchor)
 
-    env.globals.update(link=links.link, href=href, here=here, front_matter=_front_matter, vocab=vocab.vocabularies(),
+    env.globals.update(link=links.link, href=href, here=here, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
                        admiralty_title=vocab.admiralty_title)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.errors import ContentError, Problem, did_you_mean
 from generator.format import vocab
@@ -69,6 +70,7 @@ class Corpus:
     contradictions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     corroborations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # symmetric
     withheld: list[Withheld] = field(default_factory=list)
+    history: Any = None  # `stages.history.History` of the published briefs, which a build reads after this stage
     # where each published file and hypothesis was written: (namespace, id) -> (document, loc);
     # namespaces: actor, source, question, brief, hypothesis. A brief's claims, analyses and
     # judgments: see `origin` (not listed here: they are many, and every snapshot would carry them)

@@ -1,7 +1,8 @@
 """Analytic lint: valid briefs that a careful reviewer would still send back.
 
 Warnings, not errors: the corpus builds either way. Each warning points at the
-field to look at.
+field to look at. With the briefs' history (`stages.history`), a judgment that moved
+since the previous published version without a new `change_note` is one.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ def lint(corpus: Corpus, findings: Findings) -> list[Problem]:
         if term and labels[term.group(1).lower()] != j.likelihood:
             out.append(corpus.problem("item", jid, ("likelihood",),
                 f"judgment '{jid}' says '{term.group(1)}' in its statement but its likelihood is '{j.likelihood}'"))
+
+    for b, past in (corpus.history.briefs.items() if corpus.history is not None else ()):
+        current = past.versions[0]
+        for m in current.moved:
+            if (m.likelihood or m.confidence) and not m.note:
+                moves = [f"{vocab.LIKELIHOOD[x].label} → {vocab.LIKELIHOOD[y].label}" for x, y in filter(None, [m.likelihood])]
+                moves += [f"{vocab.CONFIDENCE[x].label} → {vocab.CONFIDENCE[y].label}" for x, y in filter(None, [m.confidence])]
+                since = past.versions[1].date or "the last commit"
+                out.append(corpus.problem("item", m.id, ("likelihood" if m.likelihood else "confidence",),
+                    f"judgment '{m.id}' moved since the version of {since} ({', '.join(moves)}) but has no new "
+                    f"change_note saying why"))
 
     for qid, m in findings.matrices.items():
         for row in m.rows:

@@ -320,6 +320,26 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     return doc, problems
 
 
+def plain_data(raw: bytes) -> Any:
+    """An earlier version of a corpus file as plain data, under the limits `load_document` keeps, or
+    None when it would not load (history reads it and skips it; its problems were its own time's)."""
+    if len(raw) > MAX_FILE_BYTES or b"\0" in raw:
+        return None
+    try:
+        loader = _Loader(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    try:
+        node = loader.get_single_node()
+        if node is None or (_may_expand(raw) and _expanded_size(node, {}) > MAX_EXPANDED_NODES):
+            return None
+        return loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
 def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
     """(path as shown to the author, path under `briefs_dir`, file) for every corpus file, in a stable order."""
     shown_dir = shown_path(briefs_dir, root)

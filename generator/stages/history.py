@@ -1,0 +1,346 @@
+"""Stage 5: what changed in each published brief, version by version, read from git.
+
+A brief's versions are the commits that changed its file, in the order of their
+commit dates, and the file as it is now when it differs from its last commit
+("not committed yet"). Each version is compared with the one before it that
+this build may show: key judgments added, withdrawn, or moved (likelihood or
+confidence raised or lowered, with the `change_note` that explains it), claims
+and analyses added and withdrawn, the TLP or status changed.
+
+Safe publishing holds as it does for the corpus: only published briefs get a
+history; a version during which the brief was above the build's TLP, or a
+draft in a build without drafts, is skipped as if it had never been; an item
+that is not published now (withdrawn since) is only counted, never named, and
+no old wording of any item is kept, only ratings and notes.
+
+History is read from git's objects (`git log`, `git cat-file`), never from
+the work tree, and costs reading each version's file once: what a version
+holds is kept in `memo` by the id of its blob, and the log by the commit it
+was read up to. Without git, outside a repository or in a shallow clone,
+`History.unavailable` says why and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, MutableMapping
+
+from generator.format import vocab
+from generator.format.models import Brief
+from generator.stages.corpus import Corpus, Policy
+from generator.stages.load import digest_of, plain_data
+
+RAISED, LOWERED, HELD, NEW = "raised", "lowered", "held", "new"
+
+
+@dataclass(frozen=True)
+class State:
+    """What history compares of one version of a brief file."""
+
+    tlp: str
+    status: str
+    judgments: tuple[tuple[str, str, str, str | None], ...]  # (id, likelihood, confidence, change_note)
+    claims: tuple[str, ...]
+    analyses: tuple[str, ...]
+
+    @classmethod
+    def of_brief(cls, brief: Brief) -> State:
+        return cls(brief.tlp, brief.status, tuple((j.id, j.likelihood, j.confidence, j.change_note) for j in brief.judgments),
+                   tuple(c.id for c in brief.claims), tuple(a.id for a in brief.analyses))
+
+    @classmethod
+    def of_data(cls, data: Any) -> State | None:
+        """An old version as written then; None if it would not have been a brief this build can place."""
+        if not isinstance(data, dict):
+            return None
+        tlp, status = data.get("tlp"), data.get("status", "published")
+        if not isinstance(tlp, str) or tlp not in vocab.TLP or not isinstance(status, str) or status not in vocab.STATUS:
+            return None
+        judgments = []
+        for j in _items(data, "judgments"):
+            likelihood, confidence, note = j.get("likelihood"), j.get("confidence"), j.get("change_note")
+            if isinstance(likelihood, str) and likelihood in vocab.LIKELIHOOD and isinstance(confidence, str) and confidence in vocab.CONFIDENCE:
+                judgments.append((j["id"], likelihood, confidence, note if isinstance(note, str) else None))
+        return cls(tlp, status, tuple(judgments), tuple(c["id"] for c in _items(data, "claims")),
+                   tuple(a["id"] for a in _items(data, "analyses")))
+
+
+def _items(data: dict, key: str) -> list[dict]:
+    items = data.get(key)
+    return [x for x in items if isinstance(x, dict) and isinstance(x.get("id"), str)] if isinstance(items, list) else []
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A judgment published now that moved in a version, or whose note was written for it."""
+
+    id: str
+    likelihood: tuple[str, str] | None  # (before, after), when it changed
+    confidence: tuple[str, str] | None
+    note: str | None  # the change_note of this version, when it is new in it
+
+
+@dataclass(frozen=True)
+class Version:
+    date: str | None  # the commit's date (UTC, YYYY-MM-DD); None: not committed yet
+    commit: str | None
+    first: bool  # the first version this build shows: nothing to compare it with
+    judgments: int  # how many it holds
+    claims: int
+    analyses: int
+    added: tuple[str, ...] = ()  # judgments published now, new in this version
+    moved: tuple[Moved, ...] = ()
+    judgments_added: int = 0  # judgments new in this version and not published now
+    judgments_withdrawn: int = 0
+    claims_added: int = 0
+    claims_withdrawn: int = 0
+    analyses_added: int = 0
+    analyses_withdrawn: int = 0
+    tlp: tuple[str, str] | None = None  # (before, after)
+    status: tuple[str, str] | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything history tracks changed (otherwise only wording did)."""
+        return bool(self.added or self.moved or self.judgments_added or self.judgments_withdrawn or self.claims_added
+                    or self.claims_withdrawn or self.analyses_added or self.analyses_withdrawn or self.tlp or self.status)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One value of a judgment's trail: from `date` on, it read so."""
+
+    date: str | None
+    likelihood: str
+    confidence: str
+    change_note: str | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A judgment now against the version before the current one."""
+
+    direction: str  # RAISED, LOWERED, HELD or NEW
+    since: str | None  # that version's date
+    likelihood: tuple[str, str] | None  # (before, now), when it changed
+    confidence: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class BriefHistory:
+    versions: tuple[Version, ...]  # newest first; the first of them is the current version
+    trends: dict[str, Trend]  # judgment id -> its trend (none when the brief has one version)
+    trails: dict[str, tuple[Step, ...]]  # judgment id -> each value it took, oldest first, the current last
+
+
+@dataclass
+class History:
+    """The history of every published brief, or why there is none."""
+
+    briefs: dict[str, BriefHistory] = field(default_factory=dict)
+    unavailable: str | None = None
+
+    def digest(self, brief_id: str) -> str:
+        """What a page showing the brief shows of its history, as a digest."""
+        found = self.briefs.get(brief_id)
+        return "" if found is None else hashlib.blake2b(repr(found).encode(), digest_size=16).hexdigest()
+
+
+def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None) -> History:
+    """The history of each brief of the published `corpus` whose file lies in the git repository
+    holding `root`. `memo` (a table kept between builds) saves reading what was read before."""
+    memo = {} if memo is None else memo
+    repo = _Repository.find(root)
+    if isinstance(repo, str):
+        return History(unavailable=repo)
+    files = {b: doc for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
+    paths = {b: repo.path_of(doc.file) for b, doc in files.items()}
+    log = repo.log(memo)
+    wanted = {blob for b, path in paths.items() for _, _, blob in log.get(path, ())}
+    states = repo.states(wanted, memo)
+    out: dict[str, BriefHistory] = {}
+    for b, path in paths.items():
+        versions: list[tuple[str | None, str | None, State]] = []
+        for ct, commit, blob in log.get(path, ()):
+            state, digest = states[blob]
+            if state is not None:
+                versions.append((_day(ct), commit, state))
+        committed = log.get(path)
+        if not committed or states[committed[-1][2]][1] != files[b].digest:
+            versions.append((None, None, State.of_brief(corpus.briefs[b])))
+        out[b] = _history(versions, corpus.policy, {j.id for j in corpus.briefs[b].judgments})
+    return History(out)
+
+
+def _day(ct: int) -> str:
+    return datetime.datetime.fromtimestamp(ct, datetime.timezone.utc).date().isoformat()
+
+
+def _history(all_versions: list[tuple[str | None, str | None, State]], policy: Policy, published: set[str]) -> BriefHistory:
+    shown = [v for v in all_versions if policy.allows(v[2].tlp, v[2].status)]
+    versions: list[Version] = []
+    trails: dict[str, list[Step]] = {}
+    before: State | None = None
+    for date, commit, state in shown:
+        versions.append(_compare(date, commit, before, state, published))
+        for jid, likelihood, confidence, note in state.judgments:
+            if jid not in published:
+                continue
+            step = Step(date, likelihood, confidence, note)
+            trail = trails.setdefault(jid, [])
+            if not trail or (trail[-1].likelihood, trail[-1].confidence, trail[-1].change_note) != (likelihood, confidence, note):
+                trail.append(step)
+        before = state
+    current_date = shown[-1][0] if shown else None
+    for jid, trail in trails.items():
+        if trail[-1].date != current_date and any(j[0] == jid for j in shown[-1][2].judgments):
+            last = trail[-1]
+            trail.append(Step(current_date, last.likelihood, last.confidence, last.change_note))
+    trends = _trends(shown[-2], shown[-1][2]) if len(shown) > 1 else {}
+    return BriefHistory(tuple(reversed(versions)), trends, {j: tuple(t) for j, t in trails.items()})
+
+
+def _compare(date: str | None, commit: str | None, before: State | None, now: State, published: set[str]) -> Version:
+    sizes = dict(judgments=len(now.judgments), claims=len(now.claims), analyses=len(now.analyses))
+    if before is None:
+        return Version(date, commit, True, **sizes)
+    old = {j[0]: j for j in before.judgments}
+    added, moved, added_unnamed = [], [], 0
+    for jid, likelihood, confidence, note in now.judgments:
+        if jid not in old:
+            if jid in published:
+                added.append(jid)
+            else:
+                added_unnamed += 1
+            continue
+        _, was_likelihood, was_confidence, was_note = old[jid]
+        change = Moved(jid, (was_likelihood, likelihood) if was_likelihood != likelihood else None,
+                       (was_confidence, confidence) if was_confidence != confidence else None,
+                       note if note and note != was_note else None)
+        if jid in published and (change.likelihood or change.confidence or change.note):
+            moved.append(change)
+    now_ids = {j[0] for j in now.judgments}
+    return Version(
+        date, commit, False, **sizes, added=tuple(added), moved=tuple(moved), judgments_added=added_unnamed,
+        judgments_withdrawn=sum(1 for j in old if j not in now_ids),
+        claims_added=len(set(now.claims) - set(before.claims)), claims_withdrawn=len(set(before.claims) - set(now.claims)),
+        analyses_added=len(set(now.analyses) - set(before.analyses)),
+        analyses_withdrawn=len(set(before.analyses) - set(now.analyses)),
+        tlp=(before.tlp, now.tlp) if before.tlp != now.tlp else None,
+        status=(before.status, now.status) if before.status != now.status else None,
+    )
+
+
+def _trends(previous: tuple[str | None, str | None, State], now: State) -> dict[str, Trend]:
+    since, _, before = previous
+    old = {j[0]: j for j in before.judgments}
+    out = {}
+    for jid, likelihood, confidence, _ in now.judgments:
+        if jid not in old:
+            out[jid] = Trend(NEW, since, None, None)
+            continue
+        _, was_likelihood, was_confidence, _ = old[jid]
+        ranks = (vocab.LIKELIHOOD[was_likelihood].weight, vocab.LIKELIHOOD[likelihood].weight,
+                 vocab.CONFIDENCE[was_confidence].weight, vocab.CONFIDENCE[confidence].weight)
+        # the likelihood decides the direction; a judgment held at the same likelihood with more
+        # (or less) confidence was raised (or lowered) all the same
+        key = (ranks[1] > ranks[0]) - (ranks[1] < ranks[0]) or (ranks[3] > ranks[2]) - (ranks[3] < ranks[2])
+        out[jid] = Trend({1: RAISED, -1: LOWERED, 0: HELD}[key], since,
+                         (was_likelihood, likelihood) if was_likelihood != likelihood else None,
+                         (was_confidence, confidence) if was_confidence != confidence else None)
+    return out
+
+
+class _Repository:
+    """The git repository holding a project, read through git's own commands."""
+
+    def __init__(self, top: Path):
+        self.top = top
+
+    @classmethod
+    def find(cls, root: Path) -> _Repository | str:
+        """The repository, or why history cannot be read."""
+        try:
+            out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel", "--is-shallow-repository"],
+                                 capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return "git is not installed"
+        if out.returncode != 0:
+            return "the project is not in a git repository"
+        top, shallow = (out.stdout.splitlines() + ["", ""])[:2]
+        if shallow == "true":
+            return "the repository is a shallow clone (git fetch --unshallow reads the whole history)"
+        return cls(Path(top).resolve())
+
+    def _git(self, *args: str, stdin: bytes | None = None) -> bytes:
+        return subprocess.run(["git", "-C", str(self.top), "-c", "core.quotepath=off", *args], input=stdin,
+                              capture_output=True, check=True).stdout
+
+    def path_of(self, file: Path) -> str:
+        try:
+            return file.resolve().relative_to(self.top).as_posix()
+        except ValueError:
+            return ""  # outside the repository: no history
+
+    def head(self) -> str | None:
+        try:
+            return self._git("rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
+        except subprocess.CalledProcessError:
+            return None  # no commit yet
+
+    def log(self, memo: MutableMapping) -> dict[str, list[tuple[int, str, str]]]:
+        """Every version of every file: path -> [(commit time, commit, blob)] in commit-time order.
+        Read again only from the commit the last build read up to, when it is an ancestor of HEAD."""
+        head = self.head()
+        if head is None:
+            return {}
+        kept = memo.get(("log", str(self.top)))
+        if kept is not None and kept[0] == head:
+            return kept[1]
+        since = kept[0] if kept is not None and self._is_ancestor(kept[0], head) else None
+        paths: dict[str, list[tuple[int, str, str]]] = {p: list(v) for p, v in kept[1].items()} if since else {}
+        raw = self._git("log", "-z", "--format=%x01%H %ct", "--raw", "--no-renames", "--no-abbrev",
+                        f"{since}..{head}" if since else head)
+        for chunk in raw.split(b"\x01")[1:]:
+            fields = chunk.split(b"\0")
+            commit, ct = fields[0].decode().split()
+            for meta, path in zip(fields[1::2], fields[2::2]):
+                blob = meta.split()[3].decode() if meta.strip() else ""
+                if blob.strip("0"):  # a deleted file's "new" blob is all zeros
+                    paths.setdefault(path.decode("utf-8", "surrogateescape"), []).append((int(ct), commit, blob))
+        for versions in paths.values():
+            versions.sort()
+        memo[("log", str(self.top))] = (head, paths)
+        return paths
+
+    def _is_ancestor(self, commit: str, head: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", commit, head)
+            return True
+        except subprocess.CalledProcessError:
+            return False
+
+    def states(self, blobs: set[str], memo: MutableMapping) -> dict[str, tuple[State | None, str]]:
+        """What each blob holds, and the digest of its bytes (`load.digest_of`), read once ever."""
+        out = {}
+        missing = []
+        for blob in blobs:
+            found = memo.get(("blob", blob))
+            if found is None:
+                missing.append(blob)
+            else:
+                out[blob] = found
+        if missing:
+            raw = self._git("cat-file", "--batch", stdin="".join(f"{b}\n" for b in missing).encode())
+            at = 0
+            for blob in missing:
+                end = raw.index(b"\n", at)
+                size = int(raw[at:end].split()[2])
+                content = raw[end + 1:end + 1 + size]
+                at = end + 1 + size + 1
+                out[blob] = memo[("blob", blob)] = (State.of_data(plain_data(content)), digest_of(content))
+        return out
