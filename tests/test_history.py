@@ -131,6 +131,12 @@ def test_corpus_json_carries_each_judgments_trail(repo):
     jsonschema.validate(json.loads((repo.root / "site/data/corpus.json").read_text("utf-8")), schema)
 
 
+def test_the_feed_says_what_changed_in_the_latest_version(repo):
+    assert repo.run("build").code == 0
+    feed = (repo.root / "site/feed.xml").read_text("utf-8")
+    assert "What changed in the version of 1 April 2023:&lt;/strong&gt; Judgment alpha-did-not. (unlikely → very unlikely); 1 claim withdrawn" in feed
+
+
 def test_nothing_of_the_amber_period_reaches_the_site(repo):
     assert repo.run("build").code == 0
     text = _published_text(repo.root / "site")
@@ -174,7 +180,7 @@ def test_an_edit_not_committed_yet_is_the_newest_version_and_a_commit_dates_it(r
     # the same site as a fresh build of the same repository
     fresh = Project.__new__(Project)
     fresh.root = tmp_path / "fresh"
-    shutil.copytree(repo.root, fresh.root, ignore=shutil.ignore_patterns("build", "site"))
+    shutil.copytree(repo.root, fresh.root, ignore=shutil.ignore_patterns("build", "site", ".site-*"))
     assert fresh.run("build").code == 0
     for rel in ("briefs/first-brief/index.html", "data/corpus.json", "feed.xml"):
         assert (repo.root / "site" / rel).read_bytes() == (fresh.root / "site" / rel).read_bytes(), rel

@@ -9,7 +9,9 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.config import Settings
+from generator.format import vocab
 from generator.output import markup
+from generator.output.templating import count, human_date
 from generator.stages.analysis import date_key
 from generator.stages.corpus import Corpus
 
@@ -19,6 +21,30 @@ MAX_ENTRIES = 50
 def _stamp(date: str) -> str:
     y, m, d = date_key(date)
     return f"{y:04d}-{max(m, 1):02d}-{max(d, 1):02d}T00:00:00Z"
+
+
+def _latest_changes(corpus: Corpus, brief_id: str) -> str:
+    """What changed in the brief's latest version (`stages.history`), as a paragraph of HTML; nothing
+    when it has no earlier version."""
+    past = corpus.history.briefs.get(brief_id) if corpus.history is not None else None
+    if past is None or len(past.versions) < 2:
+        return ""
+    v = past.versions[0]
+    said = [f"Marking {vocab.TLP[a].label} → {vocab.TLP[b].label}" for a, b in filter(None, [v.tlp])]
+    said += [f"status {a} → {b}" for a, b in filter(None, [v.status])]
+    said += [f"judgment added: {corpus.judgments[j].statement}" for j in v.added]
+    for m in v.moved:
+        moves = [f"{vocab.LIKELIHOOD[a].label} → {vocab.LIKELIHOOD[b].label}" for a, b in filter(None, [m.likelihood])]
+        moves += [f"{vocab.CONFIDENCE[a].label} → {vocab.CONFIDENCE[b].label}" for a, b in filter(None, [m.confidence])]
+        said.append(f"{corpus.judgments[m.id].statement} ({', '.join(moves) or 'held, with a new note'})")
+    for n, what, how in ((v.judgments_added, "judgment", "added (since withdrawn)"), (v.judgments_withdrawn, "judgment", "withdrawn"),
+                         (v.claims_added, "claim", "added"), (v.claims_withdrawn, "claim", "withdrawn"),
+                         (v.analyses_added, "analysis", "added"), (v.analyses_withdrawn, "analysis", "withdrawn")):
+        if n:
+            said.append(f"{count(n, what)} {how}")
+    when = f"the version of {human_date(v.date)}" if v.date else "the version not committed yet"
+    text = "; ".join(said) if said else "wording edited; no judgment, claim or analysis added, withdrawn or re-rated"
+    return f"\n<p><strong>What changed in {markup.plain(when)}:</strong> {markup.plain(text)}</p>"
 
 
 def atom_feed(corpus: Corpus, settings: Settings) -> str:
@@ -50,7 +76,7 @@ def atom_feed(corpus: Corpus, settings: Settings) -> str:
             f"    <updated>{_stamp(brief.updated or brief.published)}</updated>",
             *(f"    <author><name>{escape(a)}</name></author>" for a in (brief.authors or [settings.title])),
             *(f'    <category term={quoteattr(t)}/>' for t in brief.tags),
-            f'    <summary type="html">{escape(markup.md_block(brief.summary))}</summary>',
+            f'    <summary type="html">{escape(markup.md_block(brief.summary) + _latest_changes(corpus, brief_id))}</summary>',
             "  </entry>",
         ]
     out.append("</feed>")
