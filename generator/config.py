@@ -31,6 +31,7 @@ class Settings(BaseModel):
     copyright: Optional[str] = None
     max_tlp: Tlp = "clear"
     drafts: bool = False
+    require_review: bool = False  # publish only briefs with reviewed_by and approved
     latest: int = 10  # briefs listed on the home page
 
     @field_validator("url")

@@ -46,7 +46,8 @@ class Generated:
 
 
 def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | None = None) -> Policy:
-    return Policy(max_tlp=max_tlp or settings.max_tlp, drafts=settings.drafts if drafts is None else drafts)
+    return Policy(max_tlp=max_tlp or settings.max_tlp, drafts=settings.drafts if drafts is None else drafts,
+                  require_review=settings.require_review)
 
 
 @contextmanager

@@ -200,6 +200,8 @@ class Brief(Model):
     authors: list[str] = []
     tlp: Tlp
     status: _literal(vocab.STATUS) = "published"
+    reviewed_by: list[str] = []  # who reviewed it before publication
+    approved: Optional[PartialDate] = None  # when its review approved it
     summary: Markdown
     tags: list[Slug] = []
     claims: list[Claim] = []

@@ -26,9 +26,14 @@ class Policy:
 
     max_tlp: str = "clear"
     drafts: bool = False
+    require_review: bool = False  # a brief needs `reviewed_by` and `approved` to be published (drafts builds excepted)
 
     def allows(self, tlp: str, status: str = "published") -> bool:
         return vocab.tlp_rank(tlp) <= vocab.tlp_rank(self.max_tlp) and (status == "published" or self.drafts)
+
+    def unreviewed(self, brief: Brief) -> bool:
+        """Whether the brief lacks the review this site requires before publication."""
+        return self.require_review and not (brief.reviewed_by and brief.approved)
 
 
 @dataclass
@@ -292,6 +297,20 @@ class _Builder:
         out["evidence"] = out["claim"] | {i for i, k in self.item_kind.items() if k == "analysis" and sound("item", i)}
         return out
 
+    def check_reviews(self):
+        """Under `require_review`, a brief this build publishes must carry its review, unless the
+        build shows drafts (which marks it "not reviewed")."""
+        if not self.policy.require_review or self.policy.drafts:
+            return
+        for brief_id, (brief, doc, _) in self.full["brief"].items():
+            if brief is not None and self.published("brief", brief_id) and self.policy.unreviewed(brief):
+                missing = " and ".join(f for f in ("reviewed_by", "approved") if not getattr(brief, f))
+                self.problems.append(doc.problem(
+                    ("reviewed_by",) if brief.reviewed_by else ("title",),
+                    f"brief '{brief_id}' has no {missing}: site_config requires a review before a brief is published "
+                    f"(require_review: true); add {missing}, or build with --drafts to preview it marked \"not reviewed\"",
+                    key=True))
+
     def check_references(self):
         sound = self.sound_targets()
         for holder_ns, holder, ns, target, doc, loc in self.references(sound):
@@ -394,6 +413,7 @@ def build_corpus(docs: list[Document], policy: Policy, load_problems: list[Probl
     builder.problems.extend(load_problems)
     builder.collect()
     builder.check_references()
+    builder.check_reviews()
     if builder.problems:
         raise ContentError(builder.problems)
     return builder.corpus()
