@@ -295,7 +295,10 @@ def export(ctx, fmt, output, max_tlp, drafts):
     settings, policy = _policy(project, max_tlp, drafts)
     result = _run(lambda: driver.validate(project, policy, with_history=True))
     _history_note(result)
-    text = (corpus_json if fmt == "json" else stix_bundle)(result.corpus, result.findings)
+    if fmt == "json":
+        text = corpus_json(result.corpus, result.findings)
+    else:
+        text = stix_bundle(result.corpus, result.findings, settings)
     if output:
         output.write_text(text, "utf-8")
     else:

@@ -249,8 +249,12 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     inputs = Inputs(g.corpus)
     me = f"brief:{edited.stem}"
     related = {k.split(":", 1)[1] for k in inputs.refs[me] | inputs.referrers[me] | {me} if k.startswith("brief:")}
-    briefs = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("briefs/") and p != "briefs/index.md"}
+    briefs = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("briefs/") and p.endswith(".md") and p != "briefs/index.md"}
     assert edited.stem in briefs and briefs <= related
+    # the briefs' own STIX bundles: the edited brief's and those of briefs linking to its claims
+    bundles = {p.split("/")[1] for p in result.rendered if p.startswith("briefs/") and p.endswith("/stix.json")}
+    linking = {k.split(":", 1)[1] for k in inputs.referrers[me] if k.startswith("brief:")}
+    assert edited.stem in bundles and bundles <= {edited.stem} | linking
     # source pages: those of the sources the brief (or a brief citing one of its claims) draws on
     own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
     near = {k.split(":", 1)[1] for b in related for k in inputs.refs[f"brief:{b}"] if k.startswith("source:")}

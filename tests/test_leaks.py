@@ -128,6 +128,13 @@ def test_withheld_text_pasted_into_a_public_brief_fails_the_build(copy, name):
     _fails_with_leak(copy, withheld)
 
 
+def test_withheld_text_in_a_briefs_own_stix_bundle_fails_the_build(copy):
+    """The brief's bundle (`/briefs/<id>/stix.json`) is read like every other file of the site."""
+    _publish_summary(copy, "Analysts tie the raid to the Obsidian Lantern Network.")
+    err = _fails_with_leak(copy, "actor 'lantern-network' (TLP:AMBER)")
+    assert "briefs/first-brief/stix.json:" in err, err
+
+
 def test_withheld_text_spelt_with_html_entities_fails_the_build(copy):
     # a hand-written page, where entities are the reader's letters; the page's search entry keeps only its start
     filler = "These notes collect what the team learned this year about the region, its towns and its roads. " * 4

@@ -26,15 +26,13 @@ OPTIONS = ValidationOptions(version="2.1", strict=False)
 
 # SHOULD-level findings the export knowingly accepts:
 #   uuid-check (103): ids are UUIDv5 so that exports are reproducible;
-#   relationship-types (202): the contract's relation types (hostile-to, leads, ...)
-#     are custom relationship types, which STIX permits;
 #   extref-hashes (302): source and claim URLs carry no hash of the page.
-ACCEPTED_WARNINGS = {"103", "202", "302"}
+ACCEPTED_WARNINGS = {"103", "302"}
 
 
 def export(root: Path, policy: Policy = Policy()) -> str:
     result = pipeline.validate(Project(root), policy)
-    return stix_bundle(result.corpus, result.findings)
+    return stix_bundle(result.corpus, result.findings, Project(root).settings())
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +42,7 @@ def generated() -> pipeline.Generated:
 
 @pytest.fixture(scope="module")
 def text(generated) -> str:
-    return stix_bundle(generated.corpus, generated.findings)
+    return stix_bundle(generated.corpus, generated.findings, Project(REPO).settings())
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +126,40 @@ def test_ids_are_uuid5_of_kind_and_id(name):
 
 def test_no_clock_timestamps(objects):
     stamps = {o[k] for o in objects for k in ("created", "modified", "published") if k in o}
-    # every timestamp is a date from the corpus (midnight), the fixed epoch or the TLP 2.0 date
-    assert all(s.endswith("T00:00:00.000Z") or s.endswith("T00:00:00Z") for s in stamps), stamps
+    # every timestamp is a date from the corpus (midnight; a report's modified a millisecond later),
+    # the extension's date or the TLP 2.0 date
+    assert all(s.endswith(("T00:00:00.000Z", "T00:00:00Z", "T00:00:00.001Z")) for s in stamps), stamps
+    assert not any(s.startswith("1970") for s in stamps)
+
+
+def test_entities_dated_from_the_briefs_that_mention_them(objects):
+    """An actor, a source, a question's objects: created when first mentioned, modified when last."""
+    for kind, item in [("actor", "isis"), ("actor", "hts"), ("source", "the-new-arab"), ("question", "who-killed-al-qurashi"),
+                       ("ach-result", "who-killed-al-qurashi")]:
+        o = find(objects, kind, item)
+        assert (o["created"], o["modified"]) == ("2023-08-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z"), (kind, item)
+    # mentioned by the 2023 brief alone
+    sna = find(objects, "actor", "syrian-national-army")
+    assert (sna["created"], sna["modified"]) == ("2023-08-01T00:00:00.000Z", "2023-08-01T00:00:00.000Z")
+
+
+def test_reports_are_published_before_they_are_modified(objects):
+    """misp-stix takes a report whose published equals its modified for an unpublished draft."""
+    for report in (o for o in objects if o["type"] == "report"):
+        assert report["published"].replace("Z", ".000Z") < report["modified"], report["id"]
+
+
+def test_the_publisher_creates_every_object(objects):
+    publisher = [o for o in objects if o["type"] == "identity" and o.get("x_briefgen_kind") is None and o["identity_class"] == "organization"]
+    assert len(publisher) == 1 and publisher[0]["name"] == "Idleb Security Briefs"
+    system = next(o for o in objects if o["type"] == "identity" and o["identity_class"] == "system")
+    for o in objects:
+        if o["type"] == "marking-definition" or o["id"] in (publisher[0]["id"], system["id"]):
+            assert "created_by_ref" not in o
+        elif o["type"] == "extension-definition":
+            assert o["created_by_ref"] == system["id"]
+        else:
+            assert o["created_by_ref"] == publisher[0]["id"], o["id"]
 
 
 def test_claim_note_with_admiralty_confidence(objects):
@@ -144,7 +174,7 @@ def test_claim_note_with_admiralty_confidence(objects):
     assert "Northern Syria" in note["content"]  # the location
     assert note["authors"] == ["Presidency of the Republic of Türkiye"]
     presidency = find(objects, "source", "turkish-presidency")
-    assert note["created_by_ref"] == presidency["id"]
+    assert note["x_briefgen_source_ref"] == presidency["id"] and presidency["id"] in note["object_refs"]
     report = find(objects, "brief", "idleb-isis-hts")
     assert report["id"] in note["object_refs"]
     assert find(objects, "actor", "isis")["id"] in note["object_refs"]
@@ -202,11 +232,15 @@ def test_report_holds_its_items(objects):
         ("judgment", "kj-al-qurashi-likely-killed-in-turkish-operation"),
         ("actor", "hts"),
         ("source", "athr-press"),
-        ("question", "who-killed-al-qurashi"),
     ]:
         assert find(objects, kind, item)["id"] in refs, (kind, item)
     ids = {o["id"] for o in objects}
     assert refs <= ids  # no dangling reference
+    # a question's grouping is linked to the report, never listed in it
+    grouping = find(objects, "question", "who-killed-al-qurashi")
+    assert not any(r.startswith("grouping--") for r in refs)
+    assert [o for o in objects if o["type"] == "relationship" and o["source_ref"] == report["id"] and o["target_ref"] == grouping["id"]
+            and o["relationship_type"] == "related-to" and o["x_briefgen_relationship_type"] == "bears-on"]
 
 
 def test_actor_aliases(objects):
@@ -226,8 +260,10 @@ def test_hostile_relationship(objects, generated):
     hts, isis = find(objects, "actor", "hts")["id"], find(objects, "actor", "isis")["id"]
     hostile = [
         o for o in objects
-        if o["type"] == "relationship" and o["relationship_type"] == "hostile-to" and o["source_ref"] == hts and o["target_ref"] == isis
+        if o["type"] == "relationship" and o.get("x_briefgen_relationship_type") == "hostile-to" and o["source_ref"] == hts and o["target_ref"] == isis
     ]
+    assert hostile[0]["relationship_type"] == "related-to"  # STIX has no type that means "hostile to"
+    assert hostile[0]["description"].startswith("Hay'at Tahrir al-Sham hostile to Islamic State (ISIS).")
     assert len(hostile) == 1
     authored = next(r for r in generated.corpus.actors["hts"].relations if r.type == "hostile-to")
     assert authored.since, "the bundled relation is dated: its mapping is what this test checks"
@@ -244,7 +280,8 @@ def test_source_identity_and_speaks_for(objects):
     assert expert["identity_class"] == "individual"
     isis = find(objects, "actor", "isis")
     assert any(
-        o["type"] == "relationship" and o["relationship_type"] == "speaks-for" and o["source_ref"] == source["id"] and o["target_ref"] == isis["id"]
+        o["type"] == "relationship" and o["x_briefgen_relationship_type"] == "speaks-for" and o["relationship_type"] == "related-to"
+        and o["source_ref"] == source["id"] and o["target_ref"] == isis["id"]
         for o in objects
     )
 
@@ -272,7 +309,7 @@ def test_analysis_note(objects, generated):
         note = find(objects, "analysis", analysis_id)
         assert note["type"] == "note"
         assert note["abstract"] == analysis.title
-        assert note["created_by_ref"] == find(objects, "source", analysis.analyst)["id"]
+        assert note["x_briefgen_source_ref"] == find(objects, "source", analysis.analyst)["id"]
         assert note["authors"] == [corpus.sources[analysis.analyst].name]
 
 
@@ -302,7 +339,8 @@ def test_ach_result_readable(objects, generated):
 def test_contradiction_relationship(objects):
     a = find(objects, "claim", "isis-says-hts-killed-al-qurashi")["id"]
     b = find(objects, "claim", "erdogan-says-turkish-intelligence-killed-al-qurashi")["id"]
-    assert any(o["type"] == "relationship" and o["relationship_type"] == "contradicts" and o["source_ref"] == a and o["target_ref"] == b for o in objects)
+    assert any(o["type"] == "relationship" and o["relationship_type"] == "related-to" and o["x_briefgen_relationship_type"] == "contradicts"
+               and o["source_ref"] == a and o["target_ref"] == b for o in objects)
 
 
 def test_custom_properties_declared_by_extension(objects):
@@ -425,7 +463,7 @@ def test_amber_build_marks_amber_items(with_amber):
     # gamma --allied-with--> alpha: the relation carries the stricter of both ends
     gamma, alpha = find(objects, "actor", "gamma-cell")["id"], find(objects, "actor", "alpha-group")["id"]
     rel = next(o for o in objects if o["type"] == "relationship" and o["source_ref"] == gamma and o["target_ref"] == alpha)
-    assert rel["relationship_type"] == "allied-with" and rel["object_marking_refs"] == amber
+    assert rel["x_briefgen_relationship_type"] == "allied-with" and rel["object_marking_refs"] == amber
     markings = {o["id"]: o for o in objects if o["type"] == "marking-definition"}
     assert set(markings) == {TLP_MARKINGS["clear"], TLP_MARKINGS["amber"]}
     assert markings[TLP_MARKINGS["amber"]]["name"] == "TLP:AMBER"
@@ -436,15 +474,15 @@ def test_minimal_corpus_dates_and_precision(minimal):
     objects = json.loads(export(minimal.root))["objects"]
     report = find(objects, "brief", "first-brief")
     assert report["created"] == "2024-03-01T00:00:00.000Z"  # published "2024-03"
-    rel = next(o for o in objects if o["type"] == "relationship" and o["relationship_type"] == "hostile-to")
+    rel = next(o for o in objects if o["type"] == "relationship" and o.get("x_briefgen_relationship_type") == "hostile-to")
     assert rel["start_time"].startswith("2020-01-01T00:00:00")  # since "2020"
     for o in objects:
-        if o.get("x_briefgen_kind") in ("actor", "source"):
-            assert o["created"] == o["modified"] == "1970-01-01T00:00:00.000Z"
+        if o.get("x_briefgen_kind") in ("actor", "source"):  # the one brief mentions them, or none does: its date
+            assert o["created"] == o["modified"] == "2024-03-01T00:00:00.000Z"
 
 
 def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
-    """STIX requires a report to refer to at least one object; an empty brief refers to briefgen's identity."""
+    """STIX requires a report to refer to at least one object; an empty brief refers to its publisher."""
     minimal.write("2024/empty-brief.yaml", """
         title: Nothing yet
         published: "2024-04"
@@ -455,8 +493,7 @@ def test_a_brief_with_nothing_in_it_is_still_a_valid_report(minimal):
     validate(text)
     objects = json.loads(text)["objects"]
     report = find(objects, "brief", "empty-brief")
-    system = next(o for o in objects if o["type"] == "identity" and o.get("identity_class") == "system")
-    assert report["object_refs"] == [system["id"]]
+    assert report["object_refs"] == [report["created_by_ref"]]
 
 
 def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_path):
@@ -476,3 +513,40 @@ def test_each_line_of_the_exports_is_what_the_standard_json_encoder_writes(tmp_p
             assert line == json.dumps(json.loads(line), sort_keys=sort_keys, **compact)
     for value in [{"b": 0.25, "a": [1.5, 2.0, 0.0001, 1e16, -3]}, "Idlib\u2028 «HTS» \x00\x1f\t\"\\/<>&", True, None]:
         assert encode(value, sort_keys=True) == json.dumps(value, sort_keys=True, **compact).encode("utf-8")
+
+
+# --- one bundle per brief -----------------------------------------------------
+
+
+def test_each_briefs_own_bundle_is_valid_and_holds_what_its_report_lists(generated, objects):
+    from generator.output.stix import BriefBundles
+
+    bundles = BriefBundles(generated.corpus, generated.findings, Project(REPO).settings())
+    whole = {o["id"]: o for o in objects}
+    for brief_id in generated.corpus.briefs:
+        text = bundles.bundle(brief_id).decode("utf-8")
+        result = validate(text)
+        assert not [w for w in result.warnings if warning_code(w) not in ACCEPTED_WARNINGS]
+        parsed = stix2.parse(text, allow_custom=True)
+        own = {o["id"]: o for o in json.loads(text)["objects"]}
+        assert [o.id for o in parsed.objects] == sorted(own)
+        report = find(list(own.values()), "brief", brief_id)
+        assert set(report["object_refs"]) <= set(own)  # every object the report lists
+        assert all(own[i] == whole[i] for i in own)  # each the same object as in the whole bundle
+        for o in own.values():
+            if o["type"] == "relationship":
+                assert o["source_ref"] in own and o["target_ref"] in own, o["id"]
+
+
+def test_the_brief_page_links_its_own_bundle(tmp_path):
+    import shutil
+
+    root = tmp_path / "project"
+    top = {"build", "site", ".git", "node_modules", ".venv"}
+    shutil.copytree(REPO, root, ignore=lambda folder, names: top & set(names) if Path(folder) == REPO else set())
+    r = run_cli("build", cwd=root)
+    assert r.code == 0, r.err
+    page = (root / "site/briefs/idleb-isis-hts/index.html").read_text("utf-8")
+    assert 'href="stix.json"' in page
+    bundle = json.loads((root / "site/briefs/idleb-isis-hts/stix.json").read_text("utf-8"))
+    assert sum(o["type"] == "report" for o in bundle["objects"]) == 1

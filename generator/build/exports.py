@@ -4,15 +4,19 @@ What a file draws on is in `incremental`'s terms, so that `render` writes it
 again only when that changed. The exports of one object a line (the STIX
 bundle, corpus.json) are made over the files they replace (`splice`), each
 part (a brief, a question, the entities) under the key of what it shows.
+Each brief's own STIX bundle is keyed by what its objects show (`brief_stix_keys`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 
 from generator.build import splice
 from generator.build.incremental import EVERYTHING, Inputs
+from generator.build.sealed import code_key
+from generator.config import Settings
 from generator.format import schema as schemas
 from generator.output import exports, stix
 from generator.stages.analysis import Findings
@@ -26,30 +30,74 @@ def part_keys(inputs: Inputs) -> dict[str, str]:
             **{f"question:{q}": k for q, k in inputs.question_keys.items()}}
 
 
+def stix_part_keys(inputs: Inputs, corpus: Corpus, settings: Settings | None, dates: stix.Dates) -> dict[str, str]:
+    """`part_keys` for the STIX bundle, whose objects also show the publisher (every object's creator)
+    and the dates of the actors, sources and questions (from the briefs that mention them)."""
+    publisher = stix.publisher_of(settings).id
+    keys = {name: f"{k}:{publisher}" for name, k in part_keys(inputs).items()}
+    keys["entities"] += ":" + dates.entities_key(corpus)
+    for q in corpus.questions:
+        keys[f"question:{q}"] += ":" + "/".join(dates.span("question", q))
+    return keys
+
+
+def brief_stix_keys(inputs: Inputs, corpus: Corpus, settings: Settings | None, dates: stix.Dates) -> dict[str, str]:
+    """Brief id -> a key of what its own bundle shows (`stix.BriefBundles`): its part and those of the
+    briefs whose claims it links to, its actors and sources with their dates, every actor and source
+    file (the relationships among them), and the publisher with its date."""
+    keys = stix_part_keys(inputs, corpus, settings, dates)
+    salt = code_key()
+
+    def claims_of(ref: str) -> str:  # another brief's claims: its file and the actors, sources and questions it names
+        return inputs.fingerprint(salt, "export", frozenset({ref, *inputs.entity_refs.get(ref, ())}))
+
+    out = {}
+    for b in corpus.briefs:
+        refs = inputs.refs.get(f"brief:{b}", ())
+        shown = [keys[f"brief:{b}"], inputs.entities_key, dates.first]
+        shown += sorted(claims_of(r) if r.startswith("brief:") else f"{r}={dates.span(*r.split(':', 1))}"
+                        for r in refs if not r.startswith("question:"))
+        out[b] = hashlib.blake2b("\0".join(shown).encode(), digest_size=16).hexdigest()
+    return out
+
+
 def _spliced(name: str, lines, corpus: Corpus, findings: Findings, inputs: Inputs | None, cache: Path | None,
-             target: Path | None) -> splice.Splice:
-    keys = part_keys(inputs) if inputs is not None and cache is not None and target is not None else None
+             target: Path | None, keys=part_keys) -> splice.Splice:
+    keys = keys(inputs) if inputs is not None and cache is not None and target is not None else None
     return splice.start(cache, name, target, keys, lambda parts: lines(corpus, findings, parts))
 
 
 def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = None, cache: Path | None = None,
-                 docs: Path | None = None) -> dict[str, tuple]:
+                 docs: Path | None = None, settings: Settings | None = None) -> dict[str, tuple]:
     """Every data export: path under the docs folder -> (what it draws on, how to make it).
 
     What it draws on: the files of the corpus (a question's CSV: its own and
     those of the briefs rating it), EVERYTHING, or nothing but briefgen itself
     (the schemas). With the corpus's `inputs`, a `cache` folder and the `docs`
     folder, STIX and corpus.json copy the lines of unchanged parts from the
-    files they replace.
+    files they replace. A brief's STIX bundle draws on the key of what it shows.
     """
     nothing = frozenset()
+    dates = stix.Dates(corpus)
+
+    def stix_lines(corpus, findings, parts):
+        return stix.stix_lines(corpus, findings, parts, settings, dates)
+
+    @functools.cache
+    def brief_bundles() -> stix.BriefBundles:  # shared by the briefs' bundles made in one process
+        return stix.BriefBundles(corpus, findings, settings, dates)
+
     out = {
         "data/corpus.json": (EVERYTHING, lambda: _spliced("corpus", exports.corpus_json_lines, corpus, findings, inputs, cache,
                                                           docs / "data/corpus.json" if docs else None)),
         "data/corpus.schema.json": (nothing, exports.corpus_schema_json),
-        "data/stix-bundle.json": (EVERYTHING, lambda: _spliced("stix", stix.stix_lines, corpus, findings, inputs, cache,
-                                                               docs / "data/stix-bundle.json" if docs else None)),
+        "data/stix-bundle.json": (EVERYTHING, lambda: _spliced("stix", stix_lines, corpus, findings, inputs, cache,
+                                                               docs / "data/stix-bundle.json" if docs else None,
+                                                               lambda i: stix_part_keys(i, corpus, settings, dates))),
     }
+    brief_keys = brief_stix_keys(inputs, corpus, settings, dates) if inputs is not None else {}
+    for b in corpus.briefs:
+        out[stix.brief_bundle_path(b)] = (brief_keys.get(b, EVERYTHING), lambda b=b: brief_bundles().bundle(b))
     for q in findings.matrices:
         out[exports.ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(exports.ach_csv, corpus, findings, q))
     for kind in schemas.KINDS:

@@ -193,8 +193,11 @@ class Inputs:
             out |= self.entity_refs.get(k, empty)
         return out
 
-    def fingerprint(self, salt_: str, path: str, inputs: frozenset[str] | None) -> str:
-        """What a generated file is made from: briefgen and its settings (`salt`), its path, its inputs."""
+    def fingerprint(self, salt_: str, path: str, inputs: frozenset[str] | str | None) -> str:
+        """What a generated file is made from: briefgen and its settings (`salt`), its path, its inputs
+        (or a key of what it shows, worked out by the export that makes it)."""
+        if isinstance(inputs, str):
+            return hashlib.blake2b(f"{salt_}\0{path}\0={inputs}".encode(), digest_size=16).hexdigest()
         return self.fingerprint_of(salt_, path, self.tally(inputs))
 
     def tally(self, inputs: frozenset[str] | None) -> tuple[int, int] | None:

@@ -195,6 +195,8 @@ def target_path(corpus: Corpus, kind: str, item_id: str = "") -> str:
         return ach_csv_path(item_id)
     if kind == "data":
         return f"data/{item_id}"
+    if kind == "stix":  # a brief's own STIX bundle, in its page's folder
+        return f"briefs/{item_id}/stix.json"
     if kind == "schema":
         return f"schema/{item_id}.schema.json" if item_id else "schema/index.md"
     if kind in ("home", ""):

@@ -1,7 +1,8 @@
 """The STIX 2.1 export: `/data/stix-bundle.json` and `briefgen export stix`.
 
-`stix_bundle(corpus, findings)` turns the published corpus into one STIX 2.1
-bundle, valid for the OASIS validator. Objects are built as plain dicts (the
+`stix_bundle(corpus, findings, settings)` turns the published corpus into one
+STIX 2.1 bundle, valid for the OASIS validator; `BriefBundles` gives each
+brief's own (`/briefs/<id>/stix.json`). Objects are built as plain dicts (the
 `stix2` library validates each object it builds, which a large export cannot
 afford); the tests check that each one is exactly what `stix2` builds and
 writes for the same properties.
@@ -15,14 +16,31 @@ Mapping
 =====================  ========================================================
 briefgen               STIX 2.1
 =====================  ========================================================
+site (site_config)     ``identity`` of the publisher (class organization, name =
+                       title, contact_information and an external reference =
+                       url, description): the ``created_by_ref`` of every
+                       object but itself, the briefgen identity and extension
+                       and the TLP markings. Not the sources: importers take
+                       the creator for the producing organisation (misp-stix
+                       tags the events ``misp-galaxy:producer="<title>"``
+                       and does not import a creator identity as an object)
 brief                  ``report`` (name = title, description = summary,
-                       published = published date, report_types
-                       ["threat-report"], labels = tags, object_refs = its
-                       claims, analyses and judgments, every actor, source,
-                       hypothesis and question they mention, and the
+                       published = published date, modified = the updated
+                       date, or one millisecond after published (misp-stix
+                       imports a report whose published equals its modified
+                       unpublished), report_types ["threat-report"], labels =
+                       tags, object_refs = its claims, analyses and
+                       judgments, every actor and source they mention, and the
                        contradicts/corroborates relationships of its claims;
-                       a brief with no items yet refers to the briefgen
-                       identity, since STIX requires one reference)
+                       a brief with no items yet refers to its publisher,
+                       since STIX requires one reference; its review, when
+                       given, in ``x_briefgen_reviewed_by`` and
+                       ``x_briefgen_approved``). Never a grouping:
+                       misp-stix imports each report and each grouping as an
+                       event and fails on a grouping inside a report
+brief -> question      ``relationship`` report --related-to--> grouping
+                       (``x_briefgen_relationship_type`` bears-on) for each
+                       question its items rate or its judgments bear on
 actor armed-group      ``threat-actor`` with ``aliases``. No ``intrusion-set``:
                        that type is for cyber-intrusion activity, which the
                        contract's actors are not.
@@ -41,9 +59,14 @@ actor other            ``identity``, identity_class unknown
 actor aliases          threat-actor: ``aliases``; identity and location, which
                        have no such property: ``x_briefgen_aliases`` and an
                        "Also known as" line in the description
-actor relation         ``relationship`` with the contract's type as
-                       relationship_type (hostile-to, leads, ...; STIX allows
-                       custom types), since/until as start_time/stop_time
+actor relation         ``relationship``, relationship_type related-to (STIX
+                       2.1 defines no type that means leads, member-of,
+                       part-of, split-from, allied-with, hostile-to,
+                       affiliated-with or supports: attributed-to, targets,
+                       located-at and derived-from mean other things), the
+                       contract's type in ``x_briefgen_relationship_type``
+                       and in the description ("HTS hostile to ISIS."),
+                       since/until as start_time/stop_time
                        (stop_time only when after start_time; the dates as
                        authored in ``x_briefgen_since``/``x_briefgen_until``),
                        its source in ``x_briefgen_source_ref``
@@ -52,19 +75,29 @@ source                 ``identity`` (individual for experts; organization for
                        NGOs; unknown for social media, documents, other) with
                        ``x_briefgen_reliability`` (A-F) and the grade with its
                        label and note in the description
-source.actor           ``relationship`` source --speaks-for--> actor
+source.actor           ``relationship`` source --related-to--> actor,
+                       ``x_briefgen_relationship_type`` speaks-for
 claim                  ``note``: abstract = statement, content = statement,
-                       quote, Admiralty code, dates, location; authors =
-                       [source name]; created_by_ref = the source's identity;
-                       object_refs = its actors, its report and the hypotheses
-                       it rates; ``confidence`` from the credibility on the
+                       quote, source and relays, Admiralty code, dates,
+                       location, the ids of the claims it contradicts or
+                       corroborates; authors = [source name]; object_refs =
+                       its report, its actors, the hypotheses it rates, and
+                       the identities of its source and relays, which
+                       importers keep (misp-stix attaches the note, as an
+                       analyst note, to the event and to the MISP object of
+                       each source; relationships from a note and external
+                       references of a note it drops); the source also in
+                       ``x_briefgen_source_ref``, the relays in
+                       ``x_briefgen_via_refs``; ``confidence`` from the
+                       credibility on the
                        STIX 2.1 Admiralty Credibility scale (1 -> 90, 2 -> 70,
                        3 -> 50, 4 -> 30, 5 -> 10, 6 -> no confidence), via
                        `stix2.confidence.scales`; ``x_briefgen_admiralty``
                        ("C3"), ``x_briefgen_reliability``,
                        ``x_briefgen_credibility``, ``x_briefgen_assessments``
-claim contradicts /    ``relationship`` note --contradicts--> note (or
-corroborates           corroborates), as authored
+claim contradicts /    ``relationship`` note --related-to--> note,
+corroborates           ``x_briefgen_relationship_type`` contradicts or
+                       corroborates, as authored
 analysis               ``note`` (kind "analysis"): abstract = title, content =
                        summary and key points; like a claim otherwise, its
                        analyst as source. Not ``opinion``: an opinion states
@@ -83,7 +116,9 @@ judgment               ``note`` (kind "judgment"): abstract = statement;
                        is not turned into a confidence; it is kept in
                        ``x_briefgen_likelihood`` and
                        ``x_briefgen_likelihood_range`` ("55-80%").
-question               ``grouping`` (context "unspecified"): name = question,
+question               ``grouping`` (context "unspecified"), linked from the
+                       reports that bear on it, never listed in one (see
+                       brief -> question): name = question,
                        description = context and the ACH result as Markdown
                        tables; object_refs = its hypotheses, the ACH note and
                        the evidence notes
@@ -104,9 +139,24 @@ TLP                    the FIRST TLP 2.0 ``marking-definition`` objects as
                        everything it draws on.
 =====================  ========================================================
 
+Imported with misp-stix (`stix_2_to_misp`, tests/test_misp_import.py), the
+bundle gives one published event a report (one unpublished event a
+question's grouping) tagged with its TLP and producer; each source and each
+actor that is an ``identity`` becomes an organization or identity object of
+the events whose reports list it, threat actors and country locations galaxy
+clusters, claims, analyses and judgments analyst notes with their Admiralty
+code in the text. A relationship starting at an identity becomes a reference
+of its MISP object with its relationship_type, or, when it ends at a threat
+actor or a country, that cluster on the object (which misp-stix then no
+longer shows at the event's level). Relationships starting at a threat actor,
+a country or a note, and the ``x_briefgen_*`` properties, misp-stix drops.
+
 The published OASIS TLP 2.0 marking definitions have no ``created_by_ref``
 (``identity--b3bca3c2-...`` is CISA, creator of the TLP 2.0 *extension
 definition*), so they are reproduced without one.
+
+The briefgen identity (class system) and extension definition are dated
+`EXTENSION_DATE`, the date of this version of the extension.
 
 Custom properties are all named ``x_briefgen_*``. They are declared by a
 briefgen ``extension-definition`` of type toplevel-property-extension (created
@@ -114,7 +164,7 @@ by a briefgen ``identity`` of class system), and every object that has them
 names that extension, as STIX 2.1 recommends. Every object built from the
 corpus has ``x_briefgen_kind`` (actor, source, brief, claim, analysis,
 judgment, question, hypothesis, ach-result, relation, speaks-for, contradicts,
-corroborates) and, unless it is a relationship, ``x_briefgen_id`` (the
+corroborates, bears-on) and, but for the publisher, unless it is a relationship, ``x_briefgen_id`` (the
 briefgen id; a question's ACH note has the question's). Actors and sources
 also carry their contract kind in ``x_briefgen_actor_kind`` and
 ``x_briefgen_source_kind``.
@@ -128,15 +178,18 @@ timestamp comes from the clock:
 
 - a brief and everything in it: created = the brief's ``published``,
   modified = its ``updated`` (if later); reduced-precision dates expand to the
-  first day (``2023-08`` -> ``2023-08-01T00:00:00.000Z``);
-- actors, sources, their relationships and the briefgen objects have no date
-  in the corpus: created = modified = `EPOCH` (1970-01-01), a fixed value
-  rather than the earliest brief date, so that adding an older brief does not
-  change their ``created``, which STIX requires to stay the same across
-  versions;
-- a question, its hypotheses and its ACH note: created = `EPOCH`, modified =
-  the latest created/modified date of the briefs holding its evidence, so a
-  new brief that changes the scores also moves ``modified``.
+  first day (``2023-08`` -> ``2023-08-01T00:00:00.000Z``); its report's
+  modified at least one millisecond after published (see above);
+- an actor, a source, a question (its grouping, hypotheses and ACH note):
+  created = the earliest created, modified = the latest modified of the
+  briefs that mention it (`Dates`); one no brief mentions: created = modified
+  = the earliest brief's created. A relation and a speaks-for relationship
+  are dated as the actor or source they start from; the publisher created =
+  modified = the earliest brief's created. Adding a brief older than those
+  that mention an entity moves its ``created`` (STIX would keep it across
+  versions): the price of a date that says when the entity first appears;
+- the briefgen identity and extension: `EXTENSION_DATE`. `EPOCH`
+  (1970-01-01) is left only for an export without any brief.
 
 The bundle's own id is UUIDv5 of a digest of its objects: the XOR of a
 128-bit hash of each object's line, with their number. It does not depend on
@@ -147,7 +200,10 @@ The objects of a brief, of a question and of the actors and sources are made
 in parts (`generator.output.lines.Parts`), each with the TLP markings its
 objects use and the digest of their lines: a build may give the lines of a
 part that did not change as those of the bundle it replaces, with the
-markings and digest kept from when they were made.
+markings and digest kept from when they were made. The keys of those parts
+(`generator.build.exports.stix_part_keys`) also hold the publisher and the
+dates above; a brief's own bundle is made again when the key of what it shows
+changes (`generator.build.exports.brief_stix_keys`).
 """
 
 from __future__ import annotations
@@ -156,18 +212,26 @@ import hashlib
 import unicodedata
 import uuid
 from functools import lru_cache, partial
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med_high_to_value
 
+from generator.config import Settings
 from generator.format import vocab
 from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question
-from generator.output.lines import WHOLE, Parts, Stream, encode, join
+from generator.output.lines import SEP, WHOLE, Parts, Stream, encode, join
 from generator.stages.analysis import Findings, Matrix
 from generator.stages.corpus import Corpus
 
 NAMESPACE = uuid.UUID("2969bb6c-f12d-57f7-8d07-6e10b1db788a")  # uuid5(NAMESPACE_URL, "https://briefgen.invalid/stix")
-EPOCH = "1970-01-01T00:00:00.000Z"
+EPOCH = "1970-01-01T00:00:00.000Z"  # only for what an export without any brief has no date for
+# The date of this version of the briefgen extension definition (and of the briefgen identity that creates it).
+EXTENSION_DATE = "2026-12-06T00:00:00.000Z"
+EXTENSION_VERSION = "1.1.0"
+# Every relationship's type: STIX 2.1 defines none that means what briefgen's relation types mean
+# (attributed-to, targets, located-at, derived-from read otherwise), so all are its generic type, the
+# precise one in x_briefgen_relationship_type (as authored: leads, member-of, ..., speaks-for, contradicts).
+RELATIONSHIP_TYPE = "related-to"
 
 # FIRST TLP 2.0, as published by OASIS in cti-stix-common-objects
 # (extension-definition-specifications/tlp-2.0).
@@ -187,6 +251,7 @@ EXTENSION_PROPERTIES = (
     "x_briefgen_admiralty",
     "x_briefgen_affiliation",
     "x_briefgen_aliases",
+    "x_briefgen_approved",
     "x_briefgen_assessments",
     "x_briefgen_authors",
     "x_briefgen_confidence",
@@ -205,7 +270,9 @@ EXTENSION_PROPERTIES = (
     "x_briefgen_question",
     "x_briefgen_rank",
     "x_briefgen_reliability",
+    "x_briefgen_relationship_type",
     "x_briefgen_reported",
+    "x_briefgen_reviewed_by",
     "x_briefgen_since",
     "x_briefgen_source_kind",
     "x_briefgen_source_ref",
@@ -284,6 +351,11 @@ def _later(*stamps: str) -> str:
     return max(stamps)  # same fixed format, so text order is time order
 
 
+def _tick(stamp: str) -> str:
+    """A timestamp of midnight, one millisecond later."""
+    return stamp.replace("T00:00:00.000Z", "T00:00:00.001Z")
+
+
 def _strictest(tlps: Iterable[str]) -> str:
     return max(tlps, key=vocab.tlp_rank, default="clear")
 
@@ -331,7 +403,88 @@ def _clean(props: dict) -> dict:
     return {k: v for k, v in props.items() if v or (v is not None and type(v) not in _EMPTY_KINDS)}
 
 
+# --- who published it, and when each entity was mentioned --------------------
+
+
+class Publisher(NamedTuple):
+    """The site that publishes the export (site_config's title and url): the creator of its objects."""
+
+    name: str
+    url: str | None = None
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return stix_id("identity", "publisher", self.url or self.name)
+
+
+def publisher_of(settings: Settings | None) -> Publisher:
+    settings = settings or Settings()
+    return Publisher(settings.title, settings.url, settings.description.strip())
+
+
+class Dates:
+    """When the published briefs first and last mention each actor, source and question.
+
+    A brief's created is its ``published``, its modified its ``updated`` if later.
+    An entity's span is (the earliest created, the latest modified) of the briefs
+    that mention it: an actor in an item's actors, a source as an item's origin or
+    relay, a question through an item rating one of its hypotheses or a judgment
+    bearing on one. One mentioned by none gets (the earliest created, the same);
+    with no brief at all, `EPOCH`.
+    """
+
+    def __init__(self, corpus: Corpus):
+        self.created = {b: timestamp(brief.published) for b, brief in corpus.briefs.items()}
+        self.modified = {b: _later(self.created[b], timestamp(brief.updated)) if brief.updated else self.created[b]
+                         for b, brief in corpus.briefs.items()}
+        first = min(self.created.values(), default=EPOCH)
+        self.unmentioned = (first, first)
+        self.first = first
+        spans: dict[str, dict[str, list[str]]] = {"actor": {}, "source": {}, "question": {}}
+
+        def mention(kind: str, item_id: str, created: str, modified: str) -> None:
+            span = spans[kind].get(item_id)
+            if span is None:
+                spans[kind][item_id] = [created, modified]
+            else:
+                span[0], span[1] = min(span[0], created), max(span[1], modified)
+
+        for b, brief in corpus.briefs.items():
+            created, modified = self.created[b], self.modified[b]
+            actors, sources, questions = set(), set(), set()
+            for item, origin in [*((x, x.source) for x in brief.claims), *((x, x.analyst) for x in brief.analyses)]:
+                sources.add(origin)
+                sources.update(item.via)
+                actors.update(item.actors)
+                questions.update(corpus.question_of[h] for h in item.assessments)
+            questions.update(corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis)
+            for kind, ids in (("actor", actors), ("source", sources), ("question", questions)):
+                for i in ids:
+                    mention(kind, i, created, modified)
+        self.spans = {kind: {i: (a, b) for i, (a, b) in table.items()} for kind, table in spans.items()}
+
+    def span(self, kind: str, item_id: str) -> tuple[str, str]:
+        """(created, modified) of an actor, a source or a question."""
+        return self.spans[kind].get(item_id, self.unmentioned)
+
+    def entities_key(self, corpus: Corpus) -> str:
+        """A digest of the spans of every actor and source: what their objects' dates show."""
+        h = hashlib.blake2b(digest_size=16)
+        for kind, table in (("actor", corpus.actors), ("source", corpus.sources)):
+            for i in sorted(table):
+                h.update(f"{kind}:{i}={self.span(kind, i)}\0".encode())
+        return h.hexdigest()
+
+
 # --- the export --------------------------------------------------------------
+
+
+def _questions_of(corpus: Corpus, brief: Brief) -> list[str]:
+    """The questions a brief bears on: through an item rating one of its hypotheses, or a judgment."""
+    questions = {corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+    questions.update(corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis)
+    return sorted(questions)
 
 
 def _encode(obj: dict) -> bytes:
@@ -359,7 +512,8 @@ def _digest(lines) -> int:
 
 
 class _Export:
-    def __init__(self, corpus: Corpus, findings: Findings, parts: Parts = WHOLE):
+    def __init__(self, corpus: Corpus, findings: Findings, parts: Parts = WHOLE, publisher: Publisher | None = None,
+                 dates: Dates | None = None):
         self.c = corpus
         self.f = findings
         self.parts = parts  # makes the parts (a brief's objects, a question's), or gives their lines as the last bundle's
@@ -369,6 +523,9 @@ class _Export:
         self.markings_used: set[str] = {"clear"}  # the briefgen identity and extension are TLP:CLEAR
         self.system_id = stix_id("identity", "system", "briefgen")
         self.extension_id = stix_id("extension-definition", "extension", "briefgen")
+        self.publisher = publisher or publisher_of(None)
+        self.publisher_id = self.publisher.id
+        self.dates = dates or Dates(corpus)
         # STIX ids of every item, known before any object is built
         self.actor_ref = {a: self._actor_ref(a, actor) for a, actor in corpus.actors.items()}
         self.source_ref = {s: stix_id("identity", "source", s) for s in corpus.sources}
@@ -377,15 +534,20 @@ class _Export:
         self.hypothesis_ref = {h: stix_id("note", "hypothesis", h) for h in corpus.hypotheses}
         self.question_ref = {q: stix_id("grouping", "question", q) for q in corpus.questions}
         self.ach_ref = {q: stix_id("note", "ach", q) for q in corpus.questions}
-        # dates and markings of briefs and questions, worked out for the parts made (most are copied after an edit)
-        self.brief_created = _Lazy(lambda b: timestamp(corpus.briefs[b].published))
-        self.brief_modified = _Lazy(self._brief_modified)
+        # dates and markings of briefs and questions
+        self.brief_created = self.dates.created
+        self.brief_modified = self.dates.modified
         self.question_tlp = _Lazy(self._question_tlp)
-        self.question_modified = _Lazy(self._question_modified)
+        self._bearing: dict[str, set[str]] | None = None
 
-    def _brief_modified(self, brief_id: str) -> str:
-        brief = self.c.briefs[brief_id]
-        return _later(self.brief_created[brief_id], timestamp(brief.updated)) if brief.updated else self.brief_created[brief_id]
+    def _briefs_of_question(self, question_id: str) -> set[str]:
+        """The briefs that bear on a question (`_questions_of`)."""
+        if self._bearing is None:
+            self._bearing = {}
+            for b, brief in self.c.briefs.items():
+                for q in _questions_of(self.c, brief):
+                    self._bearing.setdefault(q, set()).add(b)
+        return self._bearing.get(question_id, set())
 
     def _evidence_briefs(self, question_id: str) -> set[str]:
         return {self.c.brief_of[row.id] for row in self.f.matrices[question_id].rows}
@@ -393,9 +555,6 @@ class _Export:
     def _question_tlp(self, question_id: str) -> str:
         briefs = self._evidence_briefs(question_id)
         return _strictest([self.c.questions[question_id].tlp, *(self.c.briefs[b].tlp for b in briefs)])
-
-    def _question_modified(self, question_id: str) -> str:
-        return _later(EPOCH, *(self.brief_modified[b] for b in self._evidence_briefs(question_id)))
 
     # -- building blocks
     def _item_ref(self, item_id: str) -> str:
@@ -417,6 +576,7 @@ class _Export:
 
     def add(self, stix_type: str, **props) -> None:
         """One STIX object as a plain dict (the `stix2` library validates the result in the tests)."""
+        props.setdefault("created_by_ref", self.publisher_id)
         props = _clean(props)
         custom = {k for k in props if k[:2] == "x_"}
         if not custom <= _DECLARED:
@@ -438,10 +598,11 @@ class _Export:
     def actors(self) -> None:
         for actor_id, actor in self.c.actors.items():
             ref = self.actor_ref[actor_id]
+            created, modified = self.dates.span("actor", actor_id)
             common = dict(
                 id=ref,
-                created=EPOCH,
-                modified=EPOCH,
+                created=created,
+                modified=modified,
                 name=actor.name,
                 labels=list(actor.tags),
                 object_marking_refs=self.marking(actor.tlp),
@@ -472,23 +633,25 @@ class _Export:
                 stop = _seconds(timestamp(rel.until)) if rel.until else None
                 if start and stop and stop <= start:
                     stop = None  # STIX needs stop_time after start_time; the authored dates stay in x_briefgen_*
-                description = rel.note or ""
+                parts = [f"{actor.name} {vocab.RELATION[rel.type].label} {self.c.actors[rel.actor].name}.", rel.note or ""]
                 if rel.source:
-                    description = f"{description.rstrip()}\n\nSource: {self.c.sources[rel.source].name}.".lstrip()
+                    parts.append(f"Source: {self.c.sources[rel.source].name}.")
                 tlps = [actor.tlp, self.tlp_of_actor(rel.actor)] + ([self.c.sources[rel.source].tlp] if rel.source else [])
+                created, modified = self.dates.span("actor", actor_id)
                 self.add(
                     "relationship",
                     id=stix_id("relationship", "relation", key),
-                    created=EPOCH,
-                    modified=EPOCH,
-                    relationship_type=rel.type,
+                    created=created,
+                    modified=modified,
+                    relationship_type=RELATIONSHIP_TYPE,
                     source_ref=self.actor_ref[actor_id],
                     target_ref=self.actor_ref[rel.actor],
-                    description=description,
+                    description="\n\n".join(p.strip() for p in parts if p.strip()),
                     start_time=start,
                     stop_time=stop,
                     object_marking_refs=self.marking(_strictest(tlps)),
                     x_briefgen_kind="relation",
+                    x_briefgen_relationship_type=rel.type,
                     x_briefgen_since=rel.since,
                     x_briefgen_until=rel.until,
                     x_briefgen_source_ref=self.source_ref[rel.source] if rel.source else None,
@@ -502,11 +665,12 @@ class _Export:
                 parts.append(source.reliability_note)
             if source.affiliation:
                 parts.append(f"Affiliation: {source.affiliation}.")
+            created, modified = self.dates.span("source", source_id)
             self.add(
                 "identity",
                 id=self.source_ref[source_id],
-                created=EPOCH,
-                modified=EPOCH,
+                created=created,
+                modified=modified,
                 name=source.name,
                 identity_class=_SOURCE_CLASS[source.kind],
                 description="\n\n".join(p.strip() for p in parts if p.strip()),
@@ -524,14 +688,15 @@ class _Export:
                 self.add(
                     "relationship",
                     id=stix_id("relationship", "speaks-for", f"{source_id}:{source.actor}"),
-                    created=EPOCH,
-                    modified=EPOCH,
-                    relationship_type="speaks-for",
+                    created=created,
+                    modified=modified,
+                    relationship_type=RELATIONSHIP_TYPE,
                     source_ref=self.source_ref[source_id],
                     target_ref=self.actor_ref[source.actor],
                     description=f"{source.name} speaks for {self.c.actors[source.actor].name}.",
                     object_marking_refs=self.marking(_strictest([source.tlp, self.tlp_of_actor(source.actor)])),
                     x_briefgen_kind="speaks-for",
+                    x_briefgen_relationship_type="speaks-for",
                 )
 
     def entities(self) -> None:
@@ -574,22 +739,26 @@ class _Export:
             refs |= self.analysis(brief_id, brief, analysis)
         for judgment in brief.judgments:
             refs |= self.judgment(brief_id, brief, judgment)
+        created = self.brief_created[brief_id]
         self.add(
             "report",
             id=self.brief_ref[brief_id],
-            created=self.brief_created[brief_id],
-            modified=self.brief_modified[brief_id],
-            published=_seconds(self.brief_created[brief_id]),
+            created=created,
+            # later than published: importers such as misp-stix take a report modified when published for a draft
+            modified=_later(self.brief_modified[brief_id], _tick(created)),
+            published=_seconds(created),
             name=brief.title,
             description=brief.summary,
             report_types=["threat-report"],
             labels=list(brief.tags),
-            object_refs=sorted(refs) or [self.system_id],  # STIX requires one; a brief with no items yet has briefgen's
+            object_refs=sorted(refs) or [self.publisher_id],  # STIX requires one; a brief with no items yet has its publisher
             object_marking_refs=self.marking(brief.tlp),
             x_briefgen_id=brief_id,
             x_briefgen_kind="brief",
             x_briefgen_authors=list(brief.authors),
             x_briefgen_status=brief.status,
+            **({"x_briefgen_reviewed_by": list(brief.reviewed_by)} if brief.reviewed_by else {}),
+            **({"x_briefgen_approved": brief.approved} if brief.approved else {}),
         )
 
     def _item_common(self, brief_id: str, brief: Brief, item_id: str, kind: str) -> dict:
@@ -618,8 +787,6 @@ class _Export:
     def _mentions(self, item: Claim | Analysis, origin: str) -> set[str]:
         refs = {self.source_ref[origin], *(self.source_ref[s] for s in item.via)}
         refs |= {self.actor_ref[a] for a in item.actors}
-        refs |= {self.hypothesis_ref[h] for h in item.assessments}
-        refs |= {self.question_ref[self.c.question_of[h]] for h in item.assessments}
         return refs
 
     def _grading_lines(self, item: Claim | Analysis, origin: str) -> list[str]:
@@ -647,20 +814,23 @@ class _Export:
             lines.append(f"- **Occurred:** {claim.occurred}")
         if claim.location:
             lines.append(f"- **Location:** {claim.location}")
+        for label, others in (("Contradicts", claim.contradicts), ("Corroborates", claim.corroborates)):
+            lines += [f"- **{label}:** claim `{other}`" for other in others]  # by id: its words are its brief's
         lines += self._ratings_lines(claim)
-        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in claim.actors), *(self.hypothesis_ref[h] for h in claim.assessments)}
+        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in claim.actors), *(self.hypothesis_ref[h] for h in claim.assessments),
+                     self.source_ref[claim.source], *(self.source_ref[s] for s in claim.via)}
         self.add(
             "note",
             abstract=claim.statement,
             content="\n".join(lines),
             authors=[source.name],
-            created_by_ref=self.source_ref[claim.source],
             object_refs=sorted(note_refs),
             labels=list(claim.tags),
             external_references=[{"source_name": source.name, "url": claim.url}] if claim.url else None,
             x_briefgen_reported=claim.reported,
             x_briefgen_occurred=claim.occurred,
             x_briefgen_location=claim.location,
+            x_briefgen_source_ref=self.source_ref[claim.source],
             x_briefgen_via_refs=[self.source_ref[s] for s in claim.via],
             **self._evidence(claim),
             **self._item_common(brief_id, brief, claim.id, "claim"),
@@ -675,12 +845,13 @@ class _Export:
                     id=rel_id,
                     created=self.brief_created[brief_id],
                     modified=self.brief_modified[brief_id],
-                    relationship_type=rel_type,
+                    relationship_type=RELATIONSHIP_TYPE,
                     source_ref=self.item_ref[claim.id],
                     target_ref=self.item_ref[other],
                     description=f"{claim.statement}\n\n{rel_type}\n\n{self.c.claims[other].statement}",
                     object_marking_refs=self.marking(_strictest([brief.tlp, self.c.briefs[other_brief].tlp])),
                     x_briefgen_kind=rel_type,
+                    x_briefgen_relationship_type=rel_type,
                 )
                 refs.add(rel_id)
         return refs
@@ -696,17 +867,19 @@ class _Export:
         if analysis.date:
             lines.append(f"- **Date:** {analysis.date}")
         lines += self._ratings_lines(analysis)
-        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in analysis.actors), *(self.hypothesis_ref[h] for h in analysis.assessments)}
+        note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in analysis.actors),
+                     *(self.hypothesis_ref[h] for h in analysis.assessments),
+                     self.source_ref[analysis.analyst], *(self.source_ref[s] for s in analysis.via)}
         self.add(
             "note",
             abstract=analysis.title,
             content="\n".join(lines),
             authors=[analyst.name],
-            created_by_ref=self.source_ref[analysis.analyst],
             object_refs=sorted(note_refs),
             labels=list(analysis.tags),
             external_references=[{"source_name": analyst.name, "url": analysis.url}] if analysis.url else None,
             x_briefgen_date=analysis.date,
+            x_briefgen_source_ref=self.source_ref[analysis.analyst],
             x_briefgen_via_refs=[self.source_ref[s] for s in analysis.via],
             **self._evidence(analysis),
             **self._item_common(brief_id, brief, analysis.id, "analysis"),
@@ -744,10 +917,7 @@ class _Export:
             x_briefgen_confidence=judgment.confidence,
             **self._item_common(brief_id, brief, judgment.id, "judgment"),
         )
-        mentions = {self.item_ref[judgment.id]}
-        if judgment.hypothesis:
-            mentions |= {self.hypothesis_ref[judgment.hypothesis], self.question_ref[self.c.question_of[judgment.hypothesis]]}
-        return mentions
+        return {self.item_ref[judgment.id]}
 
     # -- questions, hypotheses and ACH
     def ach_markdown(self, question: Question, matrix: Matrix) -> str:
@@ -787,7 +957,7 @@ class _Export:
         """The grouping of a question, its ACH result and its hypotheses."""
         matrix = self.f.matrices[q]
         tlp = self.question_tlp[q]
-        modified = self.question_modified[q]
+        created, modified = self.dates.span("question", q)
         evidence = sorted({self.item_ref[row.id] for row in matrix.rows})
         hypotheses = sorted(self.hypothesis_ref[h.id] for h in question.hypotheses)
         table = self.ach_markdown(question, matrix)
@@ -795,7 +965,7 @@ class _Export:
         self.add(
             "grouping",
             id=self.question_ref[q],
-            created=EPOCH,
+            created=created,
             modified=modified,
             name=question.question,
             context="unspecified",
@@ -808,7 +978,7 @@ class _Export:
         self.add(
             "note",
             id=self.ach_ref[q],
-            created=EPOCH,
+            created=created,
             modified=modified,
             abstract=f"ACH: {question.question}",
             content=table,
@@ -818,12 +988,29 @@ class _Export:
             x_briefgen_kind="ach-result",
             x_briefgen_question=q,
         )
+        for b in sorted(self._briefs_of_question(q)):
+            # the question's grouping is not in any report (importers such as misp-stix take each as an event of
+            # its own): it is linked to the reports whose items bear on it
+            brief = self.c.briefs[b]
+            self.add(
+                "relationship",
+                id=stix_id("relationship", "bears-on", f"{b}:{q}"),
+                created=self.brief_created[b],
+                modified=self.brief_modified[b],
+                relationship_type=RELATIONSHIP_TYPE,
+                source_ref=self.brief_ref[b],
+                target_ref=self.question_ref[q],
+                description=f"{brief.title}\n\nbears on the question\n\n{question.question}",
+                object_marking_refs=self.marking(_strictest([brief.tlp, question.tlp])),
+                x_briefgen_kind="bears-on",
+                x_briefgen_relationship_type="bears-on",
+            )
         total = len(matrix.ranking)
         for s in matrix.ranking:
             self.add(
                 "note",
                 id=self.hypothesis_ref[s.id],
-                created=EPOCH,
+                created=created,
                 modified=modified,
                 abstract=s.statement,
                 content=(
@@ -847,11 +1034,26 @@ class _Export:
 
     # -- the fixed objects
     def system(self) -> None:
+        publisher = self.publisher
+        self.add(
+            "identity",
+            id=self.publisher_id,
+            created_by_ref=None,  # it is the creator
+            created=self.dates.first,  # not the last brief's date: a new brief leaves every brief's bundle alone
+            modified=self.dates.first,
+            name=publisher.name,
+            identity_class="organization",
+            description=publisher.description,
+            contact_information=publisher.url,
+            external_references=[{"source_name": publisher.name, "url": publisher.url}] if publisher.url else None,
+            object_marking_refs=self.marking("clear"),
+        )
         self.add(
             "identity",
             id=self.system_id,
-            created=EPOCH,
-            modified=EPOCH,
+            created_by_ref=None,
+            created=EXTENSION_DATE,
+            modified=EXTENSION_DATE,
             name="briefgen",
             identity_class="system",
             description="The briefgen static intelligence-brief site generator, which wrote this STIX export.",
@@ -861,8 +1063,8 @@ class _Export:
             "extension-definition",
             id=self.extension_id,
             created_by_ref=self.system_id,
-            created=EPOCH,
-            modified=EPOCH,
+            created=EXTENSION_DATE,
+            modified=EXTENSION_DATE,
             name="briefgen properties",
             description=(
                 "Top-level x_briefgen_* properties written by briefgen: the briefgen id and kind of each "
@@ -882,16 +1084,20 @@ class _Export:
                 "x_briefgen_reported, x_briefgen_occurred, x_briefgen_date, x_briefgen_since, "
                 "x_briefgen_until: ISO 8601 dates of reduced precision as authored. x_briefgen_aliases: other "
                 "names. x_briefgen_via_refs: identities of the sources that relayed an item. "
-                "x_briefgen_source_ref: identity of the source of a relation. Other x_briefgen_* properties "
+                "x_briefgen_source_ref: identity of the source of an item or a relation. "
+                "x_briefgen_relationship_type: the precise type of a related-to relationship (leads, member-of, "
+                "part-of, split-from, allied-with, hostile-to, affiliated-with, supports, speaks-for, contradicts, "
+                "corroborates, bears-on). Other x_briefgen_* properties "
                 "carry the authored field of the same name."
             ),
-            version="1.0.0",
+            version=EXTENSION_VERSION,
             extension_types=["toplevel-property-extension"],
             extension_properties=list(EXTENSION_PROPERTIES),
             object_marking_refs=self.marking("clear"),
         )
 
-    def tlp_markings(self) -> list[dict]:
+    def tlp_markings(self, used: Iterable[str] | None = None) -> list[dict]:
+        used = self.markings_used if used is None else set(used)
         return [
             {
                 "created": TLP_CREATED,
@@ -902,7 +1108,7 @@ class _Export:
                 "type": "marking-definition",
             }
             for tlp in TLP_MARKINGS
-            if tlp in self.markings_used
+            if tlp in used
         ]
 
     def bundle(self) -> Iterator[bytes | list[tuple[str, bytes | None]]]:
@@ -928,7 +1134,8 @@ class _Export:
         yield b"\n]}\n"
 
 
-def stix_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE) -> Stream:
+def stix_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE, settings: Settings | None = None,
+               dates: Dates | None = None) -> Stream:
     """The published corpus as a STIX 2.1 bundle, a `generator.output.lines.Stream`; the same corpus gives the same bytes.
 
     Its parts, named for `parts`: ``entities`` (the actors, sources and their
@@ -936,9 +1143,80 @@ def stix_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE) -> Stre
     relationships), ``question:<id>`` (a question's grouping, ACH note and
     hypotheses). A line's key is its object's id.
     """
-    return _Export(corpus, findings, parts).bundle()
+    return _Export(corpus, findings, parts, publisher_of(settings), dates).bundle()
 
 
-def stix_bundle(corpus: Corpus, findings: Findings) -> str:
+def stix_bundle(corpus: Corpus, findings: Findings, settings: Settings | None = None) -> str:
     """`stix_lines` as one string (made whole: no file to copy from)."""
-    return join(stix_lines(corpus, findings)).decode("utf-8")
+    return join(stix_lines(corpus, findings, settings=settings)).decode("utf-8")
+
+
+# --- one bundle per brief ------------------------------------------------------
+
+
+def brief_bundle_path(brief_id: str) -> str:
+    """Where a brief's own bundle is, under the docs folder: in the folder of its page's URL."""
+    return f"briefs/{brief_id}/stix.json"
+
+
+class BriefBundles:
+    """The bundle of each brief (`/briefs/<id>/stix.json`), its objects those of the whole bundle.
+
+    A brief's bundle holds its report, every object the report lists (its
+    items, actors and sources, and the contradicts/corroborates relationships
+    of its claims), the claims of other briefs at the other end of those
+    relationships, the relationships among its actors and sources, and the
+    publisher, the briefgen identity and extension and the TLP markings these
+    use. What those objects refer to in turn (a hypothesis its claims rate,
+    the report of another brief's claim) is not in it, nor are the questions'
+    groupings (which importers such as misp-stix take as events of their own).
+    The objects of each part (`stix_lines`) are made once and shared by every
+    brief's bundle made in the same process.
+    """
+
+    def __init__(self, corpus: Corpus, findings: Findings, settings: Settings | None = None, dates: Dates | None = None):
+        self.x = _Export(corpus, findings, WHOLE, publisher_of(settings), dates)
+        self.made: dict[str, dict[str, tuple[dict, bytes]]] = {}  # part name -> id -> (object, line)
+        self.fixed = self._made("system", self.x.system)
+        self.entities = self._made("entities", self.x.entities)
+        self.ends: dict[str, tuple[str, str]] = {}  # relationship id -> (source, target), for the entities part's
+        for object_id, (obj, _) in self.entities.items():
+            if obj["type"] == "relationship":
+                self.ends[object_id] = (obj["source_ref"], obj["target_ref"])
+
+    def _made(self, name: str, make, *args) -> dict[str, tuple[dict, bytes]]:
+        found = self.made.get(name)
+        if found is None:
+            outer = self.x.objects, self.x.markings_used
+            self.x.objects, self.x.markings_used = {}, set()
+            make(*args)
+            found = self.made[name] = {i: (obj, _encode(obj)) for i, obj in self.x.objects.items()}
+            self.x.objects, self.x.markings_used = outer
+        return found
+
+    def _brief(self, brief_id: str) -> dict[str, tuple[dict, bytes]]:
+        return self._made(f"brief:{brief_id}", self.x.brief, brief_id, self.x.c.briefs[brief_id])
+
+    def bundle(self, brief_id: str) -> bytes:
+        """The brief's bundle, one object a line as in the whole bundle."""
+        c, x = self.x.c, self.x
+        brief = c.briefs[brief_id]
+        chosen: dict[str, tuple[dict, bytes]] = dict(self.fixed)
+        chosen.update(self._brief(brief_id))
+        for claim in brief.claims:
+            for other in (*claim.contradicts, *claim.corroborates):
+                note = x.item_ref[other]
+                chosen[note] = self._brief(c.brief_of[other])[note]
+        listed = set(chosen[x.brief_ref[brief_id]][0]["object_refs"])
+        for object_id, made in self.entities.items():
+            ends = self.ends.get(object_id)
+            if object_id in listed or (ends is not None and ends[0] in listed and ends[1] in listed):
+                chosen[object_id] = made
+        markings = {m for obj, _ in chosen.values() for m in obj.get("object_marking_refs", ())}
+        tlps = {tlp for tlp, ref in TLP_MARKINGS.items() if ref in markings}
+        for obj in x.tlp_markings(tlps):
+            chosen[obj["id"]] = (obj, _encode(obj))
+        order = sorted(chosen)
+        digest = f"{len(order)}:{_digest(chosen[i][1] for i in order):032x}"
+        head = _encode({"id": stix_id("bundle", "bundle", digest), "type": "bundle"})[:-1] + b',"objects":[\n'
+        return head + SEP.join(chosen[i][1] for i in order) + b"\n]}\n"
