@@ -31,6 +31,9 @@ def test_a_reviewed_brief_shows_who_reviewed_it_and_the_exports_carry_it(minimal
     assert "<b>Checker" not in page and "not reviewed" not in page
     brief = json.loads((minimal.root / "site/data/corpus.json").read_text("utf-8"))["briefs"][0]
     assert brief["reviewed_by"] == ["Dana Reviewer", "Omar <b>Checker</b>"] and brief["approved"] == "2024-03-20"
+    bundle = json.loads((minimal.root / "site/data/stix-bundle.json").read_text("utf-8"))
+    report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert report["x_briefgen_reviewed_by"] == ["Dana Reviewer", "Omar <b>Checker</b>"] and report["x_briefgen_approved"] == "2024-03-20"
 
 
 def test_require_review_refuses_an_unreviewed_brief_at_its_position(minimal):
