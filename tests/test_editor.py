@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -257,6 +258,33 @@ def test_each_file_kind_gets_its_own_schema(editor):
     doc = editor.open(editor.root / "briefs/sources/somewhere.yaml", "name: Somewhere\nkind: news-outlet\nreliability: B\n")
     assert doc.diagnostics == []
     assert "**Usually reliable** — Minor doubt" in doc.hover(doc.at("reliability: "))
+
+
+# --- the skeleton of `briefgen new brief` ----------------------------------
+
+
+def _uncomment_example(text: str) -> str:
+    """The skeleton with its commented example uncommented, as an author does: every line
+    that is only a comment but the first (the schema line) loses its "# "."""
+    first, *rest = text.splitlines(keepends=True)
+    return first + "".join(re.sub(r"^(\s*)# ", r"\1", line) for line in rest)
+
+
+def test_new_brief_stays_valid_with_its_example_claim_uncommented(project):
+    assert project.run("new", "source", "a-source-id").code == 0  # the id the example names
+    assert project.run("new", "brief", "fresh-brief").code == 0
+    path = project.root / "briefs/fresh-brief.yaml"
+    text = path.read_text()
+    uncommented = _uncomment_example(text)
+    assert uncommented != text and "\n  - id: fresh-brief-claim\n" in uncommented
+    path.write_text(uncommented)
+    r = project.run("validate", "--drafts")
+    assert r.code == 0, r.err
+    assert "1 briefs, 1 claims" in r.out, r.out
+    # and the editor's schema agrees
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile", str(project.root / "schema/brief.schema.json"),
+                           str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 # --- the schemas themselves (no server needed) ------------------------------
