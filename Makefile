@@ -32,11 +32,21 @@ $(CHROMIUM):
 		echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)
+# The editor tests drive the YAML language server, an npm package pinned in tests/editor/;
+# npm ci runs again only when its lock file changes, from npm's cache when it can.
+EDITOR_TESTS := tests/editor
+$(EDITOR_TESTS)/node_modules/.package-lock.json: $(EDITOR_TESTS)/package.json $(EDITOR_TESTS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(EDITOR_TESTS) --prefer-offline --no-audit --no-fund; \
+	else \
+		echo "no npm: the editor tests need Node.js (without node they are skipped)"; \
+	fi
+
+test: $(STAMP) $(CHROMIUM) $(EDITOR_TESTS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf site build $(VENV)
+	rm -rf site build $(VENV) $(EDITOR_TESTS)/node_modules
 
 schema: $(STAMP)  ## refresh the committed JSON Schemas after a model change
 	$(BIN)/briefgen schema --dir schema

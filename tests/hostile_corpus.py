@@ -27,7 +27,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from generator.config import SETTINGS_FILE, Settings
-from generator.format.models import MODELS
+from generator.format.models import MARKDOWN, MODELS
 
 # --- payloads ---------------------------------------------------------------
 
@@ -127,7 +127,7 @@ class Leaf:
 
     tp: Any
     meta: tuple
-    notes: str = ""  # the field's descriptions (Markdown fields say so in their JSON Schema)
+    notes: str = ""  # the field's descriptions
 
     def adapter(self) -> TypeAdapter:
         return TypeAdapter(Annotated[(self.tp, *self.meta)] if self.meta else self.tp)
@@ -138,7 +138,8 @@ class Leaf:
 
     @property
     def markdown(self) -> bool:
-        return "markdown" in self.notes.lower()
+        # marked as validation finds it: a description may say "Markdown" or not
+        return any(m is MARKDOWN for m in self.meta)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,20 @@ def test_likelihood_typo(minimal):
     assert r.lines[0].endswith("(did you mean 'likely'?)")
 
 
+def test_quoted_number_is_told_to_lose_its_quotes(minimal):
+    path = minimal.root / "briefs/2024/first-brief.yaml"
+    path.write_text(path.read_text().replace("credibility: 4", 'credibility: "4"').replace("credibility: 2", "credibility: '03'")
+                    + "analyses:\n  - {id: an-x, analyst: daily-news, title: T, summary: S, credibility: \"6\"}\n")
+    r = minimal.run("validate")
+    assert r.code == 1
+    assert r.lines == [
+        'briefs/2024/first-brief.yaml:11:18: error: claims[0].credibility: write 4 without quotes (a number, not the text "4")',
+        # not a quoted number: no text offered as a near miss ("did you mean '3'?")
+        "briefs/2024/first-brief.yaml:18:18: error: claims[1].credibility: '03' is not allowed; expected one of 1, 2, 3, 4, 5, 6",
+        'briefs/2024/first-brief.yaml:30:72: error: analyses[0].credibility: write 6 without quotes (a number, not the text "6")',
+    ]
+
+
 def test_reduced_precision_dates_and_bad_dates(minimal):
     path = minimal.root / "briefs/2024/first-brief.yaml"
     text = path.read_text()

@@ -4,16 +4,23 @@ One pydantic model per kind of thing an author writes. Unknown keys are
 refused; controlled values come from `vocab`; Markdown fields are marked
 (`MARKDOWN`) for the checks of `format.markdown`. Validating a file against
 its model, with positions, is a stage (`stages.validate`).
+
+The models are also the source of the JSON Schemas editors read
+(`format.schema`): each field's docstring is its description there, and a
+field whose values come from a `vocab` table says what each value means
+(`Vocabulary`).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic_core import CoreSchema
 
 from generator.format import vocab
 
@@ -21,9 +28,24 @@ from generator.format import vocab
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # every id, and the file name of every corpus file
 
-Slug = Annotated[str, Field(pattern=SLUG.pattern, max_length=80, json_schema_extra={"description": "a slug: lower-case letters, digits and single hyphens"})]
+# each field's docstring describes it; patternErrorMessage is what an editor says of a value that is no id
+Slug = Annotated[str, Field(pattern=SLUG.pattern, max_length=80, json_schema_extra={
+    "patternErrorMessage": "not an id: use lower-case letters, digits and single hyphens (e.g. al-qurashi)"})]
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", re.ASCII)
+
+
+def _date_pattern() -> str:
+    """`_DATE` with `_check_date`'s rules as one regular expression, for editors: months
+    01 to 12, and only the days each month has (29 February in leap years only)."""
+    month, day = "(?:0[1-9]|1[0-2])", "(?:0[1-9]|1[0-9]|2[0-8])"
+    leap = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
+    return (f"^(?:[0-9]{{4}}(?:-{month})?"
+            f"|[0-9]{{4}}-(?:{month}-{day}|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+            f"|{leap}-02-29)$")
+
+
+DATE_PATTERN = _date_pattern()
 
 
 def _date_to_text(value: Any) -> Any:
@@ -47,9 +69,13 @@ PartialDate = Annotated[
     str,
     BeforeValidator(_date_to_text),
     AfterValidator(_check_date),
+    # `pattern` applies to text and the bounds to numbers: a year may be written as either
     WithJsonSchema({
-        "description": "ISO 8601 date, reduced precision allowed: 2023, 2023-08, 2023-08-03",
-        "anyOf": [{"type": "string", "pattern": _DATE.pattern}, {"type": "integer", "minimum": 1000, "maximum": 9999}],
+        "type": ["string", "integer"],
+        "pattern": DATE_PATTERN,
+        "minimum": 1000,
+        "maximum": 9999,
+        "patternErrorMessage": "not a date: write 2023, 2023-08 or 2023-08-03, a month from 01 to 12 and a day the month has",
     }),
 ]
 
@@ -69,144 +95,254 @@ class _MarkdownText:
 
 
 MARKDOWN = _MarkdownText()
-Markdown = Annotated[str, Field(json_schema_extra={"description": "Markdown; raw HTML is shown as text"}), MARKDOWN]
+Markdown = Annotated[str, MARKDOWN]
 
 
-def _literal(table: dict) -> Any:
-    return Literal[tuple(table)]
+@dataclass(frozen=True)
+class Vocabulary:
+    """Marks a field whose values are the codes of a `vocab` table: its JSON Schema lists
+    what each value means (`enumDescriptions`, which editors show on hover and in completions)."""
+
+    table: dict
+
+    def __hash__(self) -> int:
+        return id(self.table)
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        schema = handler(core)
+        terms = [self.table[str(value)] for value in schema["enum"]]
+        schema["enumDescriptions"] = [t.meaning for t in terms]
+        schema["markdownEnumDescriptions"] = [_markdown_meaning(t.meaning) for t in terms]
+        if all(isinstance(value, int) for value in schema["enum"]):  # the editor's word for "3" and 7 alike
+            schema["errorMessage"] = f"write one of {', '.join(map(str, schema['enum']))}: a number, without quotes"
+        return schema
+
+
+def _markdown_meaning(meaning: str) -> str:
+    # the label in bold, and no '*' or '_' of the wording read as emphasis
+    text = meaning.replace("*", "\\*").replace("_", "\\_")
+    label, sep, rest = text.partition(" — ")
+    return f"**{label}**{sep}{rest}" if sep else text
+
+
+def _literal(table: dict, values: tuple | None = None) -> Any:
+    return Annotated[Literal[values or tuple(table)], Vocabulary(table)]
 
 
 Tlp = _literal(vocab.TLP)
 Reliability = _literal(vocab.RELIABILITY)
-Credibility = Literal[1, 2, 3, 4, 5, 6]
+Credibility = _literal(vocab.CREDIBILITY, tuple(int(code) for code in vocab.CREDIBILITY))  # written as a number
 Rating = _literal(vocab.RATING)
 Assessments = dict[Slug, Rating]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, validate_default=False)
+    # a field's docstring is its description in the JSON Schemas
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, validate_default=False, use_attribute_docstrings=True)
 
 
 # --- entities --------------------------------------------------------------
 
 
 class Relation(Model):
+    """A relation from this actor to another."""
+
     type: _literal(vocab.RELATION)
+    """How this actor relates to the other."""
     actor: Slug
+    """The other actor's id (its file name in briefs/actors/, without .yaml)."""
     since: Optional[PartialDate] = None
+    """When the relation began: 2023, 2023-08 or 2023-08-03."""
     until: Optional[PartialDate] = None
+    """When the relation ended, if it has: 2023, 2023-08 or 2023-08-03."""
     note: Optional[Markdown] = None
+    """What the relation rests on, in Markdown."""
     source: Optional[Slug] = None
+    """The id of the source that reports the relation."""
 
 
 class Actor(Model):
     """An actor: `briefs/actors/<id>.yaml`."""
 
     name: str
+    """The actor's name as readers know it."""
     kind: _literal(vocab.ACTOR_KIND)
+    """What kind of actor it is."""
     aliases: list[str] = []
+    """Other names and spellings; the site's search finds the actor by them."""
     description: Optional[Markdown] = None
+    """Who the actor is, in Markdown."""
     relations: list[Relation] = []
+    """Relations to other actors; each is shown on both actors' pages."""
     tags: list[Slug] = []
+    """Topic tags (ids): lower-case letters, digits and single hyphens."""
     tlp: Tlp = "clear"
+    """Traffic Light Protocol: who may see this actor; a build publishes it only up to its max_tlp."""
 
 
 class Source(Model):
     """A source: `briefs/sources/<id>.yaml`."""
 
     name: str
+    """The source's name as readers know it."""
     kind: _literal(vocab.SOURCE_KIND)
+    """What kind of source it is."""
     reliability: Reliability
+    """Admiralty source reliability, A (completely reliable) to E (unreliable), F when it cannot be judged."""
     reliability_note: Optional[Markdown] = None
+    """Why the source has this grade, in Markdown."""
     affiliation: Optional[str] = None
+    """Who the source belongs to or speaks for, as text."""
     actor: Optional[Slug] = None
+    """The id of the actor the source speaks for, if any."""
     url: Optional[Url] = None
+    """The source's web address (http or https)."""
     country: Optional[str] = None
+    """Where the source is based."""
     language: Optional[str] = None
+    """The language the source publishes in."""
     description: Optional[Markdown] = None
+    """What the source is, in Markdown."""
     tlp: Tlp = "clear"
+    """Traffic Light Protocol: who may see this source; a build publishes it only up to its max_tlp."""
 
 
 class Hypothesis(Model):
+    """One competing answer to the question."""
+
     id: Slug
+    """The hypothesis's id, unique in the corpus; claims and analyses rate it under assessments."""
     statement: str
+    """The answer, as one sentence."""
 
 
 class Question(Model):
     """A key question with its competing hypotheses: `briefs/questions/<id>.yaml`."""
 
     question: str
+    """The key question, as one sentence."""
     context: Optional[Markdown] = None
+    """Why the question matters, in Markdown."""
     hypotheses: Annotated[list[Hypothesis], Field(min_length=2)]
+    """At least two competing answers, weighed against the evidence (ACH)."""
     tlp: Tlp = "clear"
+    """Traffic Light Protocol: who may see this question; a build publishes it only up to its max_tlp."""
 
 
 class Claim(Model):
     """What a source asserts."""
 
     id: Slug
+    """The claim's id, unique in the corpus: lower-case letters, digits and single hyphens."""
     statement: str
+    """What the source asserts, in neutral words."""
     source: Slug
+    """The id of the source that originated the claim (its file name in briefs/sources/, without .yaml)."""
     via: list[Slug] = []
+    """The ids of the sources that relayed the claim, in order."""
     reported: PartialDate
+    """When the source reported it: 2023, 2023-08 or 2023-08-03."""
     occurred: Optional[PartialDate] = None
+    """When what it reports happened, if known: 2023, 2023-08 or 2023-08-03."""
     credibility: Credibility
+    """Admiralty information credibility, a number: 1 (confirmed by other sources) to 5 (improbable), 6 when truth cannot be judged."""
     actors: list[Slug] = []
+    """The ids of the actors the claim concerns."""
     location: Optional[str] = None
+    """Where it happened."""
     quote: Optional[str] = None
+    """The source's own words."""
     url: Optional[Url] = None
+    """Where the claim can be read (http or https)."""
     assessments: Assessments = {}
+    """ACH: how consistent the claim is with each hypothesis, by hypothesis id."""
     contradicts: list[Slug] = []
+    """The ids of the claims this one contradicts."""
     corroborates: list[Slug] = []
+    """The ids of the claims this one corroborates."""
     tags: list[Slug] = []
+    """Topic tags (ids): lower-case letters, digits and single hyphens."""
 
 
 class Analysis(Model):
     """An expert's assessment."""
 
     id: Slug
+    """The analysis's id, unique in the corpus: lower-case letters, digits and single hyphens."""
     analyst: Slug
+    """The id of the source (an expert, a think tank) whose assessment it is."""
     via: list[Slug] = []
+    """The ids of the sources that relayed the assessment, in order."""
     date: Optional[PartialDate] = None
+    """When the assessment was published: 2023, 2023-08 or 2023-08-03."""
     title: str
+    """The assessment's title."""
     summary: Markdown
+    """What the analyst concludes, in Markdown."""
     points: list[Markdown] = []
+    """The analyst's main points, each in Markdown."""
     actors: list[Slug] = []
+    """The ids of the actors the assessment concerns."""
     credibility: Credibility = 6
+    """Admiralty information credibility, a number: 1 (confirmed by other sources) to 5 (improbable), 6 (the default) when truth cannot be judged."""
     assessments: Assessments = {}
+    """ACH: how consistent the assessment is with each hypothesis, by hypothesis id."""
     quote: Optional[str] = None
+    """The analyst's own words."""
     url: Optional[Url] = None
+    """Where the assessment can be read (http or https)."""
     tags: list[Slug] = []
+    """Topic tags (ids): lower-case letters, digits and single hyphens."""
 
 
 class Judgment(Model):
     """The brief's own key judgment."""
 
     id: Slug
+    """The judgment's id, unique in the corpus: lower-case letters, digits and single hyphens."""
     statement: str
+    """The judgment, as one sentence."""
     likelihood: _literal(vocab.LIKELIHOOD)
+    """How likely the judgment is, in estimative language: each term stands for a range of probability."""
     confidence: _literal(vocab.CONFIDENCE)
+    """How much the evidence and reasoning support the judgment."""
     basis: Annotated[list[Slug], Field(min_length=1)]
+    """The ids of the claims and analyses the judgment rests on, at least one."""
     hypothesis: Optional[Slug] = None
-    change_note: Optional[Markdown] = None  # why it moved, or held, since the last version
+    """The id of the hypothesis the judgment speaks to, if any."""
+    change_note: Optional[Markdown] = None
+    """Why the judgment moved, or held, since the brief's last version, in Markdown."""
 
 
 class Brief(Model):
     """A brief: any other YAML file under `briefs/`."""
 
     title: str
+    """The brief's title."""
     published: PartialDate
+    """When the brief was published: 2023, 2023-08 or 2023-08-03."""
     updated: Optional[PartialDate] = None
+    """When the brief was last changed, if it was: 2023, 2023-08 or 2023-08-03."""
     authors: list[str] = []
+    """Who wrote the brief."""
     tlp: Tlp
+    """Traffic Light Protocol: who may see this brief; a build publishes it only up to its max_tlp."""
     status: _literal(vocab.STATUS) = "published"
-    reviewed_by: list[str] = []  # who reviewed it before publication
-    approved: Optional[PartialDate] = None  # when its review approved it
+    """Whether the brief is ready (published, the default) or a draft."""
+    reviewed_by: list[str] = []
+    """Who reviewed the brief before publication."""
+    approved: Optional[PartialDate] = None
+    """When the brief's review approved it: 2023, 2023-08 or 2023-08-03."""
     summary: Markdown
+    """The bottom line, up front, in Markdown."""
     tags: list[Slug] = []
+    """Topic tags (ids): lower-case letters, digits and single hyphens."""
     claims: list[Claim] = []
+    """What sources assert, each graded with the Admiralty code."""
     analyses: list[Analysis] = []
+    """Experts' assessments."""
     judgments: list[Judgment] = []
+    """The brief's own key judgments, each with its likelihood, confidence and basis."""
 
 
 MODELS: dict[str, type[Model]] = dict(zip(vocab.KINDS, (Actor, Source, Question, Brief)))

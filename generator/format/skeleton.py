@@ -1,4 +1,9 @@
-"""Skeletons for `briefgen new`: the smallest valid file of each kind, with comments."""
+"""Skeletons for `briefgen new`: the smallest valid file of each kind, with comments.
+
+A commented example (the brief's claim) is a whole YAML block, key included:
+the file is valid with it commented out, and still valid once the author
+removes the "# " of its lines (a field left out takes its default, `[]`).
+"""
 
 from __future__ import annotations
 
@@ -48,12 +53,12 @@ status: draft  # published when it is ready
 summary: |
   The bottom line, up front, in Markdown.
 tags: []
-claims: []
-  # - id: {id}-claim
-  #   statement: What the source asserts, in neutral words.
-  #   source: a-source-id
-  #   reported: "{today}"
-  #   credibility: 6  # 1 confirmed ... 5 improbable, 6 cannot be judged
+# claims:  # to add this example claim, remove the "# " at the start of each of its lines
+#   - id: {id}-claim
+#     statement: What the source asserts, in neutral words.
+#     source: a-source-id
+#     reported: "{today}"
+#     credibility: 6  # 1 confirmed ... 5 improbable, 6 cannot be judged
 analyses: []
 judgments: []
 """,

@@ -21,6 +21,12 @@ class Term:
     description: str = ""
     css: str = ""  # colour class of its badge
 
+    @property
+    def meaning(self) -> str:
+        """The value explained in a line, for editors: its label, then its description."""
+        label = self.label[:1].upper() + self.label[1:]
+        return f"{label} — {self.description}" if self.description else label
+
 
 def _table(*terms: Term) -> dict[str, Term]:
     return {t.code: t for t in terms}
@@ -65,12 +71,12 @@ CONFIDENCE = _table(
 
 # ACH consistency ratings with their value; NA has none.
 RATING = _table(
-    Term("CC", "very consistent", 2, "", "r-cc"),
-    Term("C", "consistent", 1, "", "r-c"),
-    Term("N", "neutral", 0, "", "r-n"),
-    Term("I", "inconsistent", -1, "", "r-i"),
-    Term("II", "very inconsistent", -2, "", "r-ii"),
-    Term("NA", "not applicable", None, "", "r-na"),
+    Term("CC", "very consistent", 2, "The evidence strongly supports the hypothesis; counts nothing against it.", "r-cc"),
+    Term("C", "consistent", 1, "The evidence supports the hypothesis; counts nothing against it.", "r-c"),
+    Term("N", "neutral", 0, "The evidence neither supports nor weakens the hypothesis.", "r-n"),
+    Term("I", "inconsistent", -1, "The evidence weakens the hypothesis; counts 1 against it.", "r-i"),
+    Term("II", "very inconsistent", -2, "The evidence strongly weakens the hypothesis; counts 2 against it.", "r-ii"),
+    Term("NA", "not applicable", None, "The evidence does not bear on the hypothesis; unlike leaving it out, not listed as a gap.", "r-na"),
 )
 
 # Traffic Light Protocol 2.0, in order of increasing restriction.
@@ -83,30 +89,30 @@ TLP = _table(
 )
 
 STATUS = _table(
-    Term("published", "published"),
-    Term("draft", "draft"),
+    Term("published", "published", description="Ready: on the site when its TLP is within the build's max_tlp."),
+    Term("draft", "draft", description="Work in progress: left off the site unless the build is asked for drafts (drafts: true, --drafts)."),
 )
 
 ACTOR_KIND = _table(
-    Term("person", "person"),
-    Term("organization", "organization"),
-    Term("armed-group", "armed group"),
-    Term("state", "state"),
-    Term("government-agency", "government agency"),
-    Term("media", "media"),
-    Term("other", "other"),
+    Term("person", "person", description="One named individual."),
+    Term("organization", "organization", description="A company, party, movement or other body that is not armed, a state or media."),
+    Term("armed-group", "armed group", description="A non-state group that uses armed force."),
+    Term("state", "state", description="A country as an actor."),
+    Term("government-agency", "government agency", description="A ministry, army, police or other body of a state."),
+    Term("media", "media", description="A news outlet, channel or publisher as an actor."),
+    Term("other", "other", description="Any other kind of actor."),
 )
 
 SOURCE_KIND = _table(
-    Term("news-outlet", "news outlet"),
-    Term("official", "official"),
-    Term("armed-group-media", "armed-group media"),
-    Term("expert", "expert"),
-    Term("think-tank", "think tank"),
-    Term("ngo", "NGO"),
-    Term("social-media", "social media"),
-    Term("document", "document"),
-    Term("other", "other"),
+    Term("news-outlet", "news outlet", description="A newspaper, broadcaster, news agency or news site."),
+    Term("official", "official", description="A government, army or other official statement or spokesperson."),
+    Term("armed-group-media", "armed-group media", description="The channels and outlets of an armed group."),
+    Term("expert", "expert", description="A named analyst, researcher or specialist."),
+    Term("think-tank", "think tank", description="A research institute or policy organisation."),
+    Term("ngo", "NGO", description="A non-governmental organisation: humanitarian, human rights, monitoring."),
+    Term("social-media", "social media", description="An account or post on a social network or messaging channel."),
+    Term("document", "document", description="A leaked, captured or published document."),
+    Term("other", "other", description="Any other kind of source."),
 )
 
 # Relation types: the label read from the actor that holds the relation, and
@@ -116,6 +122,11 @@ class RelationType:
     code: str
     label: str
     inverse: str
+
+    @property
+    def meaning(self) -> str:
+        """The relation explained in a line, for editors."""
+        return f"This actor is related to the one named in actor as \"{self.label}\"; that actor's page shows \"{self.inverse}\"."
 
 
 RELATION = {

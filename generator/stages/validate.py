@@ -2,7 +2,9 @@
 
 A file's data is validated against its kind's model (`format.models`); every
 problem becomes a `Problem` positioned where the author wrote the value (or
-its key), with a did-you-mean for a misspelt field. Texts are checked as
+its key), with a did-you-mean for a misspelt field, and a number written in
+quotes where the vocabulary's values are numbers (`credibility: "3"`) is
+told so, for every such field the models have. Texts are checked as
 written too: characters no text may hold, Markdown fields over the length
 limit, and links the contract refuses (`format.markdown`).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
-from typing import Annotated, Any, Callable, Iterator, Union, get_args, get_origin
+from typing import Annotated, Any, Callable, Iterator, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -55,6 +57,47 @@ def _suggestion(model: type[BaseModel], loc: tuple) -> str | None:
     return match[0] if match else None
 
 
+def _unwrapped(annotation: Any) -> Any:
+    """`annotation` without Annotated's metadata and Optional's None."""
+    while True:
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin is Annotated:
+            annotation = args[0]
+        elif origin is Union and type(None) in args and len(args) == 2:
+            annotation = next(arg for arg in args if arg is not type(None))
+        else:
+            return annotation
+
+
+def _annotation_at(model: type[BaseModel], loc: tuple) -> Any:
+    """The type the models give the value at `loc` (a field, a list item, a mapping's
+    value), or None where the models do not say."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrapped(annotation)
+        origin = get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            info = annotation.model_fields.get(part)
+            if info is None:
+                return None
+            annotation = info.annotation
+        elif origin is list and isinstance(part, int):
+            annotation = get_args(annotation)[0]
+        elif origin is dict:
+            annotation = get_args(annotation)[1]
+        else:
+            return None
+    return _unwrapped(annotation)
+
+
+def _numbers(model: type[BaseModel], loc: tuple) -> dict[str, int]:
+    """The values of the field at `loc` by their text, where the models make them numbers."""
+    annotation = _annotation_at(model, loc)
+    if get_origin(annotation) is not Literal:
+        return {}
+    return {str(choice): choice for choice in get_args(annotation) if isinstance(choice, int) and not isinstance(choice, bool)}
+
+
 def _field_path(loc: tuple) -> str:
     """`field_path`, its invisible characters (in a key written with escapes) shown as escapes."""
     path = field_path(loc)
@@ -70,6 +113,11 @@ def _message(model: type[BaseModel], error: dict) -> tuple[str, bool]:
         return f"unknown field '{loc[-1]}'" + (f" (did you mean '{hint}'?)" if hint else ""), True
     if kind == "missing":
         return f"missing required field '{loc[-1]}'" + (f" in {_field_path(loc[:-1])}" if len(loc) > 1 else ""), False
+    if kind == "literal_error" and (numbers := _numbers(model, loc)):
+        # the values are numbers: a quoted one is told so, and no text is offered as a near miss
+        if isinstance(value, str) and value.strip() in numbers:
+            return f'{name}: write {numbers[value.strip()]} without quotes (a number, not the text "{value}")', False
+        return f"{name}: '{value}' is not allowed; expected one of {', '.join(numbers)}", False
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         allowed = re.findall(r"'([^']*)'|(\d+)", expected)
