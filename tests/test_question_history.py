@@ -8,6 +8,7 @@ the ranking again if it were counted. Weights w = R x K:
     2024-02     analysis, undated, in a brief published 2024-02, Expert C3 (0.36):
                                                   a II, b C, c N  -> a 0.72, b 0.64, c 1.28 leader b (changed)
     2024-02-15  claim, Group Channel E4 (0.08):   a I, b N, c C   -> a 0.80, b 0.64, c 1.28 leader b
+                and an analysis dated 2024-02-15 in a brief published 2024-03, all N
     (2024-03-01 amber claim, Daily News B2:       b II            -> a 0.80, b 1.92, c 1.28 leader a, if counted)
 """
 
@@ -76,6 +77,14 @@ FILES = {
             reported: "2024-02-15"
             credibility: 4
             assessments: {h-a: I, h-b: N, h-c: C}
+        analyses:
+          - id: expert-weighs-in
+            analyst: expert-one
+            date: "2024-02-15"
+            title: Too early to tell
+            summary: Nothing decides yet.
+            credibility: 3
+            assessments: {h-a: N, h-b: N, h-c: N}
         """,
     "2024/restricted.yaml": """
         title: Restricted
@@ -118,7 +127,7 @@ def test_ranking_at_each_date(corpus_project):
     findings = _history(corpus_project, Policy())
     steps = findings.history["who-struck"]
     assert _plain(steps) == EXPECTED
-    assert [s.added for s in steps] == [1, 1, 1]
+    assert [s.added for s in steps] == [1, 1, 2]
     assert [s.leader_before for s in steps] == [None, "h-a", None]  # the lead changed once, on 2024-02
     # the last step is the matrix's ranking
     ranking = findings.matrices["who-struck"].ranking
@@ -188,7 +197,7 @@ def test_question_page_shows_how_the_assessment_moved(built):
     assert rows == [
         ["10 January 2024", "1", "0.64 (rank 2)", "0.00 (rank 1)", "1.28 (rank 3)", "H2"],
         ["February 2024", "1", "0.64 (rank 1)", "0.72 (rank 2)", "1.28 (rank 3)", "H1 (took the lead)"],
-        ["15 February 2024", "1", "0.64 (rank 1)", "0.80 (rank 2)", "1.28 (rank 3)", "H1"],
+        ["15 February 2024", "2", "0.64 (rank 1)", "0.80 (rank 2)", "1.28 (rank 3)", "H1"],
     ]
 
     # the change is named in text
