@@ -45,6 +45,7 @@ class Row:
     ratings: dict[str, str]  # hypothesis id -> rating, NA where the author left it out
     gaps: list[str]  # hypotheses the row does not rate
     diagnosticity: int
+    arrived: str  # the date it was reported: a claim's `reported`, an analysis's `date`, else its brief's `published`
 
     @property
     def code(self) -> str:
@@ -142,7 +143,7 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     hyps = [h.id for h in question.hypotheses]
     rating_weight = {code: t.weight for code, t in vocab.RATING.items()}
     weights = _weights()
-    brief_of = corpus.brief_of
+    brief_of, briefs = corpus.brief_of, corpus.briefs
     rows = []
     # each hypothesis's inconsistency, weighted inconsistency and unrated rows, summed row by row
     inconsistency, weighted, gaps = dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0)
@@ -155,8 +156,10 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
         reliability = corpus.reliability_of(item)
         credibility = item.credibility
         row_weight = weights[reliability, credibility]
-        rows.append(Row(item.id, "claim" if is_claim else "analysis", brief_of[item.id], item.statement if is_claim else item.title,
-                        reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0))
+        brief = brief_of[item.id]
+        rows.append(Row(item.id, "claim" if is_claim else "analysis", brief, item.statement if is_claim else item.title,
+                        reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0,
+                        item.reported if is_claim else item.date or briefs[brief].published))
         for h, rating in ratings.items():
             penalty = _PENALTY.get(rating, 0)
             inconsistency[h] += penalty
@@ -175,38 +178,37 @@ def _rank_key(s: Score | Standing) -> tuple[float, int, str]:
     return (s.weighted, s.inconsistency, s.id if isinstance(s, Score) else s.hypothesis)
 
 
-def arrived(corpus: Corpus, row: Row) -> str:
-    """The date a piece of evidence was reported: a claim's `reported`, an analysis's `date`,
-    else the `published` date of its brief."""
-    if row.kind == "claim":
-        return corpus.claims[row.id].reported
-    return corpus.analyses[row.id].date or corpus.briefs[row.brief].published
-
-
-def history(corpus: Corpus, m: Matrix) -> list[Step]:
+def history(m: Matrix) -> list[Step]:
     """The matrix's ranking over the evidence reported up to each date, oldest first.
 
     One pass in date order adds each row's penalties to running totals and
     ranks the hypotheses after each date: linear in the rows (and dates x
-    hypotheses), the same sums and rule as `matrix`.
+    hypotheses), the same sums and rule as `matrix`. A date whose evidence
+    moves no total keeps the previous step's ranking (the same list).
     """
-    dated = sorted(((date_key(d), d, n) for n, d in enumerate(arrived(corpus, r) for r in m.rows)))
+    # dates as written sort as `date_key` sorts them (zero-padded fields; `2023-08` before `2023-08-03`)
+    dated = sorted((row.arrived, n) for n, row in enumerate(m.rows))
     inconsistency, weighted = dict.fromkeys(m.hypotheses, 0), dict.fromkeys(m.hypotheses, 0.0)
+    rows, penalties = m.rows, _PENALTY
     steps: list[Step] = []
-    for _, group in itertools.groupby(dated, key=operator.itemgetter(0)):
-        group = list(group)
-        for _, _, n in group:
-            row = m.rows[n]
+    ranking: list[Standing] = []
+    for date, group in itertools.groupby(dated, key=operator.itemgetter(0)):
+        added, moved = 0, not steps
+        for _, n in group:
+            added += 1
+            row = rows[n]
             for h, rating in row.ratings.items():
-                penalty = _PENALTY.get(rating, 0)
+                penalty = penalties.get(rating)
                 if penalty:
                     inconsistency[h] += penalty
                     weighted[h] += penalty * row.weight
-        ranking = sorted((Standing(h, 0, round(weighted[h], 9), inconsistency[h]) for h in m.hypotheses), key=_rank_key)
-        for rank, s in enumerate(ranking, 1):
-            s.rank = rank
-        changed = bool(steps) and steps[-1].leader != ranking[0].hypothesis
-        steps.append(Step(group[0][1], len(group), ranking, steps[-1].leader if changed else None, changed and steps[-1].tied))
+                    moved = True
+        if moved:
+            ranking = sorted((Standing(h, 0, round(weighted[h], 9), inconsistency[h]) for h in m.hypotheses), key=_rank_key)
+            for rank, s in enumerate(ranking, 1):
+                s.rank = rank
+        changed = moved and bool(steps) and steps[-1].leader != ranking[0].hypothesis
+        steps.append(Step(date, added, ranking, steps[-1].leader if changed else None, changed and steps[-1].tied))
     return steps
 
 
@@ -230,7 +232,7 @@ def analyse(corpus: Corpus) -> Findings:
             evidence[q].append(item)
     for q in sorted(corpus.questions):
         result.matrices[q] = matrix(corpus, q, evidence[q])
-        result.history[q] = history(corpus, result.matrices[q])
+        result.history[q] = history(result.matrices[q])
 
     result.contradictions = sorted({tuple(sorted((a, b))) for a, others in corpus.contradictions.items() for b in others})
 
