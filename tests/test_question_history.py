@@ -21,11 +21,13 @@ import jsonschema
 import pytest
 from lxml import html as lxml_html
 
+import synthetic
 from support import MINIMAL, Project, build_bundled_site
 
 from generator.build import driver
 from generator.config import Project as BriefProject
 from generator.output import chart
+from generator.stages import analysis
 from generator.stages.corpus import Policy
 
 FILES = {
@@ -119,8 +121,8 @@ def _history(project: Project, policy: Policy) -> list:
     return driver.validate(BriefProject(project.root), policy, use_cache=False).findings
 
 
-def _plain(steps) -> list:
-    return [(s.date, [(x.hypothesis, x.rank, round(x.weighted, 4)) for x in s.ranking]) for s in steps]
+def _plain(steps, digits: int = 4) -> list:
+    return [(s.date, [(x.hypothesis, x.rank, round(x.weighted, digits)) for x in s.ranking]) for s in steps]
 
 
 def test_ranking_at_each_date(corpus_project):
@@ -133,6 +135,24 @@ def test_ranking_at_each_date(corpus_project):
     ranking = findings.matrices["who-struck"].ranking
     assert [(x.hypothesis, x.rank, x.weighted, x.inconsistency) for x in steps[-1].ranking] == \
         [(s.id, s.rank, s.weighted, s.inconsistency) for s in ranking]
+
+
+def test_history_equals_the_matrix_recomputed_at_each_date(tmp_path):
+    # the incremental pass against the obvious quadratic one, on a synthetic corpus with dates of every precision
+    synthetic.generate(60, tmp_path / "proj", seed=3, restricted=0.1)
+    g = driver.validate(BriefProject(tmp_path / "proj"), Policy(), use_cache=False)
+    corpus, findings = g.corpus, g.findings
+    precisions = set()
+    for q, m in findings.matrices.items():
+        evidence = [corpus.claims[r.id] if r.kind == "claim" else corpus.analyses[r.id] for r in m.rows]
+        dates = sorted({r.arrived for r in m.rows}, key=analysis.date_key)
+        precisions |= {len(d) for d in dates}
+        expected = []
+        for d in dates:
+            up_to = [e for e, r in zip(evidence, m.rows) if analysis.date_key(r.arrived) <= analysis.date_key(d)]
+            expected.append((d, [(s.id, s.rank, s.weighted) for s in analysis.matrix(corpus, q, up_to).ranking]))
+        assert _plain(findings.history[q], digits=9) == expected, q
+    assert precisions == {4, 7, 10}  # years, months and days all occurred
 
 
 def test_withheld_evidence_never_moves_the_history(corpus_project):
