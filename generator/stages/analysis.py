@@ -13,8 +13,8 @@ latest it can have been known). A date known only to its month or year
 (`2023-08`, `2023`) is a step of its own, labelled as written, and orders as
 the timeline orders it (`date_key`): before the days of its period. The
 history is accumulated in date order, one pass over the question's rows, so
-it costs as much as the matrix, not the matrix once per date; its last step
-is the matrix's ranking.
+it costs less than the matrix itself, not the matrix once per date; its last
+step is the matrix's ranking.
 """
 
 from __future__ import annotations
