@@ -77,9 +77,24 @@ class RankedHypothesis(_Out):
     weighted_inconsistency: float = Field(ge=0, description="the same, each term times the evidence weight R x K; four decimals")
 
 
+class HistoryStanding(_Out):
+    hypothesis: Slug = Field(description="id of the hypothesis")
+    rank: int = Field(ge=1, description="1 = least disproved by the evidence reported up to the date")
+    weighted_inconsistency: float = Field(ge=0, description="over the evidence reported up to the date; four decimals")
+
+
+class HistoryStep(_Out):
+    date: str = Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="a date on which evidence on the question was reported (a claim's `reported`, an "
+                                          "analysis's `date` or, undated, its brief's `published`), as written")
+    ranking: list[HistoryStanding] = Field(description="the ranking over the evidence reported up to this date, in rank order")
+
+
 class QuestionOut(Question):
     id: Slug
     hypotheses: list[RankedHypothesis] = Field(description="in rank order")  # type: ignore[assignment]
+    history: list[HistoryStep] = Field(description="the ranking as the evidence arrived: one entry a date on which evidence on the "
+                                                   "question was reported, oldest first (a date known to its month or year only "
+                                                   "before that period's days); the last entry is the ranking in `hypotheses`")
 
 
 class CorpusOut(_Out):
@@ -136,6 +151,11 @@ def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:
         item["hypotheses"] = [
             {**authored[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
             for s in findings.matrices[q].ranking
+        ]
+        item["history"] = [
+            {"date": step.date, "ranking": [
+                {"hypothesis": x.hypothesis, "rank": x.rank, "weighted_inconsistency": round(x.weighted, 4)} for x in step.ranking]}
+            for step in findings.history[q]
         ]
         questions.append(item)
     return {

@@ -19,7 +19,7 @@ from generator.config import Project, Settings
 from generator.format import vocab
 from generator.format.schema import KINDS as SCHEMA_KINDS
 from generator.format.schema import WHERE as SCHEMA_WHERE
-from generator.output import graph
+from generator.output import chart, graph
 from generator.stages.analysis import Findings, date_key
 from generator.stages.corpus import Corpus
 
@@ -163,12 +163,16 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
 
     yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
     for question_id, matrix in findings.matrices.items():
+        question = corpus.questions[question_id]
+        history = findings.history[question_id]  # its dates and ratings: the files of the evidence, as the matrix's
         yield Page(f"hypotheses/{question_id}.md", "question.md.j2", {
             "id": question_id,
-            "question": corpus.questions[question_id],
+            "question": question,
             "matrix": matrix,
+            "history": history,
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
-        }, inputs.entity("question", question_id))
+        }, inputs.entity("question", question_id), late={"history_chart": functools.partial(
+            chart.history_chart, history, [s.id for s in matrix.ranking], {h.id: h.statement for h in question.hypotheses})})
     yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()}, frozenset())  # briefgen alone
     years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
     yield Page("timeline/index.md", "timeline.md.j2", {

@@ -4,6 +4,17 @@ Everything here is computed from the published corpus only, so nothing
 withheld can move a score. The ACH rules are those of the contract:
 weight w = R x K, inconsistency counts 1 per I and 2 per II, hypotheses rank
 by weighted inconsistency (lowest first), then inconsistency, then id.
+
+A question's history (`history`) is its ranking as the evidence arrived: the
+matrix again over the evidence reported up to each date on which evidence
+bearing on the question was reported. A claim arrives on its `reported` date,
+an analysis on its `date`, or, undated, on its brief's `published` date (the
+latest it can have been known). A date known only to its month or year
+(`2023-08`, `2023`) is a step of its own, labelled as written, and orders as
+the timeline orders it (`date_key`): before the days of its period. The
+history is accumulated in date order, one pass over the question's rows, so
+it costs less than the matrix itself, not the matrix once per date; its last
+step is the matrix's ranking.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ class Row:
     ratings: dict[str, str]  # hypothesis id -> rating, NA where the author left it out
     gaps: list[str]  # hypotheses the row does not rate
     diagnosticity: int
+    arrived: str  # the date it was reported: a claim's `reported`, an analysis's `date`, else its brief's `published`
 
     @property
     def code(self) -> str:
@@ -70,6 +82,44 @@ class Matrix:
         return next(s for s in self.ranking if s.id == hypothesis)
 
 
+@dataclass(slots=True)
+class Standing:
+    """A hypothesis's place at one date of a question's history."""
+
+    hypothesis: str
+    rank: int
+    weighted: float  # weighted inconsistency of the evidence reported up to that date
+    inconsistency: int
+
+
+@dataclass(slots=True)
+class Step:
+    """A question's ranking over the evidence reported up to `date`."""
+
+    date: str  # as written, at its own precision
+    added: int  # pieces of evidence reported on that date
+    ranking: list[Standing]  # best first, by the matrix's rule
+    leader_before: str | None = None  # the previous step's leader, when this step's is another hypothesis
+    tied_before: bool = False  # and that leader was level with the next on both scores (it led by id alone)
+
+    @property
+    def leader(self) -> str:
+        return self.ranking[0].hypothesis
+
+    @property
+    def leader_changed(self) -> bool:
+        return self.leader_before is not None
+
+    @property
+    def tied(self) -> bool:
+        """The leader is level with the second on both scores: the rule's last key, the id, put it first."""
+        a, b = self.ranking[0], self.ranking[1] if len(self.ranking) > 1 else None
+        return b is not None and (a.weighted, a.inconsistency) == (b.weighted, b.inconsistency)
+
+    def standing(self, hypothesis: str) -> Standing:
+        return next(s for s in self.ranking if s.hypothesis == hypothesis)
+
+
 @dataclass
 class Findings:
     """Everything stage 4 produces, for the renderer."""
@@ -81,6 +131,7 @@ class Findings:
     occurred_by_year: dict[int, list[str]] = field(default_factory=dict)
     reported_by_year: dict[int, list[str]] = field(default_factory=dict)
     admiralty_grid: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # reliability -> credibility -> claim ids
+    history: dict[str, list[Step]] = field(default_factory=dict)  # question id -> its ranking at each date, oldest first
 
 
 def weight(reliability: str, credibility: int) -> float:
@@ -92,7 +143,7 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
     hyps = [h.id for h in question.hypotheses]
     rating_weight = {code: t.weight for code, t in vocab.RATING.items()}
     weights = _weights()
-    brief_of = corpus.brief_of
+    brief_of, briefs = corpus.brief_of, corpus.briefs
     rows = []
     # each hypothesis's inconsistency, weighted inconsistency and unrated rows, summed row by row
     inconsistency, weighted, gaps = dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0), dict.fromkeys(hyps, 0)
@@ -105,8 +156,10 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
         reliability = corpus.reliability_of(item)
         credibility = item.credibility
         row_weight = weights[reliability, credibility]
-        rows.append(Row(item.id, "claim" if is_claim else "analysis", brief_of[item.id], item.statement if is_claim else item.title,
-                        reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0))
+        brief = brief_of[item.id]
+        rows.append(Row(item.id, "claim" if is_claim else "analysis", brief, item.statement if is_claim else item.title,
+                        reliability, credibility, row_weight, ratings, unrated, int(max(values) - min(values)) if values else 0,
+                        item.reported if is_claim else item.date or briefs[brief].published))
         for h, rating in ratings.items():
             penalty = _PENALTY.get(rating, 0)
             inconsistency[h] += penalty
@@ -114,10 +167,49 @@ def matrix(corpus: Corpus, question_id: str, evidence: list[Claim | Analysis]) -
         for h in unrated:
             gaps[h] += 1
     scores = [Score(h.id, h.statement, inconsistency[h.id], round(weighted[h.id], 9), gaps=gaps[h.id]) for h in question.hypotheses]
-    scores.sort(key=lambda s: (s.weighted, s.inconsistency, s.id))
+    scores.sort(key=_rank_key)
     for rank, s in enumerate(scores, 1):
         s.rank = rank
     return Matrix(question_id, hyps, rows, scores)
+
+
+def _rank_key(s: Score | Standing) -> tuple[float, int, str]:
+    """The ranking rule: weighted inconsistency, then inconsistency, then id (lowest first)."""
+    return (s.weighted, s.inconsistency, s.id if isinstance(s, Score) else s.hypothesis)
+
+
+def history(m: Matrix) -> list[Step]:
+    """The matrix's ranking over the evidence reported up to each date, oldest first.
+
+    One pass in date order adds each row's penalties to running totals and
+    ranks the hypotheses after each date: linear in the rows (and dates x
+    hypotheses), the same sums and rule as `matrix`. A date whose evidence
+    moves no total keeps the previous step's ranking (the same list).
+    """
+    # dates as written sort as `date_key` sorts them (zero-padded fields; `2023-08` before `2023-08-03`)
+    dated = sorted((row.arrived, n) for n, row in enumerate(m.rows))
+    inconsistency, weighted = dict.fromkeys(m.hypotheses, 0), dict.fromkeys(m.hypotheses, 0.0)
+    rows, penalties = m.rows, _PENALTY
+    steps: list[Step] = []
+    ranking: list[Standing] = []
+    for date, group in itertools.groupby(dated, key=operator.itemgetter(0)):
+        added, moved = 0, not steps
+        for _, n in group:
+            added += 1
+            row = rows[n]
+            for h, rating in row.ratings.items():
+                penalty = penalties.get(rating)
+                if penalty:
+                    inconsistency[h] += penalty
+                    weighted[h] += penalty * row.weight
+                    moved = True
+        if moved:
+            ranking = sorted((Standing(h, 0, round(weighted[h], 9), inconsistency[h]) for h in m.hypotheses), key=_rank_key)
+            for rank, s in enumerate(ranking, 1):
+                s.rank = rank
+        changed = moved and bool(steps) and steps[-1].leader != ranking[0].hypothesis
+        steps.append(Step(date, added, ranking, steps[-1].leader if changed else None, changed and steps[-1].tied))
+    return steps
 
 
 @functools.lru_cache(maxsize=1)
@@ -140,6 +232,7 @@ def analyse(corpus: Corpus) -> Findings:
             evidence[q].append(item)
     for q in sorted(corpus.questions):
         result.matrices[q] = matrix(corpus, q, evidence[q])
+        result.history[q] = history(result.matrices[q])
 
     result.contradictions = sorted({tuple(sorted((a, b))) for a, others in corpus.contradictions.items() for b in others})
 
