@@ -13,8 +13,9 @@ from pathlib import Path
 
 from generator.build import splice
 from generator.build.incremental import EVERYTHING, Inputs
+from generator.config import Settings
 from generator.format import schema as schemas
-from generator.output import exports, stix
+from generator.output import exports, misp, stix
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
 
@@ -33,14 +34,15 @@ def _spliced(name: str, lines, corpus: Corpus, findings: Findings, inputs: Input
 
 
 def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = None, cache: Path | None = None,
-                 docs: Path | None = None) -> dict[str, tuple]:
+                 docs: Path | None = None, settings: Settings | None = None) -> dict[str, tuple]:
     """Every data export: path under the docs folder -> (what it draws on, how to make it).
 
     What it draws on: the files of the corpus (a question's CSV: its own and
     those of the briefs rating it), EVERYTHING, or nothing but briefgen itself
     (the schemas). With the corpus's `inputs`, a `cache` folder and the `docs`
     folder, STIX and corpus.json copy the lines of unchanged parts from the
-    files they replace.
+    files they replace. With the `settings`, the MISP feed: its manifest draws on
+    everything, each event on its brief and what the brief refers to.
     """
     nothing = frozenset()
     out = {
@@ -52,6 +54,9 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     }
     for q in findings.matrices:
         out[exports.ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(exports.ach_csv, corpus, findings, q))
+    if settings is not None:
+        for rel, (brief, make) in misp.feed_files(corpus, settings).items():
+            out[rel] = (inputs.briefs([brief]) if inputs is not None and brief is not None else EVERYTHING, make)
     for kind in schemas.KINDS:
         out[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
     return out

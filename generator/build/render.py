@@ -191,7 +191,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     global _JOB
     resumed = state if state is not None and state.inputs is not None else None
     inputs = resumed.inputs if resumed else incremental.Inputs(corpus)
-    data = data_exports(corpus, findings, inputs, project.cache, project.docs)
+    data = data_exports(corpus, findings, inputs, project.cache, project.docs, settings)
     highest = corpus.highest_tlp()
     salt = incremental.salt(project, settings, corpus.policy, highest)
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
