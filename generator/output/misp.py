@@ -90,11 +90,12 @@ subscribers fetched it reaches them when its ``updated`` date moves on.
 from __future__ import annotations
 
 import calendar
-import json
+from typing import Callable
 
 from generator.config import Settings
 from generator.format import vocab
 from generator.format.models import Analysis, Brief, Claim
+from generator.output.lines import encode
 from generator.output.stix import uuid5
 from generator.stages.analysis import date_key
 from generator.stages.corpus import Corpus
@@ -177,12 +178,12 @@ def manifest_entry(corpus: Corpus, settings: Settings, brief_id: str) -> dict:
             "analysis": int(head["analysis"]), "threat_level_id": int(head["threat_level_id"]), "timestamp": int(head["timestamp"])}
 
 
-def manifest_json(corpus: Corpus, settings: Settings) -> str:
+def manifest_json(corpus: Corpus, settings: Settings) -> bytes:
     """`/data/misp/manifest.json`: every event, one a line, by UUID."""
     rows = sorted((event_uuid(b), manifest_entry(corpus, settings, b)) for b in corpus.briefs)
     if not rows:
-        return "{}\n"
-    return "{\n" + ",\n".join(f"{json.dumps(u)}: {json.dumps(e, ensure_ascii=False)}" for u, e in rows) + "\n}\n"
+        return b"{}\n"
+    return b"{\n" + b",\n".join(encode(u) + b":" + encode(e) for u, e in rows) + b"\n}\n"
 
 
 def _attribute(uuid: str, type_: str, value: str, stamp: str, comment: str = "", relation: str | None = None,
@@ -312,14 +313,15 @@ def event(corpus: Corpus, settings: Settings, brief_id: str) -> dict:
     return {"Event": out}
 
 
-def event_json(corpus: Corpus, settings: Settings, brief_id: str) -> str:
-    """`/data/misp/<uuid>.json` of a brief."""
-    return json.dumps(event(corpus, settings, brief_id), ensure_ascii=False, indent=1) + "\n"
+def event_json(corpus: Corpus, settings: Settings, brief_id: str) -> bytes:
+    """`/data/misp/<uuid>.json` of a brief, compact as PyMISP writes it (indented, a feed
+    of thousands of briefs would be half as large again)."""
+    return encode(event(corpus, settings, brief_id)) + b"\n"
 
 
-def feed_files(corpus: Corpus, settings: Settings) -> dict[str, tuple[str | None, object]]:
+def feed_files(corpus: Corpus, settings: Settings) -> dict[str, tuple[str | None, Callable[[], bytes]]]:
     """Every file of the feed: path under the docs folder -> (the brief it shows, or None for the manifest; how to make it)."""
-    out: dict[str, tuple[str | None, object]] = {MANIFEST: (None, lambda: manifest_json(corpus, settings))}
+    out: dict[str, tuple[str | None, Callable[[], bytes]]] = {MANIFEST: (None, lambda: manifest_json(corpus, settings))}
     for b in corpus.briefs:
         out[event_path(b)] = (b, lambda b=b: event_json(corpus, settings, b))
     return out
