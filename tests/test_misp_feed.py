@@ -257,3 +257,22 @@ def test_the_schema_page_links_the_feed(bundled):
     page = (bundled / "schema/index.html").read_text()
     assert 'href="../data/misp/manifest.json"' in page and "MISP Feed" in page
     assert (bundled / "data/misp/manifest.json").is_file()
+
+
+def test_with_the_sites_address_the_feed_names_it_and_links_each_brief(restricted, tmp_path):
+    copy = tmp_path / "proj"
+    shutil.copytree(restricted.root, copy, symlinks=True)
+    config = copy / "site_config/site.yml"
+    config.write_text(config.read_text() + "url: https://example.org/briefs/\n")
+    assert run_cli("build", cwd=copy).code == 0
+    site = copy / "site"
+    assert "<code>https://example.org/briefs/data/misp</code>" in (site / "schema/index.html").read_text()
+    event, _ = event_of(site, "First brief")
+    links = [a for a in event.attributes if a.type == "link"]
+    assert [a.value for a in links] == ["https://example.org/briefs/briefs/first-brief/"]
+    # the publisher is known by its address: another title is the same organisation
+    before = event.Orgc.uuid
+    config.write_text(config.read_text().replace("title: ", "title: Renamed "))
+    assert run_cli("build", cwd=copy).code == 0
+    renamed, _ = event_of(site, "First brief")
+    assert renamed.Orgc.uuid == before and renamed.Orgc.name.startswith("Renamed ")

@@ -1,10 +1,10 @@
 """The MISP feed: `/data/misp/manifest.json` and one event file a brief, `/data/misp/<uuid>.json`.
 
 A MISP instance subscribes to a static feed (Sync Actions > Feeds > Add
-Feed, source format "MISP Feed", URL ``<site>/data/misp/``): its fetcher
-reads ``manifest.json`` (event uuid -> the event's ``info``, ``date``,
+Feed, source format "MISP Feed", URL ``<site>/data/misp``): its fetcher
+reads ``<URL>/manifest.json`` (event uuid -> the event's ``info``, ``date``,
 ``analysis``, ``threat_level_id``, ``timestamp``, ``Orgc`` and ``Tag``),
-then ``<uuid>.json`` ({"Event": {...}}) for each event it does not hold or
+then ``<URL>/<uuid>.json`` ({"Event": {...}}) for each event it does not hold or
 holds with an older ``timestamp`` (MISP's app/Model/Feed.php). The files are
 written exactly as PyMISP's feed generator writes them (`MISPEvent.to_feed`,
 `MISPEvent.manifest`): tests/test_misp_feed.py loads every event with
@@ -262,7 +262,7 @@ def _md_text(text: str) -> str:
     return " ".join(text.split()).translate(_MARKDOWN_SYNTAX)
 
 
-def _report_content(corpus: Corpus, brief: Brief) -> str:
+def _report_content(brief: Brief) -> str:
     parts = [brief.summary.strip()]
     if brief.judgments:
         parts.append("## Key judgments")
@@ -308,7 +308,7 @@ def event(corpus: Corpus, settings: Settings, brief_id: str) -> dict:
         out["Attribute"] = attributes
     if objects:
         out["Object"] = objects
-    out["EventReport"] = [{"content": _report_content(corpus, brief), "name": brief.title, "timestamp": stamp,
+    out["EventReport"] = [{"content": _report_content(brief), "name": brief.title, "timestamp": stamp,
                            "uuid": uuid5(f"misp:brief:{brief_id}:report")}]
     return {"Event": out}
 
