@@ -18,7 +18,7 @@ from generator.build.incremental import EVERYTHING, Inputs
 from generator.build.sealed import code_key
 from generator.config import Settings
 from generator.format import schema as schemas
-from generator.output import exports, stix
+from generator.output import exports, misp, stix
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
 
@@ -76,6 +76,8 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     (the schemas). With the corpus's `inputs`, a `cache` folder and the `docs`
     folder, STIX and corpus.json copy the lines of unchanged parts from the
     files they replace. A brief's STIX bundle draws on the key of what it shows.
+    With the `settings`, the MISP feed: its manifest draws on everything, each
+    event on its brief and what the brief refers to.
     """
     nothing = frozenset()
     dates = stix.Dates(corpus)
@@ -100,6 +102,9 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
         out[stix.brief_bundle_path(b)] = (brief_keys.get(b, EVERYTHING), lambda b=b: brief_bundles().bundle(b))
     for q in findings.matrices:
         out[exports.ach_csv_path(q)] = (inputs.entity("question", q) if inputs else EVERYTHING, functools.partial(exports.ach_csv, corpus, findings, q))
+    if settings is not None:
+        for rel, (brief, make) in misp.feed_files(corpus, settings).items():
+            out[rel] = (inputs.briefs([brief]) if inputs is not None and brief is not None else EVERYTHING, make)
     for kind in schemas.KINDS:
         out[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
     return out
