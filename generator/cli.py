@@ -17,6 +17,7 @@ from generator.errors import ContentError, Problem
 from generator.format import schema as schemas
 from generator.format import skeleton, vocab
 from generator.format.models import SLUG
+from generator.output import feed
 from generator.site import swap
 
 TLP_CHOICE = click.Choice(list(vocab.TLP), case_sensitive=False)
@@ -147,6 +148,8 @@ def build(ctx, max_tlp, drafts, site_dir, full):
         + (f"; mkdocs built {result.pages[1]} of {result.pages[0]} pages, the others kept from the last site"
            if result.pages[1] < result.pages[0] else "")
     )
+    if not feed.has_feed(settings):
+        click.echo("note: no feed.xml: the Atom feed's ids are made from the site's address; set url in site_config/site.yml", err=True)
 
 
 def _history_note(result: driver.Generated) -> None:

@@ -62,7 +62,7 @@ def hostile_project(root: Path) -> Project:
     settings = project.root / "site_config/site.yml"
     kept = [line for line in settings.read_text("utf-8").splitlines() if not line.startswith(("title:", "description:"))]
     settings.write_text("\n".join([*kept, f"title: {_q(SITE_TITLE)}", f"description: {_q(SITE_DESCRIPTION)}",
-                                   f"copyright: {_q(COPYRIGHT)}", ""]), "utf-8")
+                                   f"copyright: {_q(COPYRIGHT)}", "url: https://briefs.example.org/", ""]), "utf-8")
     return project
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +129,46 @@ def test_pre_commit_entry_fails_on_a_broken_brief(minimal):
 def test_ci_files_validate_against_their_platform_schema(path, schema):
     proc = subprocess.run([*CHECK, "--builtin-schema", schema, str(REPO / path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _zizmor() -> str:
+    # installed by the test extra next to the interpreter; PATH as a fallback
+    local = Path(sys.executable).parent / "zizmor"
+    found = str(local) if local.exists() else shutil.which("zizmor")
+    assert found, "zizmor is missing: pip install -e '.[test]'"
+    return found
+
+
+@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+def test_zizmor_finds_nothing_in_the_workflows(persona):
+    # regular: pinned actions, no persisted checkout token, no injection;
+    # pedantic adds that every permission is explained by a comment. No config
+    # and no ignore comments, so that nothing can be silenced in the repository.
+    proc = subprocess.run([_zizmor(), "--offline", "--no-config", "--no-ignores", "--strict-collection",
+                           f"--persona={persona}", "--format=json", str(REPO / ".github/workflows")],
+                          capture_output=True, text=True)
+    findings = json.loads(proc.stdout or "null")
+    assert findings == [], [(f["ident"], f["desc"], f["locations"][0]["concrete"]["feature"]) for f in findings or []]
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_workflow_pins_actions_and_grants_each_job_only_documented_permissions():
+    text = (REPO / ".github/workflows/publish.yml").read_text()
+    wf = yaml.safe_load(text)
+    # a release tag can be moved to other code, a commit cannot; the comment names the release
+    uses = re.findall(r"uses:\s*(\S+)(.*)", text)
+    assert uses
+    for ref, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref
+        assert re.fullmatch(r"\s+#\s+v\d+\.\d+\.\d+", comment), (ref, comment)
+    steps = [s for job in wf["jobs"].values() for s in job.get("steps", [])]
+    checkouts = [s for s in steps if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
+    assert wf["permissions"] == {}
+    for name, job in wf["jobs"].items():
+        for scope, level in job["permissions"].items():
+            line = re.search(rf"^\s*{re.escape(scope)}:\s*{level}\b(.*)$", text, re.M)
+            assert line and re.match(r"\s+#\s*\S", line.group(1)), f"{name}: {scope}: {level} says not why"
 
 
 def test_workflow_checks_pull_requests_and_deploys_main_only_at_clear():

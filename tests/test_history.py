@@ -66,6 +66,8 @@ def repo(tmp_path) -> Project:
         if rel != BRIEF:
             project.write(rel, text)
     (project.root / ".gitignore").write_text("build/\nsite/\n")
+    settings = project.root / "site_config/site.yml"  # the feed needs the site's address
+    settings.write_text(settings.read_text("utf-8") + "url: https://briefs.example.org/\n", "utf-8")
     _git(project.root, "init", "-q", "-b", "main")
     for n, (date, text) in enumerate(VERSIONS):
         (project.root / "briefs" / BRIEF).parent.mkdir(parents=True, exist_ok=True)

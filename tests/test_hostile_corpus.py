@@ -45,6 +45,9 @@ def clean(tmp_path_factory) -> "Baseline":
     project = Project(tmp_path_factory.mktemp("clean") / "proj")
     for rel, text in MINIMAL.items():
         project.write(rel, text)
+    # an address, as the hostile settings have: the pages link the feed
+    with (project.root / "site_config/site.yml").open("a", encoding="utf-8") as f:
+        f.write("url: https://example.org/\n")
     r = project.run("build")
     assert r.code == 0, r.err
     return Baseline.of(project.root / "site")

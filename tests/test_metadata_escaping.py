@@ -102,7 +102,7 @@ def test_titles_and_settings_show_as_written(hostile_site, rel):
     topics = [n.text() for n in nodes if n.has_class("md-header__topic")]
     assert topics == [SITE_TITLE, title]
     logos = [n for n in nodes if n.has_class("md-logo")]
-    # the logo's title is HTML to Material's tooltips, so it holds the name escaped once more
+    # the theme escapes the logo's title once more (for its HTML tooltips); briefgen.js sets it from the label
     assert logos and all(html.unescape(n.attrs["title"]) == SITE_TITLE and n.attrs["aria-label"] == SITE_TITLE for n in logos)
     feed = [n.attrs["title"] for n in nodes if n.tag == "link" and n.attrs.get("type") == "application/atom+xml"]
     assert feed == [f"{SITE_TITLE}: briefs"]

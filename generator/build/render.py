@@ -26,7 +26,7 @@ from generator.build.exports import data_exports
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
 from generator.output import links, pages, templating
-from generator.output.feed import atom_feed
+from generator.output.feed import FEED_PATH, atom_feed, has_feed
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
 
@@ -197,7 +197,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
     workers = workers or os.cpu_count() or 1
     fork = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
-    others: dict[str, str | bytes] = {"feed.xml": atom_feed(corpus, settings)}
+    others: dict[str, str | bytes] = {FEED_PATH: atom_feed(corpus, settings)} if has_feed(settings) else {}
     for extra in pages.static_files(project):
         others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
 

@@ -2,6 +2,15 @@
 
 Dates come from the briefs (published, or updated when given), so the feed
 is the same bytes for the same corpus.
+
+The feed is written only when site_config/site.yml gives the site's `url`.
+An Atom id must be permanent and unique to the site (RFC 4287, 4.2.6): the
+feed's id is the site's address and each entry's id its brief page's
+address. Without `url` briefgen knows nothing about a site that is both: its
+title is shared ("Briefs") and can be renamed, its folder differs between
+machines, and a random id would change at every build. So a site without
+`url` has no feed (and its pages no link to one) rather than a feed whose
+ids collide with every other such site's.
 """
 
 from __future__ import annotations
@@ -21,6 +30,14 @@ MAX_ENTRIES = 50
 def _stamp(date: str) -> str:
     y, m, d = date_key(date)
     return f"{y:04d}-{max(m, 1):02d}-{max(d, 1):02d}T00:00:00Z"
+
+
+FEED_PATH = "feed.xml"
+
+
+def has_feed(settings: Settings) -> bool:
+    """Whether the site gets a feed: only with its address to make the ids from."""
+    return bool(settings.url)
 
 
 def _latest_changes(corpus: Corpus, brief_id: str) -> str:
@@ -48,9 +65,10 @@ def _latest_changes(corpus: Corpus, brief_id: str) -> str:
 
 
 def atom_feed(corpus: Corpus, settings: Settings) -> str:
-    base = settings.url.rstrip("/") + "/" if settings.url else ""
-    def entry_id(brief_id: str) -> str:
-        return f"{base}briefs/{brief_id}/" if base else f"tag:briefgen,2023:briefs/{brief_id}"
+    """The feed's XML; the site must have a feed (`has_feed`)."""
+    if not has_feed(settings):
+        raise ValueError("the Atom feed needs the site's url")
+    base = settings.url.rstrip("/") + "/"
 
     order = sorted(corpus.briefs, key=lambda b: (date_key(corpus.briefs[b].updated or corpus.briefs[b].published), b), reverse=True)
     updated = _stamp(corpus.briefs[order[0]].updated or corpus.briefs[order[0]].published) if order else "1970-01-01T00:00:00Z"
@@ -59,9 +77,9 @@ def atom_feed(corpus: Corpus, settings: Settings) -> str:
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         f"  <title>{escape(settings.title)}</title>",
         f"  <subtitle>{escape(settings.description)}</subtitle>" if settings.description else None,
-        f"  <id>{escape(base or 'tag:briefgen,2023:feed')}</id>",
-        f'  <link rel="self" href={quoteattr(base + "feed.xml")}/>' if base else None,
-        f'  <link rel="alternate" type="text/html" href={quoteattr(base or "./")}/>',
+        f"  <id>{escape(base)}</id>",
+        f'  <link rel="self" href={quoteattr(base + FEED_PATH)}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(base)}/>',
         f"  <updated>{updated}</updated>",
         "  <generator>briefgen</generator>",
     ]
@@ -70,7 +88,7 @@ def atom_feed(corpus: Corpus, settings: Settings) -> str:
         out += [
             "  <entry>",
             f"    <title>{escape(brief.title)}</title>",
-            f"    <id>{escape(entry_id(brief_id))}</id>",
+            f"    <id>{escape(f'{base}briefs/{brief_id}/')}</id>",
             f'    <link rel="alternate" type="text/html" href={quoteattr(f"{base}briefs/{brief_id}/")}/>',
             f"    <published>{_stamp(brief.published)}</published>",
             f"    <updated>{_stamp(brief.updated or brief.published)}</updated>",

@@ -86,7 +86,8 @@ def theme_setting(text: str) -> str:
 
     mkdocs-material prints these as they are in text and attributes. It prints
     the site's name through `|e` once more only in the logo's `title`, whose
-    text Material's tooltips (`content.tooltips`) insert as HTML: escaped
-    twice there, the tooltip shows the name as written.
+    text its header tooltips (`content.tooltips`) would insert as HTML; the
+    site does not use them, and briefgen.js sets that title from the logo's
+    label, so the browser's tooltip shows the name as written.
     """
     return html_text_or_attr(text)

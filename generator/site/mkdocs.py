@@ -78,12 +78,14 @@ class Reuse(Protocol):
 def mkdocs_options(project: Project, settings: Settings, highest_tlp: str = "clear") -> dict:
     """What briefgen sets in mkdocs' configuration, for a build and for `briefgen serve`: the
     settings of site.yml, escaped for the theme that prints them, and the TLP banner's marking."""
+    from generator.output.feed import FEED_PATH, has_feed
     from generator.output.markup import theme_setting
 
     tlp = vocab.TLP[highest_tlp]
     options = {"site_name": theme_setting(settings.title)}
     extra = dict(project.mkdocs_options.get("extra") or {})
     extra["briefgen_tlp"] = {"code": tlp.code, "label": tlp.label, "css": tlp.css, "description": tlp.description}
+    extra["briefgen_feed"] = FEED_PATH if has_feed(settings) else None  # the pages link to it
     options["extra"] = extra
     if settings.url:
         options["site_url"] = settings.url

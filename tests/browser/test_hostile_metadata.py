@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import serve_dir
-from hostile_metadata import BRIEF_TITLE, build_hostile_site
+from hostile_metadata import BRIEF_TITLE, SITE_TITLE, build_hostile_site
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +39,17 @@ def test_no_payload_runs_on_any_page_or_in_offline_search(tab, hostile_site):
     page.wait_for_timeout(300)
     assert re.sub(r"\s+", " ", title.inner_text()).strip() == BRIEF_TITLE
     assert page.evaluate("() => window.__pwned") is None and dialogs == []
+
+
+def test_the_logo_s_tooltip_shows_the_site_s_name_as_written(tab, hostile_site):
+    page = tab.page
+    server, url = serve_dir(hostile_site)
+    try:
+        page.goto(f"{url}/briefs/first-brief/", wait_until="load")
+        logos = page.locator(".md-logo")
+        assert logos.count() == 2
+        for i in range(2):
+            assert logos.nth(i).get_attribute("title") == SITE_TITLE
+            assert logos.nth(i).get_attribute("aria-label") == SITE_TITLE
+    finally:
+        server.shutdown()

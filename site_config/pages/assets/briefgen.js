@@ -26,6 +26,11 @@
     // the theme's search dialog has no accessible name
     var search = document.querySelector('.md-search[role="dialog"]');
     if (search && !search.getAttribute("aria-label")) search.setAttribute("aria-label", "Search");
+    // the logo's title holds the site's name escaped twice (the theme escapes the name briefgen
+    // escaped, for its HTML tooltips, which the site does not use); its label holds it as written
+    document.querySelectorAll(".md-logo[title][aria-label]").forEach(function (logo) {
+      logo.title = logo.getAttribute("aria-label");
+    });
     document.querySelectorAll("table.bg-sortable").forEach(function (table) {
       if (table.getAttribute("data-bg-ready")) return;
       table.setAttribute("data-bg-ready", "1");
