@@ -63,6 +63,48 @@ def _check_url(value: str) -> str:
 
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
 
+EVIDENCE = "evidence"  # the project's folder of archived copies kept with the corpus; the site's too
+_EVIDENCE_PATH = r"^evidence(/[^/\\.][^/\\]*)+$"  # as the JSON Schema says it: steps neither empty nor starting with a dot
+
+
+def evidence_path(url: str) -> str | None:
+    """The path under the project of an archived copy kept as a file (`evidence/...`); None for a web address."""
+    return url if url.startswith(EVIDENCE + "/") else None
+
+
+def _check_archive_url(value: str) -> str:
+    if urlsplit(value.strip()).scheme.lower() in ("http", "https"):
+        return _check_url(value)
+    if evidence_path(value) is None:
+        raise ValueError(f"'{value}' is neither a web address (http:// or https://) nor a file under {EVIDENCE}/ "
+                         f"(write it from the project's folder, e.g. {EVIDENCE}/2023/report.pdf)")
+    steps = value.split("/")[1:]
+    if any(not step or step.startswith(".") for step in steps) or "\\" in value:
+        raise ValueError(f"'{value}': each step of a path under {EVIDENCE}/ is a name: no '..', '.', empty step, "
+                         "hidden file or backslash")
+    if steps[-1].lower().endswith((".md", ".markdown")):
+        raise ValueError(f"'{value}': a Markdown file would be published as a page of the site: keep it as .txt")
+    return value
+
+
+ArchiveUrl = Annotated[str, AfterValidator(_check_archive_url), WithJsonSchema({
+    "type": "string",
+    "description": f"the archived copy: a web address (e.g. a web archive's snapshot), or a file kept under the project's {EVIDENCE}/ folder",
+    "anyOf": [{"format": "uri", "pattern": "^https?://"}, {"pattern": _EVIDENCE_PATH}],
+})]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise ValueError(f"'{value}' is not a SHA-256 digest: 64 lower-case hexadecimal digits (sha256sum prints it)")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_check_sha256), WithJsonSchema({
+    "type": "string", "pattern": _SHA256.pattern, "description": "SHA-256 of the captured content, 64 lower-case hexadecimal digits"})]
+
 
 class _MarkdownText:
     """Marks the `Markdown` type: validation checks the links of every field of that type."""
@@ -88,6 +130,14 @@ class Model(BaseModel):
 
 
 # --- entities --------------------------------------------------------------
+
+
+class Archive(Model):
+    """An archived copy of what an address showed, for when the address no longer does."""
+
+    url: ArchiveUrl
+    captured: PartialDate  # when the copy was taken
+    sha256: Optional[Sha256] = None  # of the captured content; checked for a file under evidence/
 
 
 class Relation(Model):
@@ -121,6 +171,7 @@ class Source(Model):
     affiliation: Optional[str] = None
     actor: Optional[Slug] = None
     url: Optional[Url] = None
+    archive: Optional[Archive] = None
     country: Optional[str] = None
     language: Optional[str] = None
     description: Optional[Markdown] = None
@@ -155,6 +206,7 @@ class Claim(Model):
     location: Optional[str] = None
     quote: Optional[str] = None
     url: Optional[Url] = None
+    archive: Optional[Archive] = None
     assessments: Assessments = {}
     contradicts: list[Slug] = []
     corroborates: list[Slug] = []
@@ -176,6 +228,7 @@ class Analysis(Model):
     assessments: Assessments = {}
     quote: Optional[str] = None
     url: Optional[Url] = None
+    archive: Optional[Archive] = None
     tags: list[Slug] = []
 
 
