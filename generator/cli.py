@@ -179,7 +179,8 @@ def lint(ctx, strict, max_tlp, drafts):
     Flags judgments that hedge outside the estimative vocabulary or state a
     probability in words; ACH gaps; questions with no diagnostic evidence;
     claims graded 1 (confirmed) without an independent corroborating claim;
-    events dated after they were reported.
+    events dated after they were reported; claims and analyses citing an
+    address with no archived copy.
     """
     from generator.stages.lint import lint as run_lint
 

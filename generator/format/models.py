@@ -64,6 +64,7 @@ def _check_url(value: str) -> str:
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
 
 EVIDENCE = "evidence"  # the project's folder of archived copies kept with the corpus; the site's too
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")  # what mkdocs renders as a page, not copies
 _EVIDENCE_PATH = r"^evidence(/[^/\\.][^/\\]*)+$"  # as the JSON Schema says it: steps neither empty nor starting with a dot
 
 
@@ -82,7 +83,7 @@ def _check_archive_url(value: str) -> str:
     if any(not step or step.startswith(".") for step in steps) or "\\" in value:
         raise ValueError(f"'{value}': each step of a path under {EVIDENCE}/ is a name: no '..', '.', empty step, "
                          "hidden file or backslash")
-    if steps[-1].lower().endswith((".md", ".markdown")):
+    if steps[-1].lower().endswith(_MARKDOWN_SUFFIXES):
         raise ValueError(f"'{value}': a Markdown file would be published as a page of the site: keep it as .txt")
     return value
 
