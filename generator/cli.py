@@ -182,7 +182,8 @@ def lint(ctx, strict, max_tlp, drafts):
     Flags judgments that hedge outside the estimative vocabulary or state a
     probability in words; ACH gaps; questions with no diagnostic evidence;
     claims graded 1 (confirmed) without an independent corroborating claim;
-    events dated after they were reported.
+    events dated after they were reported; claims and analyses citing an
+    address with no archived copy.
     """
     from generator.stages.lint import lint as run_lint
 
@@ -196,6 +197,40 @@ def lint(ctx, strict, max_tlp, drafts):
     else:
         click.echo("no warnings")
     if strict and warnings:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Exit 1 if any link is dead or moved (for CI).")
+@_max_tlp
+@_drafts
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True, metavar="S",
+              help="Seconds to wait for a host to connect, and for each read of its answer.")
+@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True, metavar="N",
+              help="Requests at most at once to any one host.")
+@click.pass_context
+def links(ctx, strict, max_tlp, drafts, timeout, per_host):
+    """Check that every address the published corpus cites still answers.
+
+    Asks each url and archive.url of the published sources, claims and
+    analyses over the network (concurrently; HEAD, then GET where HEAD is
+    refused; redirects followed) and prints each dead or moved link as
+    path:line:col: warning: …, with the HTTP status, then a summary. Exit 0
+    unless --strict. A build never runs this check.
+    """
+    from generator import linkcheck
+
+    project = _project(ctx)
+    settings, policy = _policy(project, max_tlp, drafts)
+    result = _run(lambda: driver.validate(project, policy))
+    started = time.perf_counter()
+    report = linkcheck.check_corpus(result.corpus, linkcheck.Checker(timeout=timeout, per_host=per_host))
+    if report.problems:
+        _report(report.problems)
+    n = report.counts()
+    click.echo(f"checked {len(report.outcomes)} addresses ({report.cited} citations) in {time.perf_counter() - started:.1f}s: "
+               f"{n['dead']} dead, {n['moved']} moved, {n['live']} live")
+    if strict and report.problems:
         sys.exit(1)
 
 

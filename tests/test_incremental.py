@@ -4,6 +4,7 @@ edit are rendered again; every other file keeps its bytes and its mtime."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -187,6 +188,15 @@ def _new_brief(root: Path):
     (source.parent / "new-brief.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
 
 
+def _archive_kept(root: Path):
+    # an archived copy kept under evidence/ and cited: the words of a brief change, and the file joins the site
+    copy = b"<p>The page as it was captured.</p>\n"
+    (root / "evidence/2024").mkdir(parents=True, exist_ok=True)
+    (root / "evidence/2024/copy.html").write_bytes(copy)
+    archive = {"url": "evidence/2024/copy.html", "captured": "2024-01-02", "sha256": hashlib.sha256(copy).hexdigest()}
+    _edit(_published_brief(root, 2), lambda d: d["claims"][0].update(archive=archive))
+
+
 EDITS = {
     "claim statement": _statement,
     "brief title": _brief_title,
@@ -202,8 +212,9 @@ EDITS = {
     "hypothesis statement": _hypothesis,
     "new contradiction": _contradiction,
     "new brief": _new_brief,
+    "archived copy kept": _archive_kept,
 }
-RESUMED = {"claim statement", "brief title", "analysis title"}  # only words changed: the snapshot is patched
+RESUMED = {"claim statement", "brief title", "analysis title", "archived copy kept"}  # only words changed: the snapshot is patched
 
 
 @pytest.mark.parametrize("name", list(EDITS))

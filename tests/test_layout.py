@@ -1,9 +1,10 @@
 """The package's layout is its architecture: each folder imports only the folders below it.
 
-    errors -> format -> stages -> config -> output -> site -> build -> cli
+    errors -> format -> stages -> config -> output -> site -> build -> linkcheck -> cli
 
-so the stages and the output never depend on the build machinery, and nothing
-imports upwards. The imports are read from the source (every `import` and
+so the stages and the output never depend on the build machinery, nothing
+imports upwards, and no build can run the network check of the corpus's links
+(`linkcheck`, which only the command line calls). The imports are read from the source (every `import` and
 `from ... import`, at any depth), not from a running interpreter.
 """
 
@@ -17,7 +18,7 @@ import pytest
 from support import REPO
 
 PACKAGE = REPO / "generator"
-LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "cli"]
+LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "linkcheck", "cli"]
 
 
 def _layer(module: str) -> str | None:

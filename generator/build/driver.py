@@ -1,7 +1,8 @@
 """What each command runs, as named steps.
 
     validate   load every corpus file and validate it (stages.load, stages.validate),
-               resolve the corpus and what may be published (stages.corpus), analyse it
+               resolve the corpus and what may be published (stages.corpus), check the
+               evidence files its published items cite (stages.evidence), analyse it
                (stages.analysis)
     generate   validate, read the briefs' history from git (stages.history), then render the
                pages and data exports into the docs folder (output.pages through build.render)
@@ -27,9 +28,10 @@ from typing import Iterator
 from generator.build import loading, render, reuse, sealed, snapshot
 from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
+from generator.errors import ContentError
 from generator.site import mkdocs
 from generator.site.leaks import LeakCheck
-from generator.stages import analysis, corpus, history
+from generator.stages import analysis, corpus, evidence, history
 from generator.stages.corpus import Corpus, Policy
 from generator.stages.validate import validate_document
 
@@ -81,9 +83,18 @@ def validate(project: Project, policy: Policy, use_cache: bool = True, with_hist
         models = ModelCache(project.cache) if use_cache else None
         docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         published = corpus.build_corpus(docs, policy, problems)
+        check_evidence(project, published)
         if with_history:
             read_history(project, published)
         return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
+
+
+def check_evidence(project: Project, published: Corpus) -> None:
+    """The evidence files the published items cite, read and hashed (`stages.evidence`); raises ContentError.
+    A step of its own, run by a resumed build too: no corpus file tells when an evidence file changed."""
+    problems = evidence.check(published, project.root)
+    if problems:
+        raise ContentError(problems)
 
 
 def read_history(project: Project, published: Corpus) -> None:
@@ -100,6 +111,7 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
     with collector_paused():
         state = snapshot.resume(project, policy, ModelCache(project.cache))
         if state is not None:
+            check_evidence(project, state.corpus)
             result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
         else:
             result = validate(project, policy)

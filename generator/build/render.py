@@ -197,9 +197,11 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     common = {"corpus": corpus, "findings": findings, "settings": settings, "highest_tlp": highest}
     workers = workers or os.cpu_count() or 1
     fork = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
-    others: dict[str, str | bytes] = {FEED_PATH: atom_feed(corpus, settings)} if has_feed(settings) else {}
+    # a Path: its bytes, read when written
+    others: dict[str, str | bytes | Path] = {FEED_PATH: atom_feed(corpus, settings)} if has_feed(settings) else {}
     for extra in pages.static_files(project):
         others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
+    others.update(pages.evidence_files(project, corpus))
 
     # what changed since the last render: the data exports first
     manifest = incremental.Manifest(project.cache, project.docs)
@@ -246,7 +248,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     written = [path for w, _, _ in results for path in w]
     unchanged = sum(u for _, u, _ in results)
     for rel, content in others.items():
-        if _write(project.docs / rel, content):
+        if _write(project.docs / rel, content.read_bytes() if isinstance(content, Path) else content):
             written.append(rel)
         else:
             unchanged += 1

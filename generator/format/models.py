@@ -89,6 +89,49 @@ def _check_url(value: str) -> str:
 
 Url = Annotated[str, AfterValidator(_check_url), Field(json_schema_extra={"format": "uri", "pattern": "^https?://"})]
 
+EVIDENCE = "evidence"  # the project's folder of archived copies kept with the corpus; the site's too
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")  # what mkdocs renders as a page, not copies
+_EVIDENCE_PATH = r"^evidence(/[^/\\.][^/\\]*)+$"  # as the JSON Schema says it: steps neither empty nor starting with a dot
+
+
+def evidence_path(url: str) -> str | None:
+    """The path under the project of an archived copy kept as a file (`evidence/...`); None for a web address."""
+    return url if url.startswith(EVIDENCE + "/") else None
+
+
+def _check_archive_url(value: str) -> str:
+    if urlsplit(value.strip()).scheme.lower() in ("http", "https"):
+        return _check_url(value)
+    if evidence_path(value) is None:
+        raise ValueError(f"'{value}' is neither a web address (http:// or https://) nor a file under {EVIDENCE}/ "
+                         f"(write it from the project's folder, e.g. {EVIDENCE}/2023/report.pdf)")
+    steps = value.split("/")[1:]
+    if any(not step or step.startswith(".") for step in steps) or "\\" in value:
+        raise ValueError(f"'{value}': each step of a path under {EVIDENCE}/ is a name: no '..', '.', empty step, "
+                         "hidden file or backslash")
+    if steps[-1].lower().endswith(_MARKDOWN_SUFFIXES):
+        raise ValueError(f"'{value}': a Markdown file would be published as a page of the site: keep it as .txt")
+    return value
+
+
+ArchiveUrl = Annotated[str, AfterValidator(_check_archive_url), WithJsonSchema({
+    "type": "string",
+    "description": f"the archived copy: a web address (e.g. a web archive's snapshot), or a file kept under the project's {EVIDENCE}/ folder",
+    "anyOf": [{"format": "uri", "pattern": "^https?://"}, {"pattern": _EVIDENCE_PATH}],
+})]
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise ValueError(f"'{value}' is not a SHA-256 digest: 64 lower-case hexadecimal digits (sha256sum prints it)")
+    return value
+
+
+Sha256 = Annotated[str, AfterValidator(_check_sha256), WithJsonSchema({
+    "type": "string", "pattern": _SHA256.pattern, "description": "SHA-256 of the captured content, 64 lower-case hexadecimal digits"})]
+
 
 class _MarkdownText:
     """Marks the `Markdown` type: validation checks the links of every field of that type."""
@@ -144,6 +187,17 @@ class Model(BaseModel):
 # --- entities --------------------------------------------------------------
 
 
+class Archive(Model):
+    """An archived copy of what an address showed, for when the address no longer does."""
+
+    url: ArchiveUrl
+    """The archived copy: a web archive's address (http or https), or a file kept under the project's evidence/ folder."""
+    captured: PartialDate
+    """When the copy was taken: 2023, 2023-08 or 2023-08-03."""
+    sha256: Optional[Sha256] = None
+    """The SHA-256 of the captured content, 64 hex digits; checked for a file under evidence/."""
+
+
 class Relation(Model):
     """A relation from this actor to another."""
 
@@ -197,6 +251,8 @@ class Source(Model):
     """The id of the actor the source speaks for, if any."""
     url: Optional[Url] = None
     """The source's web address (http or https)."""
+    archive: Optional[Archive] = None
+    """An archived copy of what the address showed, for when it no longer does."""
     country: Optional[str] = None
     """Where the source is based."""
     language: Optional[str] = None
@@ -254,6 +310,8 @@ class Claim(Model):
     """The source's own words."""
     url: Optional[Url] = None
     """Where the claim can be read (http or https)."""
+    archive: Optional[Archive] = None
+    """An archived copy of what the address showed, for when it no longer does."""
     assessments: Assessments = {}
     """ACH: how consistent the claim is with each hypothesis, by hypothesis id."""
     contradicts: list[Slug] = []
@@ -291,6 +349,8 @@ class Analysis(Model):
     """The analyst's own words."""
     url: Optional[Url] = None
     """Where the assessment can be read (http or https)."""
+    archive: Optional[Archive] = None
+    """An archived copy of what the address showed, for when it no longer does."""
     tags: list[Slug] = []
     """Topic tags (ids): lower-case letters, digits and single hyphens."""
 

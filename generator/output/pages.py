@@ -20,6 +20,7 @@ from generator.format import vocab
 from generator.format.schema import KINDS as SCHEMA_KINDS
 from generator.format.schema import WHERE as SCHEMA_WHERE
 from generator.output import chart, graph
+from generator.stages import evidence
 from generator.stages.analysis import Findings, date_key
 from generator.stages.corpus import Corpus
 
@@ -266,3 +267,9 @@ def static_files(project: Project) -> list[Path]:
     if not root.exists():
         return []
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def evidence_files(project: Project, corpus: Corpus) -> list[tuple[str, Path]]:
+    """The evidence files published items cite, each with its path in the site, the one it has under the
+    project (`evidence/...`); those only withheld items cite stay out of it."""
+    return [(path, project.root / path) for path in evidence.cited(corpus)]

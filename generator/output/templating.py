@@ -18,6 +18,7 @@ import jinja2
 
 from generator.config import Project
 from generator.format import vocab
+from generator.format.models import evidence_path
 from generator.output import links, markup
 from generator.stages.corpus import Corpus
 
@@ -248,11 +249,21 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         return html_links.url(ctx["page_path"], *links.anchored(corpus, kind, item_id, anchor))
 
     @jinja2.pass_context
+    def archived(ctx, archive) -> str:
+        """The link to an item's archived copy (`models.Archive`), "archived 4 August 2023": a web address as
+        written, escaped; a file kept under evidence/ by its relative URL in the site (recorded, to be checked)."""
+        local = evidence_path(archive.url)
+        url = html_links.url(ctx["page_path"], local) if local is not None else markup.attr(archive.url)
+        title = f' title="{markup.attr("SHA-256 " + archive.sha256)}"' if archive.sha256 else ""
+        rel = "" if local is not None else ' rel="noopener nofollow"'
+        return f'<a class="bg-archive" href="{url}"{rel}{title}>archived {human_date(archive.captured)}</a>'
+
+    @jinja2.pass_context
     def here(ctx, anchor: str) -> str:
         """`#anchor`, a link in raw HTML to an anchor of the page being rendered (recorded, to be checked)."""
         return html_links.same_page(ctx["page_path"], anchor)
 
-    env.globals.update(link=links.link, href=href, here=here, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
+    env.globals.update(link=links.link, href=href, here=here, archived=archived, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
                        admiralty_title=vocab.admiralty_title)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links

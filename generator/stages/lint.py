@@ -1,7 +1,8 @@
 """Analytic lint: valid briefs that a careful reviewer would still send back.
 
 Warnings, not errors: the corpus builds either way. Each warning points at the
-field to look at. With the briefs' history (`stages.history`), a judgment that moved
+field to look at (a claim or analysis citing an address without an archived
+copy among them). With the briefs' history (`stages.history`), a judgment that moved
 since the previous published version without a new `change_note` is one.
 """
 
@@ -82,4 +83,11 @@ def lint(corpus: Corpus, findings: Findings) -> list[Problem]:
         if c.occurred and _span(c.occurred)[0] > _span(c.reported)[1]:
             out.append(corpus.problem("item", cid, ("occurred",),
                 f"claim '{cid}' reports an event ({c.occurred}) after the date it was reported ({c.reported})"))
+
+    for kind, table in (("claim", corpus.claims), ("analysis", corpus.analyses)):
+        for item_id, item in table.items():
+            if item.url and item.archive is None:
+                out.append(corpus.problem("item", item_id, ("url",),
+                    f"{kind} '{item_id}' cites an address with no archived copy: add archive: {{url, captured}} (a web "
+                    f"archive's snapshot, or a file under evidence/) so that it can still be checked once the page is gone"))
     return sorted(out)
