@@ -133,6 +133,11 @@ def test_kept_evidence_is_published_linked_and_exported(minimal):
     claim = next(c for c in data["claims"] if c["id"] == "news-says-beta")
     assert claim["archive"] == {"url": "evidence/2024/beta.html", "captured": "2024-03-06", "sha256": _sha(PAGE)}
     assert next(s for s in data["sources"] if s["id"] == "daily-news")["archive"] == {"url": WEB_COPY, "captured": "2024-03-05"}
+    stix = {o.get("x_briefgen_id"): o for o in json.loads((site / "data/stix-bundle.json").read_text("utf-8"))["objects"]}
+    assert stix["news-says-beta"]["external_references"][1] == {  # the site has no url: the copy by its path there
+        "source_name": "archived copy", "description": "archived 2024-03-06 at evidence/2024/beta.html on the site",
+        "hashes": {"SHA-256": _sha(PAGE)}}
+    assert stix["daily-news"]["external_references"][1] == {"source_name": "archived copy", "description": "archived 2024-03-05", "url": WEB_COPY}
 
     # a new capture, and its digest: the next build publishes it
     newer = PAGE.replace(b"as it was", b"as it was later")
@@ -229,7 +234,7 @@ def test_the_schemas_document_the_archive(minimal):
     brief = json.loads(r.out)
     archive = brief["$defs"]["Archive"]
     assert set(archive["properties"]) == {"url", "captured", "sha256"} and archive["required"] == ["url", "captured"]
-    assert archive["properties"]["sha256"]["anyOf"][0]["pattern"] == "^[0-9a-f]{64}$"
+    assert archive["properties"]["sha256"]["pattern"] == "^[0-9a-f]{64}$"
     patterns = [p["pattern"] for p in archive["properties"]["url"]["anyOf"]]
     assert patterns == ["^https?://", r"^evidence(/[^/\\.][^/\\]*)+$"]
     assert brief["$defs"]["Claim"]["properties"]["archive"]["anyOf"][0] == {"$ref": "#/$defs/Archive"}

@@ -95,6 +95,11 @@ claim                  ``note``: abstract = statement, content = statement,
                        `stix2.confidence.scales`; ``x_briefgen_admiralty``
                        ("C3"), ``x_briefgen_reliability``,
                        ``x_briefgen_credibility``, ``x_briefgen_assessments``
+url, archive           of a source, claim or analysis: ``external_references``,
+                       the address under the source's name, the archived copy
+                       as "archived copy" (url; an evidence file's address on
+                       the site, or its path when the site has no url;
+                       description "archived <captured>"; hashes SHA-256)
 claim contradicts /    ``relationship`` note --related-to--> note,
 corroborates           ``x_briefgen_relationship_type`` contradicts or
                        corroborates, as authored
@@ -674,7 +679,7 @@ class _Export:
                 name=source.name,
                 identity_class=_SOURCE_CLASS[source.kind],
                 description="\n\n".join(p.strip() for p in parts if p.strip()),
-                external_references=[{"source_name": source.name, "url": source.url}] if source.url else None,
+                external_references=self.references(source.name, source.url, source.archive),
                 object_marking_refs=self.marking(source.tlp),
                 x_briefgen_id=source_id,
                 x_briefgen_kind="source",
@@ -729,6 +734,21 @@ class _Export:
         markings = frozenset(self.markings_used)
         self.objects, self.markings_used = outer
         return made, (markings, _digest(line for _, line in made))
+
+    def references(self, name: str, url: str | None, archive) -> list[dict] | None:
+        """An item's address and its archived copy as external references (an evidence file by its
+        address on the site when the site's url is known, else by its path there)."""
+        refs = [{"source_name": name, "url": url}] if url else []
+        if archive is not None:
+            where = archive.url if "://" in archive.url else (f"{self.publisher.url.rstrip('/')}/{archive.url}" if self.publisher.url else None)
+            ref = {"source_name": "archived copy", "description": f"archived {archive.captured}"
+                   + ("" if where else f" at {archive.url} on the site")}
+            if where:
+                ref["url"] = where
+            if archive.sha256:
+                ref["hashes"] = {"SHA-256": archive.sha256}
+            refs.append(ref)
+        return refs or None
 
     def brief(self, brief_id: str, brief: Brief) -> None:
         """The report of a brief and the objects of its items."""
@@ -826,7 +846,7 @@ class _Export:
             authors=[source.name],
             object_refs=sorted(note_refs),
             labels=list(claim.tags),
-            external_references=[{"source_name": source.name, "url": claim.url}] if claim.url else None,
+            external_references=self.references(source.name, claim.url, claim.archive),
             x_briefgen_reported=claim.reported,
             x_briefgen_occurred=claim.occurred,
             x_briefgen_location=claim.location,
@@ -877,7 +897,7 @@ class _Export:
             authors=[analyst.name],
             object_refs=sorted(note_refs),
             labels=list(analysis.tags),
-            external_references=[{"source_name": analyst.name, "url": analysis.url}] if analysis.url else None,
+            external_references=self.references(analyst.name, analysis.url, analysis.archive),
             x_briefgen_date=analysis.date,
             x_briefgen_source_ref=self.source_ref[analysis.analyst],
             x_briefgen_via_refs=[self.source_ref[s] for s in analysis.via],
