@@ -253,6 +253,16 @@ def test_two_builds_give_the_same_feed_and_an_edit_changes_only_its_event(tmp_pa
     assert {p.name: p.read_bytes() for p in feed(fresh / "site").iterdir()} == after
 
 
+def test_briefs_dated_outside_misps_timestamps_give_events_pymisp_loads(minimal):
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    brief.write_text(brief.read_text().replace('published: "2024-03"', 'published: "0000"\nupdated: "2200"'))
+    assert minimal.run("build").code == 0
+    (path,) = events(minimal.root / "site").values()
+    event = load(path)
+    assert event.date.isoformat() == "0001-01-01"
+    assert event.to_feed()["Event"]["timestamp"] == str(2**31 - 1)  # MISP's timestamps are signed 32-bit
+
+
 def test_the_schema_page_links_the_feed(bundled):
     page = (bundled / "schema/index.html").read_text()
     assert 'href="../data/misp/manifest.json"' in page and "MISP Feed" in page

@@ -23,7 +23,9 @@ briefgen               MISP
 brief                  an event: ``info`` = title, ``date`` = published (a
                        reduced-precision date on its first day), ``timestamp``
                        and ``publish_timestamp`` = midnight UTC of ``updated``,
-                       else of ``published``; ``analysis`` 2 (completed), 1
+                       else of ``published`` (held within 1970 to 2038, which
+                       MISP's signed 32-bit timestamps hold; year 0000 is year
+                       1, where Python's and MISP's dates begin); ``analysis`` 2 (completed), 1
                        (ongoing) for a draft built with ``--drafts``, which is
                        also not ``published``; ``threat_level_id`` 4
                        (undefined: a brief has no threat level)
@@ -114,6 +116,7 @@ _REPORT = {
 # the colours of misp-taxonomies' tlp taxonomy, which a MISP instance gives a tag it creates
 _TLP_COLOUR = {"clear": "#ffffff", "green": "#33FF00", "amber": "#FFC000", "amber+strict": "#FFC000", "red": "#FF2B2B"}
 _WHITE = "#ffffff"
+_MAX_STAMP = 2**31 - 1
 _CATEGORY = {"text": "Other", "link": "External analysis"}  # MISP's default category of each type used
 _MARKDOWN_SYNTAX = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~"})
 
@@ -127,14 +130,19 @@ def event_path(brief_id: str) -> str:
     return f"{FOLDER}/{event_uuid(brief_id)}.json"
 
 
-def _day(date: str) -> str:
+def _ymd(date: str) -> tuple[int, int, int]:
+    """A date of any precision as its first day; ISO's year 0000 as year 1, where dates in Python and MISP begin."""
     y, m, d = date_key(date)
-    return f"{y:04d}-{max(m, 1):02d}-{max(d, 1):02d}"
+    return max(y, 1), max(m, 1), max(d, 1)
+
+
+def _day(date: str) -> str:
+    return "%04d-%02d-%02d" % _ymd(date)
 
 
 def _stamp(date: str) -> str:
-    y, m, d = date_key(date)
-    return str(calendar.timegm((y, max(m, 1), max(d, 1), 0, 0, 0)))
+    """Midnight UTC of a date as a Unix time, held within what MISP's signed 32-bit timestamps hold."""
+    return str(min(max(calendar.timegm((*_ymd(date), 0, 0, 0)), 0), _MAX_STAMP))
 
 
 def _tag(name: str, colour: str = _WHITE) -> dict:
