@@ -27,7 +27,7 @@ import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, MutableMapping
+from typing import Any, Callable, Iterator, MutableMapping
 
 from generator.format import vocab
 from generator.format.models import Brief
@@ -35,6 +35,10 @@ from generator.stages.corpus import Corpus, Policy
 from generator.stages.load import digest_of, plain_data
 
 RAISED, LOWERED, HELD, NEW = "raised", "lowered", "held", "new"
+# what `State.of_data` reads of a version: nothing else of it is made into Python values
+OUTLINE = {"tlp": None, "status": None, "judgments": frozenset({"id", "likelihood", "confidence", "change_note"}),
+           "claims": frozenset({"id"}), "analyses": frozenset({"id"})}
+BLOBS_PER_JOB = 500  # versions read by one `git cat-file` and parsed by one job of `map`
 
 
 @dataclass(frozen=True)
@@ -150,9 +154,14 @@ class History:
         return "" if found is None else hashlib.blake2b(repr(found).encode(), digest_size=16).hexdigest()
 
 
-def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None) -> History:
+Mapper = Callable[..., Iterator]  # as the builtin map: map(function, *iterables)
+
+
+def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None, map: Mapper = map) -> History:
     """The history of each brief of the published `corpus` whose file lies in the git repository
-    holding `root`. `memo` (a table kept between builds) saves reading what was read before."""
+    holding `root`. `memo` (a table kept between builds) saves reading what was read before.
+    `map` runs the jobs that read and parse versions not in `memo` (the builtin `map`, or one
+    that runs them in worker processes: each job reads its own versions from git)."""
     memo = {} if memo is None else memo
     repo = _Repository.find(root)
     if isinstance(repo, str):
@@ -160,8 +169,8 @@ def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None) -> Hist
     files = {b: doc for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
     paths = {b: repo.path_of(doc.file) for b, doc in files.items()}
     log = repo.log(memo)
-    wanted = {blob for b, path in paths.items() for _, _, blob in log.get(path, ())}
-    states = repo.states(wanted, memo)
+    wanted = list(dict.fromkeys(blob for path in paths.values() for _, _, blob in log.get(path, ())))
+    states = repo.states(wanted, memo, map)
     out: dict[str, BriefHistory] = {}
     for b, path in paths.items():
         versions: list[tuple[str | None, str | None, State]] = []
@@ -324,8 +333,10 @@ class _Repository:
         except subprocess.CalledProcessError:
             return False
 
-    def states(self, blobs: set[str], memo: MutableMapping) -> dict[str, tuple[State | None, str]]:
-        """What each blob holds, and the digest of its bytes (`load.digest_of`), read once ever."""
+    def states(self, blobs: list[str], memo: MutableMapping, map: Mapper = map) -> dict[str, tuple[State | None, str]]:
+        """What each blob holds, and the digest of its bytes (`load.digest_of`), read once ever.
+        Those not in `memo` are read in jobs of `map`, a file's versions side by side in them (git
+        stores them as deltas of one another)."""
         out = {}
         missing = []
         for blob in blobs:
@@ -334,13 +345,24 @@ class _Repository:
                 missing.append(blob)
             else:
                 out[blob] = found
-        if missing:
-            raw = self._git("cat-file", "--batch", stdin="".join(f"{b}\n" for b in missing).encode())
-            at = 0
-            for blob in missing:
-                end = raw.index(b"\n", at)
-                size = int(raw[at:end].split()[2])
-                content = raw[end + 1:end + 1 + size]
-                at = end + 1 + size + 1
-                out[blob] = memo[("blob", blob)] = (State.of_data(plain_data(content)), digest_of(content))
+        jobs = [missing[i:i + BLOBS_PER_JOB] for i in range(0, len(missing), BLOBS_PER_JOB)]
+        for job, states in zip(jobs, map(read_blobs, [str(self.top)] * len(jobs), jobs)):
+            for blob, state in zip(job, states):
+                out[blob] = memo[("blob", blob)] = state
         return out
+
+
+def read_blobs(top: str, blobs: list[str]) -> list[tuple[State | None, str]]:
+    """What each blob of the repository at `top` holds, and the digest of its bytes (a job of
+    `_Repository.states`, which may run in a worker process)."""
+    raw = subprocess.run(["git", "-C", top, "cat-file", "--batch"], input="".join(f"{b}\n" for b in blobs).encode(),
+                         capture_output=True, check=True).stdout
+    out = []
+    at = 0
+    for _ in blobs:
+        end = raw.index(b"\n", at)
+        size = int(raw[at:end].split()[2])
+        content = raw[end + 1:end + 1 + size]
+        at = end + 1 + size + 1
+        out.append((State.of_data(plain_data(content, OUTLINE)), digest_of(content)))
+    return out
