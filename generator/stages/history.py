@@ -147,11 +147,13 @@ class History:
 
     briefs: dict[str, BriefHistory] = field(default_factory=dict)
     unavailable: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # brief id -> the digest of what its history is made of
 
     def digest(self, brief_id: str) -> str:
-        """What a page showing the brief shows of its history, as a digest."""
-        found = self.briefs.get(brief_id)
-        return "" if found is None else hashlib.blake2b(repr(found).encode(), digest_size=16).hexdigest()
+        """What a page showing the brief shows of its history, as a digest: of what it is made of
+        (its file's commits and blobs, the file as it is when not committed, the policy, the
+        judgments published now), which is quicker to digest than what is made of it."""
+        return self.keys.get(brief_id, "")
 
 
 Mapper = Callable[..., Iterator]  # as the builtin map: map(function, *iterables)
@@ -167,22 +169,29 @@ def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None, map: Ma
     if isinstance(repo, str):
         return History(unavailable=repo)
     files = {b: doc for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
-    paths = {b: repo.path_of(doc.file) for b, doc in files.items()}
+    folders: dict[Path, Path] = {}
+    paths = {b: repo.path_of(doc.file, folders) for b, doc in files.items()}
     log = repo.log(memo)
     wanted = list(dict.fromkeys(blob for path in paths.values() for _, _, blob in log.get(path, ())))
     states = repo.states(wanted, memo, map)
     out: dict[str, BriefHistory] = {}
+    keys: dict[str, str] = {}
+    policy = repr(corpus.policy)
     for b, path in paths.items():
         versions: list[tuple[str | None, str | None, State]] = []
-        for ct, commit, blob in log.get(path, ()):
+        committed = log.get(path, [])
+        for ct, commit, blob in committed:
             state, digest = states[blob]
             if state is not None:
                 versions.append((_day(ct), commit, state))
-        committed = log.get(path)
+        now = ""
         if not committed or states[committed[-1][2]][1] != files[b].digest:
             versions.append((None, None, State.of_brief(corpus.briefs[b])))
-        out[b] = _history(versions, corpus.policy, {j.id for j in corpus.briefs[b].judgments})
-    return History(out)
+            now = files[b].digest
+        published = [j.id for j in corpus.briefs[b].judgments]
+        out[b] = _history(versions, corpus.policy, set(published))
+        keys[b] = hashlib.blake2b(repr((committed, now, policy, published)).encode(), digest_size=16).hexdigest()
+    return History(out, keys=keys)
 
 
 def _day(ct: int) -> str:
@@ -289,9 +298,18 @@ class _Repository:
         return subprocess.run(["git", "-C", str(self.top), "-c", "core.quotepath=off", *args], input=stdin,
                               capture_output=True, check=True).stdout
 
-    def path_of(self, file: Path) -> str:
+    def path_of(self, file: Path, folders: dict[Path, Path] | None = None) -> str:
+        """The file's path in the repository ("" outside it). With `folders` (kept by the caller),
+        each folder is resolved once: only a file that is a link is resolved on its own."""
+        if folders is None or file.is_symlink():
+            resolved = file.resolve()
+        else:
+            parent = folders.get(file.parent)
+            if parent is None:
+                parent = folders[file.parent] = file.parent.resolve()
+            resolved = parent / file.name
         try:
-            return file.resolve().relative_to(self.top).as_posix()
+            return resolved.relative_to(self.top).as_posix()
         except ValueError:
             return ""  # outside the repository: no history
 
