@@ -27,7 +27,7 @@ import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, MutableMapping
+from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 from generator.format import vocab
 from generator.format.models import Brief
@@ -145,7 +145,7 @@ class BriefHistory:
 class History:
     """The history of every published brief, or why there is none."""
 
-    briefs: dict[str, BriefHistory] = field(default_factory=dict)
+    briefs: Mapping[str, BriefHistory] = field(default_factory=dict)
     unavailable: str | None = None
     keys: dict[str, str] = field(default_factory=dict)  # brief id -> the digest of what its history is made of
 
@@ -174,24 +174,48 @@ def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None, map: Ma
     log = repo.log(memo)
     wanted = list(dict.fromkeys(blob for path in paths.values() for _, _, blob in log.get(path, ())))
     states = repo.states(wanted, memo, map)
-    out: dict[str, BriefHistory] = {}
+    made: dict[str, tuple] = {}
     keys: dict[str, str] = {}
     policy = repr(corpus.policy)
     for b, path in paths.items():
-        versions: list[tuple[str | None, str | None, State]] = []
         committed = log.get(path, [])
-        for ct, commit, blob in committed:
-            state, digest = states[blob]
-            if state is not None:
-                versions.append((_day(ct), commit, state))
-        now = ""
+        now = None
         if not committed or states[committed[-1][2]][1] != files[b].digest:
-            versions.append((None, None, State.of_brief(corpus.briefs[b])))
-            now = files[b].digest
+            now = State.of_brief(corpus.briefs[b])
         published = [j.id for j in corpus.briefs[b].judgments]
-        out[b] = _history(versions, corpus.policy, set(published))
-        keys[b] = hashlib.blake2b(repr((committed, now, policy, published)).encode(), digest_size=16).hexdigest()
-    return History(out, keys=keys)
+        made[b] = (committed, now, published)
+        keys[b] = hashlib.blake2b(repr((committed, "" if now is None else files[b].digest, policy, published)).encode(),
+                                  digest_size=16).hexdigest()
+    return History(_Briefs(made, states, corpus.policy), keys=keys)
+
+
+class _Briefs(Mapping):
+    """Each brief's history, worked out when first asked for: a build after an edit renders the
+    pages of a few briefs, and shows no other brief's history."""
+
+    def __init__(self, made: dict[str, tuple], states: dict[str, tuple[State | None, str]], policy: Policy):
+        self._made, self._states, self._policy = made, states, policy  # made: brief -> (commits, state now, judgments)
+        self._done: dict[str, BriefHistory] = {}
+
+    def __getitem__(self, brief_id: str) -> BriefHistory:
+        found = self._done.get(brief_id)
+        if found is None:
+            committed, now, published = self._made[brief_id]
+            versions: list[tuple[str | None, str | None, State]] = []
+            for ct, commit, blob in committed:
+                state = self._states[blob][0]
+                if state is not None:
+                    versions.append((_day(ct), commit, state))
+            if now is not None:
+                versions.append((None, None, now))
+            found = self._done[brief_id] = _history(versions, self._policy, set(published))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made)
+
+    def __len__(self) -> int:
+        return len(self._made)
 
 
 def _day(ct: int) -> str:
