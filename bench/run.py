@@ -455,16 +455,22 @@ def _copy_inputs(root: Path, code: Path, dest: Path, git: bool = False) -> None:
                         copy_function=lambda src, dst: (os.link if Path(src).is_relative_to(objects) else shutil.copy2)(src, dst))
 
 
-def _timed_build(code: Path, project: Path) -> tuple[float, str]:
-    """The wall seconds of `briefgen build` in `project`, and what it said on stderr. Git looks for the
-    project's repository in the project folder only (not in a repository the copy lies in)."""
+def _timed_build(code: Path, project: Path, cpu: list | None = None) -> tuple[float, str]:
+    """The wall seconds of `briefgen build` in `project`, and what it said on stderr; with `cpu`, its
+    CPU seconds (and its waited-for children's) are appended to it. Git looks for the project's
+    repository in the project folder only (not in a repository the copy lies in)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     # run from the project: `python -m` puts the working folder first on the path, before PYTHONPATH
     proc = subprocess.run([sys.executable, "-m", "generator", "build"], capture_output=True, text=True, cwd=project,
                           env={**os.environ, "PYTHONPATH": str(code), "GIT_CEILING_DIRECTORIES": str(project.parent)})
     if proc.returncode != 0:
         raise SystemExit(f"briefgen build failed in {project} with {code}:\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - t, proc.stderr
+    wall = time.perf_counter() - t
+    if cpu is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall, proc.stderr
 
 
 def _site_digests(site: Path) -> dict[str, str]:
@@ -482,11 +488,13 @@ def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: boo
     try:
         project, fresh = work / "project", work / "fresh"
         _copy_inputs(root, code, project, git)
-        cold, said = _timed_build(code, project)
+        cpu: list[float] = []
+        cold, said = _timed_build(code, project, cpu)
         target = _edit_target(sorted((project / "briefs").rglob("brief-*.yaml")))
         target.write_text(_edit(target.read_text("utf-8")), "utf-8")
-        edit, _ = _timed_build(code, project)
-        out = {"cold": cold, "edit": edit, "history": "no history of the briefs" not in said, "differing": []}
+        edit, _ = _timed_build(code, project, cpu)
+        out = {"cold": cold, "edit": edit, "cold_cpu": cpu[0], "edit_cpu": cpu[1],
+               "history": "no history of the briefs" not in said, "differing": []}
         if fresh_check:
             _copy_inputs(project, code, fresh, git)
             out["fresh"], _ = _timed_build(code, fresh)
@@ -853,8 +861,10 @@ def history_table(sizes: list[int], results: dict) -> str:
             pairs = list(zip(r["with"], r["without"]))
             for k in ("cold", "edit"):
                 ratios = [a[k] / b[k] for a, b in pairs]
-                cells += [f"{med(a[k] for a, _ in pairs):.1f} s", f"{med(b[k] for _, b in pairs):.1f} s",
-                          f"{med(ratios):.3f}× ({min(ratios):.3f}–{max(ratios):.3f}, {len(pairs)} pairs)"]
+                cpu = [a[k + "_cpu"] / b[k + "_cpu"] for a, b in pairs]
+                cells += [f"{med(a[k] for a, _ in pairs):.1f} s ({med(a[k + '_cpu'] for a, _ in pairs):.1f} s CPU)",
+                          f"{med(b[k] for _, b in pairs):.1f} s ({med(b[k + '_cpu'] for _, b in pairs):.1f} s CPU)",
+                          f"{med(ratios):.3f}× ({min(ratios):.3f}–{max(ratios):.3f}, {len(pairs)} pairs); CPU {med(cpu):.3f}×"]
             checked = [x for x in r["with"] + r["without"] if "fresh" in x]
             cells.append("not checked" if not checked else "yes" if all(not x["differing"] for x in checked)
                          else "NO: " + ", ".join(next(x["differing"] for x in checked if x["differing"])[:5]))
