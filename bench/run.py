@@ -33,6 +33,16 @@ indexes, the data, the sitemap). With --vs REV the same commands run for the
 code of git revision REV too, in turn with this code's, and each figure is
 also given as a ratio to REV's.
 
+With --history, the corpora are git repositories (bench/make_corpus.py
+--git-commits, N × --git-commits-per-brief commits, default 5 a brief) and
+only the briefs' history is measured: its own step (driver.read_history) in a
+child, cold (no history in the build cache) and warm, and the digest every
+build makes of it; then `briefgen build` cold and after the one-claim edit on
+a copy with the repository and on the same copy without it (the build says
+history is unavailable), --rounds pairs, the first of a pair alternating, and
+the ratios with/without. --history-step measures only the step
+(--profile history profiles its cold read).
+
 With --profile STAGE (load, validate, analyse, render, mkdocs) an extra child
 per size runs that stage under cProfile and prints its top functions (also
 written to bench/out/). Results are printed as text tables, then once more as
@@ -299,6 +309,52 @@ def measure_incremental(root: Path) -> dict:
     }
 
 
+def measure_history(root: Path, top: int = 0) -> dict:
+    """History's own step (`driver.read_history`) after the corpus is validated: cold (no history
+    kept in the build cache: the whole log read, every version parsed), then warm (as every later
+    build: the log and the versions' states taken from the cache), then the digest each build makes
+    of every brief's history for the incremental inputs. With `top`, the cold read is profiled too."""
+    from generator.build import driver, incremental
+    from generator.build.sealed import cache_pickle
+
+    project, settings, policy = _setup(root)
+    published = driver.validate(project, policy).corpus  # untimed: the model cache makes it quick after the first
+    memo = cache_pickle(project.cache, "history")
+    memo.unlink(missing_ok=True)
+    out: dict = {"briefs": len(published.briefs)}
+    prof = None
+    if top:
+        import cProfile
+
+        prof = cProfile.Profile()
+    for name in ("cold", "warm"):
+        clock = Clock()
+        gc.collect()
+        with clock(name), driver.collector_paused():  # as `driver.generate` runs it
+            if prof is not None and name == "cold":
+                prof.runcall(driver.read_history, project, published)
+            else:
+                driver.read_history(project, published)
+        out[name], out[name + "_cpu"] = clock.wall[name], clock.cpu[name]
+    history = published.history
+    out["unavailable"] = history.unavailable
+    out["versions"] = sum(len(h.versions) for h in history.briefs.values())
+    out["memo_bytes"] = memo.stat().st_size if memo.exists() else 0
+    clock = Clock()
+    with clock("digests"):
+        incremental.brief_digests(published)
+    out["digests"], out["digests_cpu"] = clock.wall["digests"], clock.cpu["digests"]
+    out["rss_peak"] = _rss_mb()
+    if prof is not None:
+        import io
+        import pstats
+
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats("cumulative").print_stats(top)
+        out["profile"] = buf.getvalue()
+    return out
+
+
 def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) -> str:
     """Run the pipeline up to `stage`, then `stage` itself under cProfile.
 
@@ -386,22 +442,35 @@ def profile(root: Path, stage: str, top: int, out_file: Path, limit: float = 0) 
 # --- whole commands, as a user runs them ---------------------------------------------------
 
 
-def _copy_inputs(root: Path, code: Path, dest: Path) -> None:
-    """The corpus's briefs, with the templates, site config and mkdocs.yml of the code measured."""
+def _copy_inputs(root: Path, code: Path, dest: Path, git: bool = False) -> None:
+    """The corpus's briefs, with the templates, site config and mkdocs.yml of the code measured;
+    with `git`, its git repository too (the objects hard-linked: git never changes them)."""
     dest.mkdir(parents=True)
     shutil.copytree(root / "briefs", dest / "briefs")
     for part in ("templates", "site_config", "mkdocs.yml"):
         (shutil.copytree if (code / part).is_dir() else shutil.copy2)(code / part, dest / part)
+    if git:
+        objects = root / ".git" / "objects"
+        shutil.copytree(root / ".git", dest / ".git",
+                        copy_function=lambda src, dst: (os.link if Path(src).is_relative_to(objects) else shutil.copy2)(src, dst))
 
 
-def _timed_build(code: Path, project: Path) -> float:
+def _timed_build(code: Path, project: Path, cpu: list | None = None) -> tuple[float, str]:
+    """The wall seconds of `briefgen build` in `project`, and what it said on stderr; with `cpu`, its
+    CPU seconds (and its waited-for children's) are appended to it. Git looks for the project's
+    repository in the project folder only (not in a repository the copy lies in)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     # run from the project: `python -m` puts the working folder first on the path, before PYTHONPATH
     proc = subprocess.run([sys.executable, "-m", "generator", "build"], capture_output=True, text=True, cwd=project,
-                          env={**os.environ, "PYTHONPATH": str(code)})
+                          env={**os.environ, "PYTHONPATH": str(code), "GIT_CEILING_DIRECTORIES": str(project.parent)})
     if proc.returncode != 0:
         raise SystemExit(f"briefgen build failed in {project} with {code}:\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    if cpu is not None:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return wall, proc.stderr
 
 
 def _site_digests(site: Path) -> dict[str, str]:
@@ -409,21 +478,30 @@ def _site_digests(site: Path) -> dict[str, str]:
             for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def measure_commands(root: Path, code: Path) -> dict:
-    """`briefgen build` cold, after the one-claim edit, and a fresh full build of the edited corpus."""
-    work = Path(tempfile.mkdtemp(prefix="commands-", dir=BENCH / "out"))
+def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: bool = True, scratch: Path = BENCH / "out") -> dict:
+    """`briefgen build` cold, after the one-claim edit, and (with `fresh_check`) a fresh full build of
+    the edited corpus, whose site the incremental one must equal. With `git`, the copy holds the
+    corpus's git repository, so that the builds read the briefs' history; without, they say it
+    is unavailable."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="commands-", dir=scratch))
     try:
         project, fresh = work / "project", work / "fresh"
-        _copy_inputs(root, code, project)
-        cold = _timed_build(code, project)
+        _copy_inputs(root, code, project, git)
+        cpu: list[float] = []
+        cold, said = _timed_build(code, project, cpu)
         target = _edit_target(sorted((project / "briefs").rglob("brief-*.yaml")))
         target.write_text(_edit(target.read_text("utf-8")), "utf-8")
-        edit = _timed_build(code, project)
-        _copy_inputs(project, code, fresh)
-        full = _timed_build(code, fresh)
-        mine, theirs = _site_digests(project / "site"), _site_digests(fresh / "site")
-        differing = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
-        return {"cold": cold, "edit": edit, "fresh": full, "site_files": len(theirs), "differing": differing[:20]}
+        edit, _ = _timed_build(code, project, cpu)
+        out = {"cold": cold, "edit": edit, "cold_cpu": cpu[0], "edit_cpu": cpu[1],
+               "history": "no history of the briefs" not in said, "differing": []}
+        if fresh_check:
+            _copy_inputs(project, code, fresh, git)
+            out["fresh"], _ = _timed_build(code, fresh)
+            mine, theirs = _site_digests(project / "site"), _site_digests(fresh / "site")
+            out["site_files"] = len(theirs)
+            out["differing"] = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))[:20]
+        return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -463,17 +541,17 @@ def snapshot_code() -> Path:
     return dest
 
 
-def ensure_corpus(n: int, seed: int, restricted: float, code: Path, corpora: Path) -> tuple[Path, str]:
+def ensure_corpus(n: int, seed: int, restricted: float, code: Path, corpora: Path, git_commits: int = 0) -> tuple[Path, str]:
     import make_corpus
 
-    out = corpora / f"corpus-{n}"
+    out = corpora / (f"corpus-{n}-git{git_commits}" if git_commits else f"corpus-{n}")
     how = "reused"
     # a run killed mid-way may have left its edit behind: then write the corpus again
     edited = out.exists() and any(EDIT_MARK in p.read_text("utf-8") for p in (out / "briefs").rglob("brief-*.yaml"))
-    if edited or not make_corpus.is_complete(out, n, seed, restricted):
+    if edited or not make_corpus.is_complete(out, n, seed, restricted, git_commits):
         t = time.perf_counter()
         subprocess.run([sys.executable, str(BENCH / "make_corpus.py"), str(n), "--out", str(out), "--seed", str(seed),
-                        "--restricted", str(restricted * 100)], check=True, stdout=subprocess.DEVNULL)
+                        "--restricted", str(restricted * 100), "--git-commits", str(git_commits)], check=True, stdout=subprocess.DEVNULL)
         how = f"generated in {time.perf_counter() - t:.1f}s" + (" (a leftover edit was found)" if edited else "")
     make_corpus.copy_project_files(out, code)  # templates and config of the code measured
     return out, how
@@ -630,18 +708,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpora", type=Path, default=BENCH, help="folder of the corpus-N project folders (default bench/)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--restricted", type=float, default=5.0, help="percent of withheld briefs in generated corpora (default 5)")
-    ap.add_argument("--profile", choices=[*STAGES, "mkdocs", "leak"],
+    ap.add_argument("--profile", choices=[*STAGES, "mkdocs", "leak", "history"],
                     help="also profile this stage with cProfile at every size (leak: the leak check over the site of the last full run)")
     ap.add_argument("--profile-top", type=int, default=30)
     ap.add_argument("--profile-seconds", type=float, default=0, help="stop profiling a stage after this long (default: let it finish)")
     ap.add_argument("--commands", action="store_true", help="also time `briefgen build` cold and after an edit, as a user runs it")
     ap.add_argument("--commands-only", action="store_true", help="time only the whole commands (implies --commands)")
     ap.add_argument("--vs", metavar="REV", help="with --commands: also run them with the code of git revision REV, in turn")
+    ap.add_argument("--git-commits-per-brief", type=int, default=0, metavar="K",
+                    help="measure corpora that are git repositories with a history of K commits a brief (folder corpus-N-gitC)")
+    ap.add_argument("--history", action="store_true",
+                    help="time history's step, then `briefgen build` cold and after an edit with the briefs' history "
+                         "and without it (the same copy without its .git), in pairs; nothing else (default 5 commits a brief)")
+    ap.add_argument("--history-step", action="store_true", help="time only history's step (driver.read_history), cold and warm")
+    ap.add_argument("--rounds", type=int, default=2, help="with --history: pairs of builds, and runs of the step (default 2)")
+    ap.add_argument("--no-fresh-check", action="store_true",
+                    help="with --history: skip the fresh full build each run compares its incremental site with")
     ap.add_argument("--json", type=Path, help="also write the raw results to this file")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "MKDOCS"), help=argparse.SUPPRESS)
     ap.add_argument("--child-incremental", metavar="ROOT", help=argparse.SUPPRESS)
     ap.add_argument("--child-profile", nargs=3, metavar=("ROOT", "STAGE", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--child-history", nargs=2, metavar=("ROOT", "TOP"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if (args.history or args.history_step) and not args.git_commits_per_brief:
+        args.git_commits_per_brief = 5
+    if args.child_history:
+        print(RESULT + json.dumps(measure_history(Path(args.child_history[0]), int(args.child_history[1]))), flush=True)
+        return 0
 
     if args.child:
         res = measure_full(Path(args.child[0]), args.child[1] == "1")
@@ -674,7 +767,8 @@ def _run_sizes(args, sizes: list[int], revision: str, code: Path) -> int:
     results: dict[int, dict] = {}
     profiles: dict[int, str] = {}
     for n in sizes:
-        with corpus_lock(args.corpora / f"corpus-{n}", log):
+        commits = n * args.git_commits_per_brief
+        with corpus_lock(args.corpora / (f"corpus-{n}-git{commits}" if commits else f"corpus-{n}"), log):
             measure_size(args, n, code, results, profiles, log)
     _report(args, sizes, results, profiles, revision)
     return 0
@@ -682,8 +776,12 @@ def _run_sizes(args, sizes: list[int], revision: str, code: Path) -> int:
 
 def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -> None:
     """Generate (if needed) and measure one size: the full-run child, then the incremental child."""
-    root, how = ensure_corpus(n, args.seed, args.restricted / 100, code, args.corpora)
+    commits = n * args.git_commits_per_brief
+    root, how = ensure_corpus(n, args.seed, args.restricted / 100, code, args.corpora, commits)
     log(f"[{n}] corpus {root}: {how}")
+    if args.history or args.history_step:
+        measure_history_size(args, n, root, code, results, log)
+        return
     if args.commands or args.commands_only:
         results.setdefault(n, {})["commands"] = runs = {"this": []}
         other = code_of(args.vs) if args.vs else None
@@ -718,6 +816,64 @@ def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -
         log(f"[{n}] profile of {args.profile} written to {out.relative_to(REPO)}")
 
 
+def measure_history_size(args, n: int, root: Path, code: Path, results: dict, log) -> None:
+    """History's step cold and warm in a child; then (with --history) `briefgen build` cold and after
+    the one-claim edit on a copy of the git corpus, with its repository and without (history
+    unavailable), in pairs, the first of a pair alternating."""
+    results[n] = r = {"commits": n * args.git_commits_per_brief, "step": [], "with": [], "without": []}
+    for _ in range(args.rounds):
+        r["step"].append(step := run_child(["--child-history", str(root), str(args.profile_top if args.profile else 0)]))
+        log(f"[{n}] history's step: cold {step['cold']:.2f}s ({step['cold_cpu']:.2f}s CPU), warm {step['warm']:.2f}s "
+            f"({step['warm_cpu']:.2f}s CPU), digests {step['digests']:.3f}s; {step['versions']} versions shown")
+        if step.get("profile"):
+            out = BENCH / "out" / f"profile-{n}-history.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(step.pop("profile"), "utf-8")
+            log(f"[{n}] profile of the cold read written to {out}")
+    if not args.history:
+        return
+    scratch = args.corpora / "out"
+    for i in range(args.rounds):
+        for git in ((True, False) if i % 2 == 0 else (False, True)):
+            run = measure_commands(root, code, git, fresh_check=not args.no_fresh_check, scratch=scratch)
+            if run["history"] != git:
+                raise SystemExit(f"the build {'did not read' if git else 'read'} the history it was meant to")
+            r["with" if git else "without"].append(run)
+            log(f"[{n}] {'with' if git else 'without'} history: {run}")
+
+
+def history_table(sizes: list[int], results: dict) -> str:
+    """History's cost: its own step, and whole builds with history against the same without."""
+    import statistics
+
+    med = statistics.median
+    lines = ["| briefs | commits | history's step, cold | warm | digests | cold `briefgen build` with history | without | with / without | after a one-claim edit, with | without | with / without | sites equal a fresh full build's |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for n in sizes:
+        r = results.get(n)
+        if not r:
+            continue
+        step = r["step"]
+        cells = [str(n), str(r["commits"]), f"{med(x['cold'] for x in step):.2f} s ({med(x['cold_cpu'] for x in step):.2f} s CPU)",
+                 f"{med(x['warm'] for x in step):.2f} s ({med(x['warm_cpu'] for x in step):.2f} s CPU)",
+                 f"{med(x['digests'] for x in step):.3f} s"]
+        if r["with"]:
+            pairs = list(zip(r["with"], r["without"]))
+            for k in ("cold", "edit"):
+                ratios = [a[k] / b[k] for a, b in pairs]
+                cpu = [a[k + "_cpu"] / b[k + "_cpu"] for a, b in pairs]
+                cells += [f"{med(a[k] for a, _ in pairs):.1f} s ({med(a[k + '_cpu'] for a, _ in pairs):.1f} s CPU)",
+                          f"{med(b[k] for _, b in pairs):.1f} s ({med(b[k + '_cpu'] for _, b in pairs):.1f} s CPU)",
+                          f"{med(ratios):.3f}× ({min(ratios):.3f}–{max(ratios):.3f}, {len(pairs)} pairs); CPU {med(cpu):.3f}×"]
+            checked = [x for x in r["with"] + r["without"] if "fresh" in x]
+            cells.append("not checked" if not checked else "yes" if all(not x["differing"] for x in checked)
+                         else "NO: " + ", ".join(next(x["differing"] for x in checked if x["differing"])[:5]))
+        else:
+            cells += ["–"] * 7
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def commands_table(args, sizes: list[int], results: dict) -> str:
     """What the user waits for, whole commands: medians of the runs, and ratios to --vs's."""
     import statistics
@@ -742,6 +898,13 @@ def commands_table(args, sizes: list[int], results: dict) -> str:
 
 
 def _report(args, sizes: list[int], results: dict, profiles: dict, revision: str) -> None:
+    if args.history or args.history_step:
+        print(f"History from git ({revision}; medians)\n")
+        print(history_table(sizes, results) + "\n")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+        return
     if args.commands or args.commands_only:
         print("What the user waits for (whole commands, wall seconds, median of the runs)\n")
         print(commands_table(args, sizes, results) + "\n")

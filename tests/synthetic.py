@@ -30,6 +30,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import subprocess
 import time
 import unicodedata
 from datetime import date, timedelta
@@ -564,20 +565,25 @@ def copy_project_files(out: Path, source: Path = REPO) -> None:
             shutil.copy2(src, dst)
 
 
-def params(n: int, seed: int, restricted: float) -> dict:
-    return {"n": n, "seed": seed, "restricted": restricted, "format": FORMAT_VERSION}
+def params(n: int, seed: int, restricted: float, git_commits: int = 0) -> dict:
+    out = {"n": n, "seed": seed, "restricted": restricted, "format": FORMAT_VERSION}
+    return out | ({"git_commits": git_commits} if git_commits else {})  # without git, the marker as it always was
 
 
-def is_complete(out: Path, n: int, seed: int, restricted: float) -> bool:
+def is_complete(out: Path, n: int, seed: int, restricted: float, git_commits: int = 0) -> bool:
     try:
         marker = json.loads((out / MARKER).read_text("utf-8"))
     except (OSError, ValueError):
         return False
-    return {k: marker.get(k) for k in ("n", "seed", "restricted", "format")} == params(n, seed, restricted)
+    if git_commits and not (out / ".git").is_dir():
+        return False
+    wanted = params(n, seed, restricted, git_commits)
+    return {k: marker.get(k) for k in ("n", "seed", "restricted", "format", "git_commits") if k in marker or k in wanted} == wanted
 
 
-def generate(n: int, out: Path, seed: int = 1, restricted: float = 0.05) -> dict:
-    """Write the project at `out`; return a summary (also stored in the marker file)."""
+def generate(n: int, out: Path, seed: int = 1, restricted: float = 0.05, git_commits: int = 0) -> dict:
+    """Write the project at `out`; return a summary (also stored in the marker file). With
+    `git_commits`, the project is a git repository with that many commits (`write_git_history`)."""
     if n < 1:
         raise ValueError("N must be at least 1")
     started = time.perf_counter()
@@ -596,8 +602,10 @@ def generate(n: int, out: Path, seed: int = 1, restricted: float = 0.05) -> dict
         data = text.encode("utf-8")
         path.write_bytes(data)
         total += len(data)
+    shutil.rmtree(out / ".git", ignore_errors=True)
+    history = write_git_history(out, git_commits, seed) if git_commits else None
     summary = {
-        **params(n, seed, restricted),
+        **params(n, seed, restricted, git_commits),
         "files": len(corpus.files),
         "bytes": total,
         "actors": len(corpus.actor_ids),
@@ -606,4 +614,195 @@ def generate(n: int, out: Path, seed: int = 1, restricted: float = 0.05) -> dict
         "public_claims": len(corpus.public_claims),
     }
     (out / MARKER).write_text(json.dumps(summary, indent=2) + "\n", "utf-8")  # no timing: byte-identical output
-    return {**summary, "seconds": round(time.perf_counter() - started, 3)}
+    return {**summary, "seconds": round(time.perf_counter() - started, 3)} | ({"git_seconds": history["seconds"]} if history else {})
+
+
+# --- a git history of the corpus ----------------------------------------------------------
+
+GIT_SECTIONS = ("claims", "analyses", "judgments")
+GIT_AUTHORS = [("Analyst One", "one@analysts.example.org"), ("Analyst Two", "two@analysts.example.org"),
+               ("Analyst Three", "three@analysts.example.org"), ("Desk Editor", "desk@analysts.example.org")]
+GIT_START = 1420113600  # 2015-01-01T12:00:00Z: the first commit; the others follow, a few a day, up to GIT_END
+GIT_END = 1735646400  # 2024-12-31T12:00:00Z
+CHANGE_NOTES = ["New imagery placed the unit at the site.", "A second source corroborated the report.",
+                "The group's own channel denied it; the denial is weighed as self-serving.",
+                "Reporting since the last version contradicts the earlier account.",
+                "Held: nothing reported since changes the balance of evidence.",
+                "The **only** source for the earlier rating was withdrawn by its outlet."]
+
+
+class _Version:
+    """A brief's text as the synthetic corpus writes it, cut into its head and its items, to edit."""
+
+    def __init__(self, text: str):
+        self.head: list[str] = []
+        self.items: dict[str, list[str]] = {}  # section -> item blocks ("  - id: ..." and its lines)
+        section = None
+        for line in text.split("\n")[:-1]:
+            if line.rstrip(":") in GIT_SECTIONS and line.endswith(":"):
+                section = line[:-1]
+                self.items[section] = []
+            elif section is None:
+                self.head.append(line)
+            elif line.startswith("  - "):
+                self.items[section].append(line)
+            else:
+                self.items[section][-1] += "\n" + line
+
+    def copy(self) -> _Version:
+        out = _Version.__new__(_Version)
+        out.head, out.items = list(self.head), {k: list(v) for k, v in self.items.items()}
+        return out
+
+    def text(self) -> str:
+        parts = self.head[:]
+        for section, blocks in self.items.items():
+            parts.append(f"{section}:")
+            parts.extend(blocks)
+        return "\n".join(parts) + "\n"
+
+
+def _field(block: str, key: str) -> str | None:
+    for line in block.split("\n"):
+        if line.startswith(f"    {key}: ") or line.startswith(f"  - {key}: "):
+            return json.loads(line.split(": ", 1)[1])
+    return None
+
+
+def _set_field(block: str, key: str, value: str) -> str:
+    lines = block.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(f"    {key}: "):
+            lines[i] = f"    {key}: {q(value)}"
+    return "\n".join(lines)
+
+
+def _older(rng: Random, t: Text, newer: _Version, final: bool, cleared: set[int], brief: int) -> tuple[_Version, str]:
+    """The version before `newer` and what the commit from it to `newer` did, as its message says.
+    `newer` may gain a change_note for the move (not the final version: it is the corpus as generated)."""
+    older = newer.copy()
+    judgments, claims = older.items.get("judgments", []), older.items.get("claims", [])
+    x = rng.random()
+    if x < 0.5 and judgments:  # a judgment's likelihood or confidence raised or lowered
+        j = rng.randrange(len(judgments))
+        key, scale = ("likelihood", LIKELIHOODS) if rng.random() < 0.7 else ("confidence", CONFIDENCES)
+        now = scale.index(_field(judgments[j], key))
+        was = now + rng.choice([d for d in (-1, 1) if 0 <= now + d < len(scale)])
+        judgments[j] = _set_field(judgments[j], key, scale[was])
+        note = ""
+        if not final and rng.random() < 0.35 and "change_note:" not in newer.items["judgments"][j]:
+            lines = newer.items["judgments"][j].split("\n")
+            at = next(i for i, line in enumerate(lines) if line.startswith("    confidence: ")) + 1
+            newer.items["judgments"][j] = "\n".join(lines[:at] + [f"    change_note: {q(rng.choice(CHANGE_NOTES))}"] + lines[at:])
+            note = ", with a note"
+        lines = [line for line in judgments[j].split("\n") if not line.startswith("    change_note: ")]
+        judgments[j] = "\n".join(lines)
+        verb = "raise" if was < now else "lower"
+        return older, f"{verb.capitalize()} the {key} of {_field(judgments[j], 'id')}{note}"
+    if x < 0.65 and len(claims) > 1:  # a claim added
+        c = rng.randrange(1, len(claims))
+        cid = _field(claims.pop(c), "id")
+        return older, f"Add claim {cid}"
+    if x < 0.75 and claims:  # a claim withdrawn: the older version held one more
+        c = rng.randrange(len(claims))
+        cid = f"{_field(claims[c], 'id')}-w{rng.randrange(10 ** 6)}"
+        block = claims[c].split("\n")
+        block[0] = f"  - id: {q(cid)}"
+        claims.insert(c + 1, _set_field("\n".join(block), "statement", t.sentence(12, 34)))
+        return older, f"Withdraw claim {cid}"
+    if x < 0.8 and brief not in cleared and 'tlp: "clear"' in older.head and 'status: "published"' in older.head:
+        cleared.add(brief)  # from here back, the brief was TLP:AMBER
+        older.head[older.head.index('tlp: "clear"')] = 'tlp: "amber"'
+        return older, "Clear for release: TLP:AMBER to TLP:CLEAR"
+    section = rng.choice([s for s in ("claims", "judgments") if older.items.get(s)])  # wording
+    blocks = older.items[section]
+    b = rng.randrange(len(blocks))
+    blocks[b] = _set_field(blocks[b], "statement", t.sentence(12, 30))
+    return older, f"Reword {_field(blocks[b], 'id')}"
+
+
+def write_git_history(out: Path, commits: int, seed: int = 1) -> dict:
+    """Make the project at `out` (as `generate` wrote it) a git repository whose history has `commits`
+    commits: the first adds every file, the others each change one to three briefs as analysts do
+    (a judgment raised or lowered, sometimes with a change_note; a claim added or withdrawn; a
+    statement reworded; a brief cleared from TLP:AMBER), with commit dates rising from 2015 to 2024,
+    the last leaving the files as `generate` wrote them. Written with `git fast-import`, each brief's
+    versions in a row so that they are stored as deltas of one another. Seeded: the same history
+    for the same corpus, commits and seed."""
+    if commits < 1:
+        raise ValueError("a history has at least one commit")
+    started = time.perf_counter()
+    rng = Random(f"git-history-{seed}")
+    t = Text(rng, 2000)
+    shutil.rmtree(out / ".git", ignore_errors=True)
+    files = sorted(p.relative_to(out).as_posix() for part in ("briefs", *PROJECT_PARTS) for p in
+                   ([out / part] if (out / part).is_file() else (out / part).rglob("*")) if p.is_file())
+    briefs = [f for f in files if f.startswith("briefs/") and Path(f).name.startswith("brief-")]
+    hot = briefs[: max(1, len(briefs) // 10)]
+    rng.shuffle(hot)
+    plan: list[list[str]] = []  # each commit after the first: the briefs it changes
+    for _ in range(commits - 1):
+        k = rng.choices((1, 2, 3), weights=(80, 15, 5))[0]
+        plan.append(sorted({rng.choice(hot) if rng.random() < 0.3 else rng.choice(briefs) for _ in range(k)}))
+    edits = {b: 0 for b in briefs}
+    for changed in plan:
+        for b in changed:
+            edits[b] += 1
+
+    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    proc = subprocess.Popen(["git", "-C", str(out), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE)
+    stream = proc.stdin
+    mark = 0
+
+    def blob(data: bytes) -> int:
+        nonlocal mark
+        mark += 1
+        stream.write(b"blob\nmark :%d\ndata %d\n%s\n" % (mark, len(data), data))
+        return mark
+
+    marks: dict[str, list[int]] = {}  # file -> the marks of its versions, oldest first
+    messages: dict[str, list[str]] = {}  # brief -> what each commit changing it did, oldest first
+    cleared: set[int] = set()
+    for i, f in enumerate(files):
+        data = (out / f).read_bytes()
+        if f not in edits or not edits[f]:
+            marks[f] = [blob(data)]
+            continue
+        chain, said = [_Version(data.decode("utf-8"))], []
+        for _ in range(edits[f]):
+            older, message = _older(rng, t, chain[-1], len(chain) == 1, cleared, i)
+            chain.append(older)
+            said.append(message)
+        texts = [data] + [v.text().encode("utf-8") for v in chain[1:]]
+        marks[f] = [blob(x) for x in reversed(texts)]
+        messages[f] = list(reversed(said))
+    step = (GIT_END - GIT_START) / max(commits, 1)
+    at = {f: 0 for f in files}
+
+    def commit(n: int, message: str, changes: list[tuple[str, int]]) -> None:
+        when = GIT_START + int(n * step) + rng.randrange(max(1, int(step) - 1))
+        name, email = rng.choice(GIT_AUTHORS)
+        msg = message.encode("utf-8")
+        stream.write(b"commit refs/heads/main\nmark :%d\n" % (mark + 1 + n))
+        for who in (b"author", b"committer"):
+            stream.write(b"%s %s <%s> %d +0000\n" % (who, name.encode(), email.encode(), when))
+        stream.write(b"data %d\n%s\n" % (len(msg), msg))
+        if n:
+            stream.write(b"from :%d\n" % (mark + n))
+        stream.write(b"".join(b"M 100644 :%d %s\n" % (m, f.encode("utf-8")) for f, m in changes))
+        stream.write(b"\n")
+
+    commit(0, "Import the corpus", [(f, marks[f][0]) for f in files])
+    for n, changed in enumerate(plan, 1):
+        said = []
+        for f in changed:
+            at[f] += 1
+            said.append(f"{Path(f).stem}: {messages[f][at[f] - 1]}")
+        commit(n, "\n".join(said) if len(said) == 1 else f"Update {len(said)} briefs\n\n" + "\n".join(said),
+               [(f, marks[f][at[f]]) for f in changed])
+    stream.write(b"done\n")
+    stream.close()
+    if proc.wait() != 0:
+        raise RuntimeError("git fast-import failed")
+    subprocess.run(["git", "-C", str(out), "reset", "-q"], check=True)  # the index of the last commit
+    return {"commits": commits, "versions": mark, "seconds": round(time.perf_counter() - started, 3)}

@@ -99,9 +99,10 @@ def check_evidence(project: Project, published: Corpus) -> None:
 
 def read_history(project: Project, published: Corpus) -> None:
     """The published briefs' history from git, into `published.history`; what it read of git's
-    objects is kept in the build cache, by blob and by the commit the log was read up to."""
+    objects is kept in the build cache, by blob and by the commit the log was read up to. Versions
+    not read before are read and parsed on every core."""
     memo = Memo(project.cache, "history")
-    published.history = history.read(project.root, published, memo)
+    published.history = history.read(project.root, published, memo, loading.forked_map)
     memo.save()
 
 

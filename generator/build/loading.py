@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Iterator
 
 from generator.errors import Problem
 from generator.stages.load import Document, corpus_listing, kind_of, load_document
@@ -111,3 +112,15 @@ def load_corpus(briefs_dir: Path, root: Path, cache=None, validate=None, workers
     docs = [doc for doc, _ in slots if doc is not None]
     problems = [p for _, found in slots for p in found]
     return docs, problems
+
+
+def forked_map(fn, *iterables, workers: int | None = None) -> Iterator:
+    """The builtin `map`, its calls run in forked worker processes, one per core, when there is more
+    than one (the arguments and results travel pickled; the results come in order)."""
+    jobs = list(zip(*iterables))
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (fn(*job) for job in jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(fn, *zip(*jobs))

@@ -81,6 +81,11 @@ class Corpus:
     # judgments: see `origin` (not listed here: they are many, and every snapshot would carry them)
     origins: dict[tuple[str, str], tuple[Document, tuple]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict:
+        """Pickled (the build's snapshot) without its history: each build reads that anew, from git
+        and what the build cache keeps of it, and a snapshot carrying it would only be slower."""
+        return {**self.__dict__, "history": None}
+
     def origin(self, namespace: str, item_id: str) -> tuple[Document, tuple]:
         """Where a published thing was written: its document, and the loc of its `id` field (of the
         whole file for a file). Namespaces: those of `origins`, and item (a claim, analysis or judgment)."""

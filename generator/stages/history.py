@@ -27,7 +27,7 @@ import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, MutableMapping
+from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 from generator.format import vocab
 from generator.format.models import Brief
@@ -35,6 +35,10 @@ from generator.stages.corpus import Corpus, Policy
 from generator.stages.load import digest_of, plain_data
 
 RAISED, LOWERED, HELD, NEW = "raised", "lowered", "held", "new"
+# what `State.of_data` reads of a version: nothing else of it is made into Python values
+OUTLINE = {"tlp": None, "status": None, "judgments": frozenset({"id", "likelihood", "confidence", "change_note"}),
+           "claims": frozenset({"id"}), "analyses": frozenset({"id"})}
+BLOBS_PER_JOB = 500  # versions read by one `git cat-file` and parsed by one job of `map`
 
 
 @dataclass(frozen=True)
@@ -141,39 +145,77 @@ class BriefHistory:
 class History:
     """The history of every published brief, or why there is none."""
 
-    briefs: dict[str, BriefHistory] = field(default_factory=dict)
+    briefs: Mapping[str, BriefHistory] = field(default_factory=dict)
     unavailable: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)  # brief id -> the digest of what its history is made of
 
     def digest(self, brief_id: str) -> str:
-        """What a page showing the brief shows of its history, as a digest."""
-        found = self.briefs.get(brief_id)
-        return "" if found is None else hashlib.blake2b(repr(found).encode(), digest_size=16).hexdigest()
+        """What a page showing the brief shows of its history, as a digest: of what it is made of
+        (its file's commits and blobs, the file as it is when not committed, the policy, the
+        judgments published now), which is quicker to digest than what is made of it."""
+        return self.keys.get(brief_id, "")
 
 
-def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None) -> History:
+Mapper = Callable[..., Iterator]  # as the builtin map: map(function, *iterables)
+
+
+def read(root: Path, corpus: Corpus, memo: MutableMapping | None = None, map: Mapper = map) -> History:
     """The history of each brief of the published `corpus` whose file lies in the git repository
-    holding `root`. `memo` (a table kept between builds) saves reading what was read before."""
+    holding `root`. `memo` (a table kept between builds) saves reading what was read before.
+    `map` runs the jobs that read and parse versions not in `memo` (the builtin `map`, or one
+    that runs them in worker processes: each job reads its own versions from git)."""
     memo = {} if memo is None else memo
     repo = _Repository.find(root)
     if isinstance(repo, str):
         return History(unavailable=repo)
     files = {b: doc for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
-    paths = {b: repo.path_of(doc.file) for b, doc in files.items()}
+    folders: dict[Path, Path] = {}
+    paths = {b: repo.path_of(doc.file, folders) for b, doc in files.items()}
     log = repo.log(memo)
-    wanted = {blob for b, path in paths.items() for _, _, blob in log.get(path, ())}
-    states = repo.states(wanted, memo)
-    out: dict[str, BriefHistory] = {}
+    wanted = list(dict.fromkeys(blob for path in paths.values() for _, _, blob in log.get(path, ())))
+    states = repo.states(wanted, memo, map)
+    made: dict[str, tuple] = {}
+    keys: dict[str, str] = {}
+    policy = repr(corpus.policy)
     for b, path in paths.items():
-        versions: list[tuple[str | None, str | None, State]] = []
-        for ct, commit, blob in log.get(path, ()):
-            state, digest = states[blob]
-            if state is not None:
-                versions.append((_day(ct), commit, state))
-        committed = log.get(path)
+        committed = log.get(path, [])
+        now = None
         if not committed or states[committed[-1][2]][1] != files[b].digest:
-            versions.append((None, None, State.of_brief(corpus.briefs[b])))
-        out[b] = _history(versions, corpus.policy, {j.id for j in corpus.briefs[b].judgments})
-    return History(out)
+            now = State.of_brief(corpus.briefs[b])
+        published = [j.id for j in corpus.briefs[b].judgments]
+        made[b] = (committed, now, published)
+        keys[b] = hashlib.blake2b(repr((committed, "" if now is None else files[b].digest, policy, published)).encode(),
+                                  digest_size=16).hexdigest()
+    return History(_Briefs(made, states, corpus.policy), keys=keys)
+
+
+class _Briefs(Mapping):
+    """Each brief's history, worked out when first asked for: a build after an edit renders the
+    pages of a few briefs, and shows no other brief's history."""
+
+    def __init__(self, made: dict[str, tuple], states: dict[str, tuple[State | None, str]], policy: Policy):
+        self._made, self._states, self._policy = made, states, policy  # made: brief -> (commits, state now, judgments)
+        self._done: dict[str, BriefHistory] = {}
+
+    def __getitem__(self, brief_id: str) -> BriefHistory:
+        found = self._done.get(brief_id)
+        if found is None:
+            committed, now, published = self._made[brief_id]
+            versions: list[tuple[str | None, str | None, State]] = []
+            for ct, commit, blob in committed:
+                state = self._states[blob][0]
+                if state is not None:
+                    versions.append((_day(ct), commit, state))
+            if now is not None:
+                versions.append((None, None, now))
+            found = self._done[brief_id] = _history(versions, self._policy, set(published))
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made)
+
+    def __len__(self) -> int:
+        return len(self._made)
 
 
 def _day(ct: int) -> str:
@@ -280,9 +322,18 @@ class _Repository:
         return subprocess.run(["git", "-C", str(self.top), "-c", "core.quotepath=off", *args], input=stdin,
                               capture_output=True, check=True).stdout
 
-    def path_of(self, file: Path) -> str:
+    def path_of(self, file: Path, folders: dict[Path, Path] | None = None) -> str:
+        """The file's path in the repository ("" outside it). With `folders` (kept by the caller),
+        each folder is resolved once: only a file that is a link is resolved on its own."""
+        if folders is None or file.is_symlink():
+            resolved = file.resolve()
+        else:
+            parent = folders.get(file.parent)
+            if parent is None:
+                parent = folders[file.parent] = file.parent.resolve()
+            resolved = parent / file.name
         try:
-            return file.resolve().relative_to(self.top).as_posix()
+            return resolved.relative_to(self.top).as_posix()
         except ValueError:
             return ""  # outside the repository: no history
 
@@ -324,8 +375,10 @@ class _Repository:
         except subprocess.CalledProcessError:
             return False
 
-    def states(self, blobs: set[str], memo: MutableMapping) -> dict[str, tuple[State | None, str]]:
-        """What each blob holds, and the digest of its bytes (`load.digest_of`), read once ever."""
+    def states(self, blobs: list[str], memo: MutableMapping, map: Mapper = map) -> dict[str, tuple[State | None, str]]:
+        """What each blob holds, and the digest of its bytes (`load.digest_of`), read once ever.
+        Those not in `memo` are read in jobs of `map`, a file's versions side by side in them (git
+        stores them as deltas of one another)."""
         out = {}
         missing = []
         for blob in blobs:
@@ -334,13 +387,24 @@ class _Repository:
                 missing.append(blob)
             else:
                 out[blob] = found
-        if missing:
-            raw = self._git("cat-file", "--batch", stdin="".join(f"{b}\n" for b in missing).encode())
-            at = 0
-            for blob in missing:
-                end = raw.index(b"\n", at)
-                size = int(raw[at:end].split()[2])
-                content = raw[end + 1:end + 1 + size]
-                at = end + 1 + size + 1
-                out[blob] = memo[("blob", blob)] = (State.of_data(plain_data(content)), digest_of(content))
+        jobs = [missing[i:i + BLOBS_PER_JOB] for i in range(0, len(missing), BLOBS_PER_JOB)]
+        for job, states in zip(jobs, map(read_blobs, [str(self.top)] * len(jobs), jobs)):
+            for blob, state in zip(job, states):
+                out[blob] = memo[("blob", blob)] = state
         return out
+
+
+def read_blobs(top: str, blobs: list[str]) -> list[tuple[State | None, str]]:
+    """What each blob of the repository at `top` holds, and the digest of its bytes (a job of
+    `_Repository.states`, which may run in a worker process)."""
+    raw = subprocess.run(["git", "-C", top, "cat-file", "--batch"], input="".join(f"{b}\n" for b in blobs).encode(),
+                         capture_output=True, check=True).stdout
+    out = []
+    at = 0
+    for _ in blobs:
+        end = raw.index(b"\n", at)
+        size = int(raw[at:end].split()[2])
+        content = raw[end + 1:end + 1 + size]
+        at = end + 1 + size + 1
+        out.append((State.of_data(plain_data(content, OUTLINE)), digest_of(content)))
+    return out

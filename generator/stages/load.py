@@ -320,15 +320,28 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
     return doc, problems
 
 
-def plain_data(raw: bytes) -> Any:
+def plain_data(raw: bytes, only: dict[str, frozenset[str] | None] | None = None) -> Any:
     """An earlier version of a corpus file as plain data, under the limits `load_document` keeps, or
-    None when it would not load (history reads it and skips it; its problems were its own time's)."""
+    None when it would not load (history reads it and skips it; its problems were its own time's).
+
+    With `only` ({top-level key: the keys kept of each mapping in its list, or None to keep its
+    value}), only those parts are made into Python values, from the parser's events (`_outline`):
+    what history reads of thousands of versions, at a fraction of the cost."""
     if len(raw) > MAX_FILE_BYTES or b"\0" in raw:
         return None
     try:
-        loader = _Loader(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    # without an anchor (an alias leaves the outline _Unsure) no size bound is needed at this size
+    if only is not None and _CParser is not None and b"!" not in raw and 2 * len(raw) <= MAX_EXPANDED_NODES:
+        try:
+            return _outline(text, only)
+        except yaml.YAMLError:
+            return None
+        except _Unsure:
+            pass  # the whole load decides
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None or (_may_expand(raw) and _expanded_size(node, {}) > MAX_EXPANDED_NODES):
@@ -338,6 +351,97 @@ def plain_data(raw: bytes) -> Any:
         return None
     finally:
         loader.dispose()
+
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # pragma: no cover
+    _CParser = None
+
+_STRING = frozenset(("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"))  # timestamps are kept as written
+_RESOLVER = yaml.resolver.Resolver()
+_NOT_STRING = object()  # a scalar the loader makes something else than a string of
+_MAX_DEPTH = 200  # deeper, the whole load decides (it may run out of recursion)
+
+
+class _Unsure(Exception):
+    """A document `_outline` cannot vouch for: an alias, a key that is a collection, a scalar that
+    would be a merge or value key. The whole load reads it."""
+
+
+def _string(ev) -> Any:
+    """A scalar event's value as the loader makes it, if a string (a plain scalar is resolved)."""
+    if not ev.implicit[0] or _RESOLVER.resolve(yaml.ScalarNode, ev.value, (True, False)) in _STRING:
+        return ev.value
+    return _NOT_STRING
+
+
+def _outline(text: str, only: dict[str, frozenset[str] | None]) -> Any:
+    """`only`'s parts of a document without an explicit tag, as `construct_document` would make them,
+    from the parser's events: every event is read (a parse error anywhere is the document's), none
+    made into a node. Raises _Unsure where that could differ from the whole load."""
+    parser = _CParser(text)
+    out: Any = None
+    documents = 0
+    # each frame: [is mapping, waiting for a key, what collects (dict, list or None), its spec, the key kept]
+    stack: list[list] = []
+    try:
+        while (ev := parser.get_event()) is not None:
+            kind = type(ev)
+            if kind is yaml.ScalarEvent:
+                if ev.anchor is not None or (ev.implicit[0] and ev.value in ("=", "<<")):
+                    raise _Unsure
+                if not stack:
+                    continue  # the document is a scalar: not a brief
+                frame = stack[-1]
+                if frame[0]:
+                    if frame[1]:  # a key
+                        frame[1] = False
+                        frame[4] = ev.value if frame[2] is not None and ev.value in frame[3] and _string(ev) is not _NOT_STRING else None
+                    else:
+                        frame[1] = True
+                        if frame[4] is not None:
+                            frame[2][frame[4]] = _string(ev) if frame[3] is not only or only[frame[4]] is None else None
+                elif frame[2] is not None:
+                    frame[2].append(None)  # an item that is not a mapping
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if ev.anchor is not None or len(stack) > _MAX_DEPTH:
+                    raise _Unsure
+                mapping = kind is yaml.MappingStartEvent
+                collect = spec = None
+                if not stack:
+                    if mapping:
+                        out = collect = {}
+                        spec = only
+                else:
+                    frame = stack[-1]
+                    if frame[0]:
+                        if frame[1]:
+                            raise _Unsure  # a key that is a collection: the loader refuses it
+                        frame[1] = True
+                        if frame[4] is not None:
+                            keep = only[frame[4]] if frame[3] is only else None
+                            if keep is not None and not mapping:
+                                frame[2][frame[4]] = collect = []
+                                spec = keep
+                            else:
+                                frame[2][frame[4]] = None if frame[3] is only else _NOT_STRING
+                    elif frame[2] is not None:
+                        frame[2].append({} if mapping else None)
+                        if mapping:
+                            collect, spec = frame[2][-1], frame[3]
+                stack.append([mapping, True, collect, spec, None])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.AliasEvent:
+                raise _Unsure
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    return None  # the loader refuses a file of several documents
+    finally:
+        parser.dispose()
+    return out
 
 
 def corpus_listing(briefs_dir: Path, root: Path) -> list[tuple[str, str, Path]]:
