@@ -1,6 +1,6 @@
 """The package's layout is its architecture: each folder imports only the folders below it.
 
-    errors -> format -> stages -> config -> output -> site -> build -> cli
+    errors -> format -> stages -> config -> output -> site -> build -> scaffold -> cli
 
 so the stages and the output never depend on the build machinery, and nothing
 imports upwards. The imports are read from the source (every `import` and
@@ -17,7 +17,7 @@ import pytest
 from support import REPO
 
 PACKAGE = REPO / "generator"
-LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "cli"]
+LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "scaffold", "cli"]
 
 
 def _layer(module: str) -> str | None:

@@ -27,6 +27,7 @@ from typing import Iterator
 from generator.build import loading, render, reuse, sealed, snapshot
 from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
+from generator.errors import ContentError
 from generator.site import mkdocs
 from generator.site.leaks import LeakCheck
 from generator.stages import analysis, corpus
@@ -69,14 +70,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate(project: Project, policy: Policy, use_cache: bool = True) -> Generated:
+def validate(project: Project, policy: Policy, use_cache: bool = True, cache: Path | None = None) -> Generated:
     """Load and check the corpus; raises ContentError with every problem.
 
     Files unchanged since they last validated cleanly are taken from the
-    model cache in the build folder instead of being parsed again.
+    model cache in `cache` (by default the build folder's) instead of being parsed again.
     """
     with collector_paused():
-        models = ModelCache(project.cache) if use_cache else None
+        models = ModelCache(cache or project.cache) if use_cache else None
         docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         published = corpus.build_corpus(docs, policy, problems)
         return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
@@ -100,7 +101,10 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
           pagefind: bool = True) -> Generated:
     """Generate, then build the site with mkdocs, keeping the last site's pages whose Markdown did
     not change (unless `full`); the leak check guards the swap. Without `pagefind` (the preview)
-    the site's search is its offline index."""
+    the site's search is its offline index. A project's own mkdocs.yml is checked first (`mkdocs.check_config`)."""
+    problems = mkdocs.check_config(project)
+    if problems:
+        raise ContentError(problems)
     result = generate(project, settings, policy)
     highest_tlp = result.corpus.highest_tlp()
     read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
