@@ -97,7 +97,8 @@ def validate(ctx, max_tlp, drafts):
 
     Each problem is one line, path:line:col: error: message. With
     GITHUB_ACTIONS=true each is also printed as a workflow annotation.
-    Exit 1 if there is any error.
+    Exit 1 if there is any error. Writes nothing into the project: the
+    model cache is in $XDG_CACHE_HOME/briefgen (default ~/.cache/briefgen).
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
