@@ -42,7 +42,7 @@ def _project(ctx: click.Context) -> Project:
     if missing:
         raise click.UsageError(
             f"{project.root} is not a briefgen project: no {', '.join(missing)} there. "
-            "Run briefgen in the folder holding mkdocs.yml, or point at it with -C DIR."
+            "Run briefgen in the folder holding briefs/, point at it with -C DIR, or make one with `briefgen init`."
         )
     return project
 
@@ -69,14 +69,15 @@ def _policy(project: Project, max_tlp: str | None, drafts: bool | None):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="briefgen")
 @click.option("-C", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
-              help="Project folder (holding mkdocs.yml, briefs/, templates/, site_config/). Default: the current folder.")
+              help="Project folder (holding briefs/, and optionally site_config/, templates/, mkdocs.yml). Default: the current folder.")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path):
     """briefgen: intelligence briefs in YAML, published as a static site.
 
-    Validates the briefs under briefs/, renders them with the Jinja2
-    templates under templates/ into Markdown, and builds a searchable
-    mkdocs-material site. Exit codes: 0 success, 1 content errors, 2 usage
+    Validates the briefs under briefs/, renders them with briefgen's Jinja2
+    templates (or the project's own, in templates/) into Markdown, and
+    builds a searchable mkdocs-material site. `briefgen init` makes a new
+    briefs repository. Exit codes: 0 success, 1 content errors, 2 usage
     errors.
     """
     ctx.obj = Project(project_dir.resolve())
@@ -97,11 +98,12 @@ def validate(ctx, max_tlp, drafts):
 
     Each problem is one line, path:line:col: error: message. With
     GITHUB_ACTIONS=true each is also printed as a workflow annotation.
-    Exit 1 if there is any error.
+    Exit 1 if there is any error. Writes nothing into the project: the
+    model cache is in $XDG_CACHE_HOME/briefgen (default ~/.cache/briefgen).
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: driver.validate(project, policy))
+    result = _run(lambda: driver.validate(project, policy, cache=project.user_cache))
     c = result.corpus
     click.echo(
         f"ok: {len(c.briefs)} briefs, {len(c.claims)} claims, {len(c.analyses)} analyses, {len(c.judgments)} judgments, "
@@ -114,7 +116,7 @@ def validate(ctx, max_tlp, drafts):
 @_max_tlp
 @_drafts
 @click.option("--site-dir", type=click.Path(path_type=Path), default=None,
-              help="Where to write the site: an empty or new folder, or one briefgen built. Default: site/ in the project folder.")
+              help="Where to write the site: an empty or new folder, or one briefgen built. Default: mkdocs.yml's site_dir, else site/ in the project folder.")
 @click.option("--full", is_flag=True,
               help="Build every page of the site again, instead of keeping the last site's pages whose Markdown did not change.")
 @click.pass_context
@@ -132,7 +134,7 @@ def build(ctx, max_tlp, drafts, site_dir, full):
     """
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    target = site_dir if site_dir is not None else project.root / "site"
+    target = site_dir if site_dir is not None else project.site
     started = time.perf_counter()
     try:  # checked before the work, and again when the site is swapped in
         swap.check_site_dir(project, target)
@@ -189,7 +191,7 @@ def lint(ctx, strict, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: driver.validate(project, policy, with_history=True))
+    result = _run(lambda: driver.validate(project, policy, with_history=True, cache=project.user_cache))
     _history_note(result)
     warnings = run_lint(result.corpus, result.findings)
     if warnings:
@@ -288,6 +290,57 @@ def new(ctx, kind, item_id, force):
 
 
 @cli.command()
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--repo", metavar="URL",
+              help="The git repository pre-commit and CI install briefgen from. Default: the one this briefgen was installed from.")
+@click.option("--rev", metavar="REV", help="The tag or commit of --repo to install. Default: the installed one's commit.")
+@click.pass_context
+def init(ctx, directory, repo, rev):
+    """Make a new briefs repository in DIR (default: the -C folder, else the current one).
+
+    Writes briefs/ with one example of each kind of file (an actor, a
+    source, a question and a brief), site_config/site.yml, a .gitignore
+    (site/, build/), .pre-commit-config.yaml with briefgen's hooks, a GitHub
+    Actions workflow that validates, builds and deploys the site, and the
+    JSON Schemas in schema/ with the VS Code mapping in .vscode/settings.json.
+    Then `briefgen validate`, `build` and `serve` work there as they are.
+
+    Templates, pages, theme overrides and mkdocs.yml come from briefgen:
+    put a file of the same name in the repository's templates/,
+    site_config/pages/ or site_config/overrides/, or a mkdocs.yml, to
+    replace briefgen's (see the README). Overwrites nothing: if any of
+    these files exists, init writes none and exits with 2.
+    """
+    from generator import scaffold
+
+    root = (directory if directory is not None else ctx.obj.root).resolve()
+    if root.exists() and not root.is_dir():
+        raise _Refused(f"{root} is a file, not a folder")
+    found = scaffold.installed_source()
+    if repo is None and found is None:
+        raise _Refused("cannot tell which git repository briefgen was installed from: give it with --repo URL (and --rev)")
+    source = scaffold.Source(repo, rev or "main", "://" not in repo and not repo.startswith("git@")) if repo else found
+    if rev:
+        source = scaffold.Source(source.repo, rev, source.local)
+    planned = scaffold.files(source)
+    there = scaffold.existing(root, planned)
+    if there:
+        shown = ", ".join(there[:4]) + (f" and {len(there) - 4} more" if len(there) > 4 else "")
+        raise _Refused(f"{root} has {shown} already: briefgen init overwrites nothing, "
+                       "so it wrote no file (move them away, or start in an empty folder)")
+    try:
+        scaffold.write(root, planned)
+    except OSError as e:
+        raise _Refused(f"cannot write into {root}: {e.strerror or e}")
+    for rel in planned:
+        click.echo(f"wrote {rel}")
+    if source.local:
+        click.echo(f"note: pre-commit and CI install briefgen from {source.repo}, a folder on this machine: "
+                   "give --repo URL for a repository CI can clone", err=True)
+    click.echo(f"next: cd {root} && briefgen validate && briefgen build (the site goes to site/)", err=True)
+
+
+@cli.command()
 @click.argument("kind", type=click.Choice(schemas.KINDS), default="brief")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
@@ -331,7 +384,7 @@ def export(ctx, fmt, output, max_tlp, drafts):
 
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
-    result = _run(lambda: driver.validate(project, policy, with_history=True))
+    result = _run(lambda: driver.validate(project, policy, with_history=True, cache=project.user_cache))
     _history_note(result)
     if fmt == "json":
         text = corpus_json(result.corpus, result.findings)

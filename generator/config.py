@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -43,9 +45,46 @@ class Settings(BaseModel):
         return None if value is None else quote(value.strip(), safe="%/:?#[]@!$&()*+,;=~-._")
 
 
+@functools.cache
+def packaged() -> Path:
+    """Where briefgen's own templates, theme overrides, pages and default mkdocs.yml are, laid out as in
+    this repository: `generator/_data/` in an installed wheel, else the source checkout the package is
+    imported from (an editable install, or the repository on PYTHONPATH), whose root holds them."""
+    here = Path(__file__).resolve().parent
+    for root in (here / "_data", here.parent):
+        if (root / "templates").is_dir() and (root / DEFAULT_MKDOCS).is_file():
+            return root
+    raise RuntimeError(f"briefgen's templates are missing from {here}: reinstall briefgen")
+
+
+DEFAULT_MKDOCS = "mkdocs.yml"
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    """`paths` without a folder named twice (the bundled project's folders are briefgen's own)."""
+    seen, out = set(), []
+    for path in paths:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def user_cache_home() -> Path:
+    """The user's cache folder (XDG_CACHE_HOME, else ~/.cache)."""
+    home = os.environ.get("XDG_CACHE_HOME")
+    return Path(home) if home and os.path.isabs(home) else Path.home() / ".cache"
+
+
 @dataclass(frozen=True)
 class Project:
-    """A briefgen project folder: mkdocs.yml, briefs/, templates/, site_config/."""
+    """A briefgen project folder: briefs/, and optionally its own mkdocs.yml, templates/ and site_config/.
+
+    What the project does not bring comes from briefgen's own (`packaged()`): a template, page or
+    theme override of the project's replaces briefgen's of the same name, as a theme's
+    `custom_dir` does; without its own mkdocs.yml the project is built with briefgen's.
+    """
 
     root: Path
 
@@ -55,6 +94,7 @@ class Project:
 
     @property
     def templates(self) -> Path:
+        """The project's own templates folder (it may not exist): see `template_dirs`."""
         return self.root / "templates"
 
     @property
@@ -62,15 +102,45 @@ class Project:
         return self.root / "site_config"
 
     @property
+    def own_mkdocs_yml(self) -> Path | None:
+        """The project's own mkdocs.yml, if it has one."""
+        path = self.root / DEFAULT_MKDOCS
+        return path if path.is_file() else None
+
+    @property
     def mkdocs_yml(self) -> Path:
-        return self.root / "mkdocs.yml"
+        """The mkdocs configuration the site is built with: the project's, else briefgen's default."""
+        return self.own_mkdocs_yml or packaged() / DEFAULT_MKDOCS
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Where page templates are looked up, first found first: the project's templates/, then briefgen's."""
+        own = [self.templates] if self.templates.is_dir() else []
+        return _unique(own + [packaged() / "templates"])
+
+    @property
+    def page_dirs(self) -> list[Path]:
+        """Hand-written pages and assets, first found first: the project's site_config/pages/, then briefgen's."""
+        own = self.site_config / "pages"
+        return _unique(([own] if own.is_dir() else []) + [packaged() / "site_config" / "pages"])
 
     @property
     def custom_dir(self) -> Path | None:
-        """The theme's overrides (mkdocs.yml's `theme.custom_dir`), if it names them."""
+        """The theme's overrides the project's mkdocs.yml names (`theme.custom_dir`), if it names them."""
+        if self.own_mkdocs_yml is None:
+            return None
         theme = self.mkdocs_options.get("theme")
         custom = theme.get("custom_dir") if isinstance(theme, dict) else None
         return self.root / custom if isinstance(custom, str) else None
+
+    @property
+    def override_dirs(self) -> list[Path]:
+        """The theme's overrides, first found first: the mkdocs.yml's `custom_dir`, the project's
+        site_config/overrides/, then briefgen's (the TLP banner, the search script)."""
+        own = [self.custom_dir] if self.custom_dir is not None else []
+        if (self.site_config / "overrides").is_dir():
+            own.append(self.site_config / "overrides")
+        return _unique(own + [packaged() / "site_config" / "overrides"])
 
     @functools.cached_property
     def mkdocs_options(self) -> dict:
@@ -83,17 +153,28 @@ class Project:
 
     @property
     def docs(self) -> Path:
-        """Where the generated Markdown goes: mkdocs.yml's `docs_dir`."""
+        """Where the generated Markdown goes: mkdocs.yml's `docs_dir`, in the project."""
         return self.root / str(self.mkdocs_options.get("docs_dir", "build/docs"))
 
     @property
+    def site(self) -> Path:
+        """Where `briefgen build` writes the site by default: mkdocs.yml's `site_dir`, else site/."""
+        return self.root / str(self.mkdocs_options.get("site_dir", "site"))
+
+    @property
     def cache(self) -> Path:
-        """Scratch space of incremental builds, beside the docs folder (never published)."""
+        """Scratch space of builds, beside the docs folder (never published)."""
         return self.docs.parent / ".briefgen-cache"
 
+    @property
+    def user_cache(self) -> Path:
+        """The model cache of `validate`, `lint` and `export`, outside the project, so that checking a
+        work tree never writes into it: in the user's cache folder, one folder a project path."""
+        digest = hashlib.blake2b(str(self.root.resolve()).encode(), digest_size=8).hexdigest()
+        return user_cache_home() / "briefgen" / digest
+
     def missing(self) -> list[str]:
-        parts = [self.mkdocs_yml, self.briefs, self.templates, self.site_config]
-        return [p.name for p in parts if not p.exists()]
+        return [] if self.briefs.is_dir() else [self.briefs.name + "/"]
 
     def settings(self) -> Settings:
         path = self.site_config / SETTINGS_FILE

@@ -1,6 +1,6 @@
 """The package's layout is its architecture: each folder imports only the folders below it.
 
-    errors -> format -> stages -> config -> output -> site -> build -> linkcheck -> cli
+    errors -> format -> stages -> config -> output -> site -> build -> linkcheck, scaffold -> cli
 
 so the stages and the output never depend on the build machinery, nothing
 imports upwards, and no build can run the network check of the corpus's links
@@ -18,7 +18,7 @@ import pytest
 from support import REPO
 
 PACKAGE = REPO / "generator"
-LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "linkcheck", "cli"]
+LAYERS = ["errors", "format", "stages", "config", "output", "site", "build", "linkcheck", "scaffold", "cli"]
 
 
 def _layer(module: str) -> str | None:

@@ -72,20 +72,22 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate(project: Project, policy: Policy, use_cache: bool = True, with_history: bool = False) -> Generated:
+def validate(project: Project, policy: Policy, use_cache: bool = True, with_history: bool = False,
+             cache: Path | None = None) -> Generated:
     """Load and check the corpus; raises ContentError with every problem.
 
     Files unchanged since they last validated cleanly are taken from the
-    model cache in the build folder instead of being parsed again. With
-    `with_history`, the briefs' history is read from git too (`read_history`).
+    model cache in `cache` (by default the build folder's) instead of being
+    parsed again. With `with_history`, the briefs' history is read from git
+    too (`read_history`), its memo kept in the same cache.
     """
     with collector_paused():
-        models = ModelCache(project.cache) if use_cache else None
+        models = ModelCache(cache or project.cache) if use_cache else None
         docs, problems = loading.load_corpus(project.briefs, project.root, models, validate=validate_document)
         published = corpus.build_corpus(docs, policy, problems)
         check_evidence(project, published)
         if with_history:
-            read_history(project, published)
+            read_history(project, published, cache)
         return Generated(published, analysis.analyse(published), files=snapshot.files_of(docs))
 
 
@@ -97,11 +99,11 @@ def check_evidence(project: Project, published: Corpus) -> None:
         raise ContentError(problems)
 
 
-def read_history(project: Project, published: Corpus) -> None:
+def read_history(project: Project, published: Corpus, cache: Path | None = None) -> None:
     """The published briefs' history from git, into `published.history`; what it read of git's
     objects is kept in the build cache, by blob and by the commit the log was read up to. Versions
     not read before are read and parsed on every core."""
-    memo = Memo(project.cache, "history")
+    memo = Memo(cache or project.cache, "history")
     published.history = history.read(project.root, published, memo, loading.forked_map)
     memo.save()
 
@@ -128,7 +130,10 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
           pagefind: bool = True) -> Generated:
     """Generate, then build the site with mkdocs, keeping the last site's pages whose Markdown did
     not change (unless `full`); the leak check guards the swap. Without `pagefind` (the preview)
-    the site's search is its offline index."""
+    the site's search is its offline index. A project's own mkdocs.yml is checked first (`mkdocs.check_config`)."""
+    problems = mkdocs.check_config(project)
+    if problems:
+        raise ContentError(problems)
     result = generate(project, settings, policy)
     highest_tlp = result.corpus.highest_tlp()
     read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes

@@ -31,7 +31,8 @@ where pages are listed (`output.pages`), from these rules:
 
 A file's *fingerprint* hashes its inputs (the XOR of a 128-bit hash of each
 input's key and digest, and their number) with a *salt*: the
-generator's own code and templates, site_config, mkdocs.yml, the settings,
+generator's own code, the templates (the project's and briefgen's), site_config
+and the hand-written pages, mkdocs.yml (the project's or briefgen's), the settings,
 the publishing policy and the highest TLP on the site (every page is marked
 with it). `render` writes a file again only when its fingerprint changed or
 the file on disk is not the one it wrote (`file_stamp`: its size, mtime, ctime
@@ -57,6 +58,7 @@ from typing import Iterable
 
 from generator.build.files import file_stamp, write_atomic
 from generator.build.sealed import code_key, read_sealed, seal
+from generator.config import packaged
 from generator.format import vocab
 from generator.stages.corpus import Corpus
 
@@ -287,17 +289,29 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
 
     h = hashlib.blake2b(digest_size=16)
     h.update(json.dumps([FORMAT, code_key(), jinja2.__version__, markdown.__version__, repr(settings), repr(policy), highest_tlp]).encode())
-    folders = [project.templates, project.site_config]
-    files = [f for folder in folders if folder.exists() for f in sorted(folder.rglob("*")) if f.is_file() and "__pycache__" not in f.parts]
-    files.append(project.root / "mkdocs.yml")
-    for f in files:
-        if f.exists():  # named relative to the project: the same project reached by another path is the same
-            try:
-                name = f.relative_to(project.root).as_posix()
-            except ValueError:
-                name = f.as_posix()
-            h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
+    # the templates and pages found first, the project's and briefgen's own (`Project.template_dirs`)
+    folders = [("templates", d) for d in project.template_dirs] + [("site_config", project.site_config)]
+    folders += [("pages", d) for d in project.page_dirs]
+    for role, folder in folders:
+        if not folder.is_dir():
+            continue
+        h.update(f"{role} {shown_path(project, folder)}\0".encode())
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(f"mkdocs {shown_path(project, project.mkdocs_yml)}\0".encode() + project.mkdocs_yml.read_bytes())
     return h.hexdigest()
+
+
+def shown_path(project, path: Path) -> str:
+    """`path` named relative to the project (the same project reached by another path is the same),
+    or to briefgen's own files."""
+    for root, prefix in ((project.root, ""), (packaged(), "<briefgen>/")):
+        try:
+            return prefix + path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
 
 
 def manifest_path(cache: Path, docs: Path) -> Path:

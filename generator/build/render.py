@@ -199,8 +199,8 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
     fork = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
     # a Path: its bytes, read when written
     others: dict[str, str | bytes | Path] = {FEED_PATH: atom_feed(corpus, settings)} if has_feed(settings) else {}
-    for extra in pages.static_files(project):
-        others[extra.relative_to(project.site_config / "pages").as_posix()] = extra.read_bytes()
+    for rel, extra in pages.static_files(project).items():
+        others[rel] = extra.read_bytes()
     others.update(pages.evidence_files(project, corpus))
 
     # what changed since the last render: the data exports first
@@ -308,7 +308,8 @@ def _shown(project: Project, path: Path) -> str:
 
 def _template_problem(project: Project, page: pages.Page, error: jinja2.TemplateError) -> Problem:
     """Point at the template line that failed (Jinja2 keeps it in the traceback)."""
-    where, line = project.templates / page.template, getattr(error, "lineno", None) or 1
+    found = [d / page.template for d in project.template_dirs if (d / page.template).is_file()]
+    where, line = (found or [project.templates / page.template])[0], getattr(error, "lineno", None) or 1
     tb = error.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.endswith(".j2"):

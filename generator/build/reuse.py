@@ -55,17 +55,18 @@ class SiteRecord:
 def site_key(project: Project, settings: Settings, policy: Policy, highest_tlp: str) -> str:
     """What every page of the site depends on, beyond its own Markdown, as a hash: what every generated
     file does (`incremental.salt`: briefgen, the templates, site_config, mkdocs.yml, the settings),
-    and the installed mkdocs and theme, and the theme's overrides wherever they are."""
+    and the installed mkdocs and theme, and the theme's overrides (`Project.override_dirs`) wherever they are."""
     h = hashlib.blake2b(incremental.salt(project, settings, policy, highest_tlp).encode(), digest_size=16)
     for name in _PACKAGES:
         try:
             h.update(f"{name} {metadata.version(name)}\0".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{name} -\0".encode())
-    if project.custom_dir is not None and project.custom_dir.is_dir():
-        for path in sorted(p for p in project.custom_dir.rglob("*") if p.is_file()):
-            name = path.relative_to(project.root) if path.is_relative_to(project.root) else path  # a project moved keeps its key
-            h.update(name.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder in project.override_dirs:  # the project's and briefgen's own, in the order they are looked up
+        if folder.is_dir():
+            h.update(f"overrides {incremental.shown_path(project, folder)}\0".encode())  # a project moved keeps its key
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -58,8 +58,11 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
     server = LiveReloadServer(builder=preview.build, host=host or "127.0.0.1", port=int(port), root=str(preview.folder),
                               polling_interval=0.25)
     server.build_delay = 0.05  # edits come in bursts (an editor's save, a git checkout): build once they settle
-    for path in (project.briefs, project.templates, project.site_config, project.mkdocs_yml):
-        server.watch(str(path))
+    watched = [project.briefs, project.site_config, *project.template_dirs, *project.page_dirs, *project.override_dirs,
+               project.mkdocs_yml]
+    for path in dict.fromkeys(watched):
+        if path.exists():  # a project brings only what it changes
+            server.watch(str(path))
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -261,12 +261,15 @@ def _counts(corpus: Corpus) -> dict[str, int]:
     return {k: len(getattr(corpus, k)) for k in ("briefs", "claims", "analyses", "judgments", "actors", "sources", "questions")}
 
 
-def static_files(project: Project) -> list[Path]:
-    """Hand-written pages and assets from `site_config/pages/`."""
-    root = project.site_config / "pages"
-    if not root.exists():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+def static_files(project: Project) -> dict[str, Path]:
+    """Hand-written pages and assets, by their path in the site: briefgen's own (`site_config/pages/`),
+    and the project's `site_config/pages/`, whose file replaces briefgen's of the same name."""
+    found: dict[str, Path] = {}
+    for root in reversed(project.page_dirs):
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and not p.name.startswith("."):
+                found[p.relative_to(root).as_posix()] = p
+    return dict(sorted(found.items()))
 
 
 def evidence_files(project: Project, corpus: Corpus) -> list[tuple[str, Path]]:

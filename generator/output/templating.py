@@ -215,7 +215,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
     `env.globals`, so the corpus is not kept alive by the environment's reference cycle.
     """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(project.templates)),
+        loader=jinja2.FileSystemLoader([str(d) for d in project.template_dirs]),  # the project's own first
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # output is Markdown; every field goes through a markup filter
         keep_trailing_newline=True,

@@ -99,7 +99,7 @@ def mkdocs_options(project: Project, settings: Settings, highest_tlp: str = "cle
 def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: bool = True, highest_tlp: str = "clear", **overrides):
     from mkdocs.config import load_config
 
-    return load_config(
+    config = load_config(
         config_file=str(project.mkdocs_yml),
         site_dir=str(site_dir),
         docs_dir=str(project.docs),
@@ -107,6 +107,85 @@ def mkdocs_config(project: Project, settings: Settings, site_dir: Path, strict: 
         **mkdocs_options(project, settings, highest_tlp),
         **overrides,
     )
+    # the theme's overrides, looked up before the theme's own files: the custom_dir mkdocs.yml names,
+    # the project's site_config/overrides/, then briefgen's (a file of the same name in an earlier one wins)
+    ours = [os.path.abspath(d) for d in project.override_dirs if d.is_dir()]
+    config.theme.dirs[:] = ours + [d for d in config.theme.dirs if os.path.abspath(d) not in ours]
+    return config
+
+
+# What briefgen needs of a project's own mkdocs.yml (the README's table says why); briefgen's default has it all.
+THEME = "material"
+SEARCH_PLUGINS = ("search", "material/search")
+NEEDED_EXTENSIONS = ("attr_list",)  # the ids and classes of the pages' headings: `### Claim { #id .bg-claim }`
+NEEDED_ASSETS = {"extra_css": "assets/briefgen.css", "extra_javascript": "assets/briefgen.js"}
+
+
+def check_config(project: Project) -> list[Problem]:
+    """What is missing or wrong in the project's own mkdocs.yml for a briefgen site, one problem a
+    setting, at its line (a missing setting at the top of the file). Nothing for briefgen's default."""
+    import yaml
+
+    path = project.own_mkdocs_yml
+    if path is None:
+        return []
+    shown = path.name
+    try:
+        node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        return [Problem(shown, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1, f"YAML syntax: {e.problem or e}")]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        return [Problem(shown, 1, 1, f"cannot be read: {e}")]
+    if node is None or not isinstance(node, yaml.MappingNode):
+        return [Problem(shown, 1, 1, "mkdocs.yml must be a mapping of settings (site_name: ..., theme: ...)")]
+    keys = {k.value: k for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    data = project.mkdocs_options
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        at = keys.get(key)
+        problems.append(Problem(shown, at.start_mark.line + 1 if at else 1, at.start_mark.column + 1 if at else 1,
+                                f"{key}: {message}"))
+
+    def names(value) -> list[str]:
+        """The names in a list of plugins or extensions (`- name` or `- name: {options}`)."""
+        items = value if isinstance(value, list) else [value] if isinstance(value, (str, dict)) else []
+        out = []
+        for item in items:
+            out += [item] if isinstance(item, str) else [str(k) for k in item] if isinstance(item, dict) else []
+        return out
+
+    theme = data.get("theme")
+    name = theme.get("name") if isinstance(theme, dict) else theme
+    if name != THEME:
+        problem("theme", f"briefgen's pages, theme overrides and search need mkdocs-material: set `theme: {{name: {THEME}}}`"
+                + (f" (not {name!r})" if "theme" in keys and name else " (missing)"))
+    if "plugins" in keys and not set(names(data.get("plugins"))) & set(SEARCH_PLUGINS):
+        problem("plugins", "the search plugin is missing: add `- search` (briefgen's offline search index, and "
+                "incremental builds, are made from its index)")
+    if not isinstance(data.get("nav"), list):
+        problem("nav", "missing: list the site's sections (Home: index.md, Briefs: briefs/index.md, ...) as briefgen's "
+                "default mkdocs.yml does; without it mkdocs lists every page of the site in the navigation")
+    extensions = names(data.get("markdown_extensions"))
+    for ext in NEEDED_EXTENSIONS:
+        if ext not in extensions:
+            problem("markdown_extensions", f"add `- {ext}`: the pages' headings carry their anchors in its syntax")
+    for key, asset in NEEDED_ASSETS.items():
+        listed = [item.get("path") if isinstance(item, dict) else item for item in (data.get(key) or [])] if isinstance(data.get(key), list) else []
+        if asset not in listed:
+            problem(key, f"add `- {asset}`: briefgen's badges, TLP colours and tables need it")
+    if "docs_dir" in keys:
+        docs, root = project.docs.resolve(), project.root.resolve()
+        for folder in [root, project.briefs, project.templates, project.site_config, project.site]:
+            folder = folder.resolve()
+            inside = folder in docs.parents and folder != root  # the docs folder inside the project is where it belongs
+            if docs == folder or inside or docs in folder.parents:
+                what = "the project folder" if folder == root else folder.relative_to(root).as_posix() + "/" if folder.is_relative_to(root) else str(folder)
+                problem("docs_dir", "briefgen writes the generated Markdown there and deletes what it did not write: give it a "
+                        f"folder of its own, such as build/docs (not one that is, holds or lies in {what})")
+                break
+    return problems
 
 
 @contextmanager

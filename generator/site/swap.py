@@ -82,10 +82,14 @@ def _inputs(project: Project) -> list[tuple[str, Path, bool]]:
     inputs = [(f"the project ({project.root})", project.root, False), (named("the corpus", project.briefs), project.briefs, True),
               (named("the templates", project.templates), project.templates, True),
               (named("the site's settings", project.site_config), project.site_config, True),
-              ("the mkdocs configuration (mkdocs.yml)", project.mkdocs_yml, False),
+              (named("the mkdocs configuration", project.mkdocs_yml), project.mkdocs_yml, False),
               (named("the docs folder", project.docs), project.docs, True), (named("the build cache", project.cache), project.cache, True)]
     if project.custom_dir is not None:
         inputs.append((named("the theme's custom_dir", project.custom_dir), project.custom_dir, True))
+    # what the project does not bring, briefgen's own: its templates, pages and theme overrides
+    inputs += [(named("the templates", d), d, True) for d in project.template_dirs]
+    inputs += [(named("the hand-written pages", d), d, True) for d in project.page_dirs]
+    inputs += [(named("the theme's overrides", d), d, True) for d in project.override_dirs]
     return inputs
 
 
