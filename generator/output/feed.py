@@ -23,6 +23,7 @@ from generator.output import markup
 from generator.output.templating import count, human_date
 from generator.stages.analysis import date_key
 from generator.stages.corpus import Corpus
+from generator.stages.history import moves
 
 MAX_ENTRIES = 50
 
@@ -51,9 +52,7 @@ def _latest_changes(corpus: Corpus, brief_id: str) -> str:
     said += [f"status {a} → {b}" for a, b in filter(None, [v.status])]
     said += [f"judgment added: {corpus.judgments[j].statement}" for j in v.added]
     for m in v.moved:
-        moves = [f"{vocab.LIKELIHOOD[a].label} → {vocab.LIKELIHOOD[b].label}" for a, b in filter(None, [m.likelihood])]
-        moves += [f"{vocab.CONFIDENCE[a].label} → {vocab.CONFIDENCE[b].label}" for a, b in filter(None, [m.confidence])]
-        said.append(f"{corpus.judgments[m.id].statement} ({', '.join(moves) or 'held, with a new note'})")
+        said.append(f"{corpus.judgments[m.id].statement} ({moves(m) or 'held, with a new note'})")
     for n, what, how in ((v.judgments_added, "judgment", "added (since withdrawn)"), (v.judgments_withdrawn, "judgment", "withdrawn"),
                          (v.claims_added, "claim", "added"), (v.claims_withdrawn, "claim", "withdrawn"),
                          (v.analyses_added, "analysis", "added"), (v.analyses_withdrawn, "analysis", "withdrawn")):

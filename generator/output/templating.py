@@ -20,6 +20,7 @@ from generator.config import Project
 from generator.format import vocab
 from generator.format.models import evidence_path
 from generator.output import links, markup
+from generator.stages import history
 from generator.stages.corpus import Corpus
 
 
@@ -96,10 +97,9 @@ def trend_badge(trend) -> str:
     if trend is None:
         return ""
     text, said = _TREND[trend.direction]
-    moves = [f"{vocab.LIKELIHOOD[a].label} → {vocab.LIKELIHOOD[b].label}" for a, b in filter(None, [trend.likelihood])]
-    moves += [f"{vocab.CONFIDENCE[a].label} → {vocab.CONFIDENCE[b].label}" for a, b in filter(None, [trend.confidence])]
     since = human_date(trend.since) if trend.since else "the last commit"
-    return _badge(text, f"trend bg-trend-{trend.direction}", f"{said} the version of {since}" + (f": {', '.join(moves)}" if moves else ""))
+    moved = history.moves(trend)
+    return _badge(text, f"trend bg-trend-{trend.direction}", f"{said} the version of {since}" + (f": {moved}" if moved else ""))
 
 
 @functools.lru_cache(maxsize=None)
@@ -264,7 +264,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         return html_links.same_page(ctx["page_path"], anchor)
 
     env.globals.update(link=links.link, href=href, here=here, archived=archived, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
-                       admiralty_title=vocab.admiralty_title)
+                       moves=history.moves, admiralty_title=vocab.admiralty_title)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links
     return env

@@ -78,6 +78,14 @@ def _items(data: dict, key: str) -> list[dict]:
     return [x for x in items if isinstance(x, dict) and isinstance(x.get("id"), str)] if isinstance(items, list) else []
 
 
+def moves(change: Any) -> str:
+    """What moved in a `Moved` or a `Trend`, in readers' words: "unlikely → very unlikely, low
+    confidence → moderate confidence"; empty when neither rating did."""
+    said = [f"{vocab.LIKELIHOOD[a].label} → {vocab.LIKELIHOOD[b].label}" for a, b in filter(None, [change.likelihood])]
+    said += [f"{vocab.CONFIDENCE[a].label} → {vocab.CONFIDENCE[b].label}" for a, b in filter(None, [change.confidence])]
+    return ", ".join(said)
+
+
 @dataclass(frozen=True)
 class Moved:
     """A judgment published now that moved in a version, or whose note was written for it."""

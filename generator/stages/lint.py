@@ -14,6 +14,7 @@ from generator.errors import Problem
 from generator.format import vocab
 from generator.stages.analysis import Findings
 from generator.stages.corpus import Corpus
+from generator.stages.history import moves
 
 HEDGES = ("possibly", "possible", "might", "could", "may", "perhaps", "probably", "probable", "conceivably",
           "potentially", "presumably", "apparently", "seemingly", "chances are", "in all likelihood")
@@ -53,11 +54,9 @@ def lint(corpus: Corpus, findings: Findings) -> list[Problem]:
         current = past.versions[0]
         for m in current.moved:
             if (m.likelihood or m.confidence) and not m.note:
-                moves = [f"{vocab.LIKELIHOOD[x].label} → {vocab.LIKELIHOOD[y].label}" for x, y in filter(None, [m.likelihood])]
-                moves += [f"{vocab.CONFIDENCE[x].label} → {vocab.CONFIDENCE[y].label}" for x, y in filter(None, [m.confidence])]
                 since = past.versions[1].date or "the last commit"
                 out.append(corpus.problem("item", m.id, ("likelihood" if m.likelihood else "confidence",),
-                    f"judgment '{m.id}' moved since the version of {since} ({', '.join(moves)}) but has no new "
+                    f"judgment '{m.id}' moved since the version of {since} ({moves(m)}) but has no new "
                     f"change_note saying why"))
 
     for qid, m in findings.matrices.items():
