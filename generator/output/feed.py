@@ -53,11 +53,7 @@ def _latest_changes(corpus: Corpus, brief_id: str) -> str:
     said += [f"judgment added: {corpus.judgments[j].statement}" for j in v.added]
     for m in v.moved:
         said.append(f"{corpus.judgments[m.id].statement} ({moves(m) or 'held, with a new note'})")
-    for n, what, how in ((v.judgments_added, "judgment", "added (since withdrawn)"), (v.judgments_withdrawn, "judgment", "withdrawn"),
-                         (v.claims_added, "claim", "added"), (v.claims_withdrawn, "claim", "withdrawn"),
-                         (v.analyses_added, "analysis", "added"), (v.analyses_withdrawn, "analysis", "withdrawn")):
-        if n:
-            said.append(f"{count(n, what)} {how}")
+    said += [f"{count(n, what)} {how}" for n, what, how in v.counts()]
     when = f"the version of {human_date(v.date)}" if v.date else "the version not committed yet"
     text = "; ".join(said) if said else "wording edited; no judgment, claim or analysis added, withdrawn or re-rated"
     return f"\n<p><strong>What changed in {markup.plain(when)}:</strong> {markup.plain(text)}</p>"

@@ -115,6 +115,13 @@ class Version:
     tlp: tuple[str, str] | None = None  # (before, after)
     status: tuple[str, str] | None = None
 
+    def counts(self) -> list[tuple[int, str, str]]:
+        """What is only counted of this version, as (number, noun, what happened), the zeros left out."""
+        rows = ((self.judgments_added, "judgment", "added (since withdrawn)"), (self.judgments_withdrawn, "judgment", "withdrawn"),
+                (self.claims_added, "claim", "added"), (self.claims_withdrawn, "claim", "withdrawn"),
+                (self.analyses_added, "analysis", "added"), (self.analyses_withdrawn, "analysis", "withdrawn"))
+        return [row for row in rows if row[0]]
+
     @property
     def changed(self) -> bool:
         """Whether anything history tracks changed (otherwise only wording did)."""
