@@ -12,12 +12,14 @@ problems and leaves the last good preview up.
 from __future__ import annotations
 
 import gc
+import os
 import threading
+from pathlib import Path
 
 import click
 
 from generator.build import driver
-from generator.config import Project
+from generator.config import DEFAULT_MKDOCS, Project
 from generator.errors import ContentError
 
 
@@ -48,6 +50,54 @@ class _Preview:
             return False
 
 
+class _Watcher:
+    """Watches the project's inputs, including those it creates while the preview runs: a project
+    brings only what it changes, so its templates/, site_config/ or mkdocs.yml may appear later."""
+
+    def __init__(self, server, project: Project):
+        self.server, self.project = server, project
+        self.watched: set[str] = set()
+        # the project's own locations, which the root is watched for: a new one changes the build
+        self.own = {project.templates.name, project.site_config.name, DEFAULT_MKDOCS}
+
+    def paths(self) -> list[Path]:
+        p = self.project
+        return [p.briefs, p.site_config, *p.template_dirs, *p.page_dirs, *p.override_dirs, p.mkdocs_yml]
+
+    def refresh(self) -> None:
+        """Watch each input that exists now and is not watched yet; forget those removed, so that
+        they are watched again once they are back."""
+        for key in [k for k in self.watched if not os.path.exists(k)]:
+            self.watched.discard(key)
+            try:
+                self.server.unwatch(key)
+            except (KeyError, OSError):  # watchdog may have dropped the watch of a removed folder itself
+                pass
+        for path in dict.fromkeys(self.paths()):
+            key = os.path.abspath(path)
+            if key not in self.watched and path.exists():
+                self.watched.add(key)
+                self.server.watch(key)
+
+    def start(self) -> None:
+        import watchdog.events
+
+        self.refresh()
+        handler = watchdog.events.FileSystemEventHandler()
+        handler.on_any_event = self._at_root  # type: ignore[method-assign]
+        self.server.observer.schedule(handler, str(self.project.root), recursive=False)
+
+    def _at_root(self, event) -> None:
+        names = {Path(os.fsdecode(event.src_path)).name, Path(os.fsdecode(getattr(event, "dest_path", "") or "")).name}
+        if not names & self.own:
+            return
+        self.refresh()
+        # mkdocs' server has no public way to ask for a build: this is what its own watch callback does
+        with self.server._rebuild_cond:
+            self.server._want_rebuild = True
+            self.server._rebuild_cond.notify_all()
+
+
 def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | None) -> None:
     from mkdocs.livereload import LiveReloadServer
 
@@ -55,14 +105,15 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
     if not preview.build() and not (preview.folder / "index.html").exists():
         raise SystemExit(1)
     host, _, port = dev_addr.rpartition(":")
-    server = LiveReloadServer(builder=preview.build, host=host or "127.0.0.1", port=int(port), root=str(preview.folder),
+    def build() -> None:
+        preview.build()
+        watcher.refresh()  # a changed mkdocs.yml may name another custom_dir
+
+    server = LiveReloadServer(builder=build, host=host or "127.0.0.1", port=int(port), root=str(preview.folder),
                               polling_interval=0.25)
     server.build_delay = 0.05  # edits come in bursts (an editor's save, a git checkout): build once they settle
-    watched = [project.briefs, project.site_config, *project.template_dirs, *project.page_dirs, *project.override_dirs,
-               project.mkdocs_yml]
-    for path in dict.fromkeys(watched):
-        if path.exists():  # a project brings only what it changes
-            server.watch(str(path))
+    watcher = _Watcher(server, project)
+    watcher.start()
     try:
         server.serve()
     except KeyboardInterrupt:

@@ -1,0 +1,63 @@
+"""`briefgen serve` over HTTP: the preview follows inputs the project creates while it runs."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from support import MINIMAL, REPO, Project
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _wait_for(url: str, text: str, seconds: float = 90) -> str:
+    deadline = time.time() + seconds
+    while True:
+        page = _get(url)
+        if page is not None and text in page:
+            return page
+        assert time.time() < deadline, f"{text!r} never showed at {url}"
+        time.sleep(0.5)
+
+
+def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
+    # a briefs-only project: briefgen's own templates and mkdocs.yml, until it brings its own
+    project = Project(tmp_path / "proj")
+    shutil.rmtree(project.root / "templates")
+    (project.root / "mkdocs.yml").unlink()
+    for rel, text in MINIMAL.items():
+        project.write(rel, text)
+    port = _port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/briefs/first-brief/"
+    try:
+        _wait_for(url, "First brief")
+        time.sleep(1)  # the watches are in place once the server answers; let its first build settle
+        own = project.root / "templates"
+        own.mkdir()
+        template = (REPO / "templates" / "brief.md.j2").read_text("utf-8")
+        (own / "brief.md.j2").write_text(template + "\nOverridden while serving\n", "utf-8")
+        _wait_for(url, "Overridden while serving")
+        # an edit inside the new folder is seen too: it is watched, not only noticed once
+        (own / "brief.md.j2").write_text(template + "\nEdited again\n", "utf-8")
+        assert "Overridden while serving" not in _wait_for(url, "Edited again")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
