@@ -118,6 +118,9 @@ WORKFLOW = """\
 # Validate every pull request; build and deploy the public site from main
 # (Settings > Pages > Source: GitHub Actions). The public build publishes
 # TLP:CLEAR only, whatever site_config/site.yml says.
+#
+# Actions are pinned by commit (a tag can be moved; a commit cannot), with the
+# release in a comment for Dependabot and for readers.
 name: publish
 
 on:
@@ -126,8 +129,8 @@ on:
     branches: [main]
   workflow_dispatch:
 
-permissions:
-  contents: read   # check out the briefs; the deploy job alone may publish
+# Nothing by default: each job below asks for what it needs.
+permissions: {{}}
 
 concurrency:
   group: pages-${{{{ github.ref }}}}
@@ -135,15 +138,20 @@ concurrency:
 
 jobs:
   build:
+    name: Validate and build
     runs-on: ubuntu-latest
+    permissions:
+      contents: read  # to check out the briefs
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1
         with:
           persist-credentials: false
           fetch-depth: 0  # the whole history: brief pages show each judgment's history from git
-      - uses: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0
+      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0
         with:
           python-version: "3.11"
+      - name: Install Graphviz (the actor graphs; pygraphviz builds against its headers)
+        run: sudo apt-get update && sudo apt-get install -y --no-install-recommends graphviz libgraphviz-dev
       - name: Install briefgen
         run: {install}
       - name: Validate (problems show as annotations on the pull request)
@@ -154,23 +162,24 @@ jobs:
         run: briefgen build --max-tlp clear --no-drafts
       - name: Upload the site
         if: github.event_name != 'pull_request'
-        uses: actions/upload-pages-artifact@56afc609e74202658d3ffba0e8f6dda462b719fa  # v3.0.1
+        uses: actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9  # v5.0.0
         with:
           path: site
 
   deploy:
+    name: Deploy to GitHub Pages
     if: github.event_name != 'pull_request' && github.ref == 'refs/heads/main'
     needs: build
     runs-on: ubuntu-latest
     permissions:
-      pages: write      # publish the site
-      id-token: write   # prove to Pages that this workflow made it
+      pages: write     # to create the Pages deployment
+      id-token: write  # to prove to Pages that the deployment comes from this workflow on main
     environment:
       name: github-pages
       url: ${{{{ steps.deployment.outputs.page_url }}}}
     steps:
       - id: deployment
-        uses: actions/deploy-pages@d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e  # v4.0.5
+        uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128  # v5.0.0
 """
 
 

@@ -5,7 +5,9 @@ pre-commit running this repository's hook without modifying the work tree."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +246,29 @@ def test_init_points_pre_commit_and_ci_at_this_checkout_and_its_hooks(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                            str(root / ".github/workflows/publish.yml")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
+
+
+def _uses(text: str) -> dict[str, str]:
+    """Each action a workflow uses, with the commit and release it is pinned to."""
+    return {m[0]: m[1] for m in re.findall(r"uses:\s*([\w.-]+/[\w.-]+)@(\S+\s*#\s*\S+)", text)}
+
+
+def test_inits_workflow_matches_briefgens_own_and_zizmor_finds_nothing(tmp_path):
+    r = run_cli("init", str(tmp_path / "new"), cwd=REPO)
+    assert r.code == 0, r.err
+    path = tmp_path / "new" / ".github/workflows/publish.yml"
+    text, own = path.read_text(), (REPO / ".github/workflows/publish.yml").read_text()
+    # one set of pins: a release moved in briefgen's workflow moves in what init writes
+    assert _uses(text) == _uses(own)
+    for workflow in (text, own):
+        steps = [s.get("run", "") for s in yaml.safe_load(workflow)["jobs"]["build"]["steps"]]
+        graphviz = next(i for i, run in enumerate(steps) if "libgraphviz-dev" in run)
+        assert graphviz < next(i for i, run in enumerate(steps) if run.startswith("pip install"))
+    zizmor = Path(sys.executable).parent / "zizmor"
+    for persona in ("regular", "pedantic"):
+        proc = subprocess.run([str(zizmor if zizmor.exists() else "zizmor"), "--offline", "--no-config", "--no-ignores",
+                               f"--persona={persona}", "--format=json", str(path.parent)], capture_output=True, text=True)
+        assert json.loads(proc.stdout or "null") == [], proc.stdout
 
 
 def test_init_help_says_what_it_writes():
