@@ -104,6 +104,7 @@ def validate(ctx, max_tlp, drafts):
     project = _project(ctx)
     settings, policy = _policy(project, max_tlp, drafts)
     result = _run(lambda: driver.validate(project, policy, cache=project.user_cache))
+    _schema_note(project)
     c = result.corpus
     click.echo(
         f"ok: {len(c.briefs)} briefs, {len(c.claims)} claims, {len(c.analyses)} analyses, {len(c.judgments)} judgments, "
@@ -142,6 +143,7 @@ def build(ctx, max_tlp, drafts, site_dir, full):
     except swap.SiteDirError as e:
         raise _Refused(f"--site-dir {e}" if site_dir is not None else str(e)) from None
     _history_note(result)
+    _schema_note(project)
     r = result.rendered
     click.echo(
         f"built {target} in {time.perf_counter() - started:.1f}s: {len(result.corpus.briefs)} briefs at TLP:{policy.max_tlp.upper()}"
@@ -152,6 +154,16 @@ def build(ctx, max_tlp, drafts, site_dir, full):
     )
     if not feed.has_feed(settings):
         click.echo("note: no feed.xml: the Atom feed's ids are made from the site's address; set url in site_config/site.yml", err=True)
+
+
+def _schema_note(project: Project) -> None:
+    """Once a command: the editor's schemas in schema/ (as `init` writes them) are not this briefgen's."""
+    folder = project.root / "schema"
+    stale = [k for k in schemas.KINDS
+             if (folder / f"{k}.schema.json").is_file() and (folder / f"{k}.schema.json").read_text("utf-8") != schemas.schema_json(k)]
+    if stale:
+        click.echo(f"note: schema/ holds another briefgen's schemas ({', '.join(stale)}): your editor completes and checks "
+                   "against them; run `briefgen schema --dir schema` to update them", err=True)
 
 
 def _history_note(result: driver.Generated) -> None:

@@ -321,3 +321,19 @@ def test_pre_commit_validates_a_briefs_only_repository_without_modifying_it(hook
     assert "Failed" in proc.stdout and "briefs/example-brief.yaml:" in proc.stdout and "credibility" in proc.stdout
     assert "files were modified by this hook" not in proc.stdout
     assert status == staged, "the hook modified the work tree"
+
+
+def test_validate_and_build_say_when_the_editors_schemas_are_another_briefgens(tmp_path):
+    root = tmp_path / "new"
+    assert run_cli("init", str(root), cwd=REPO).code == 0
+    r = run_cli("validate", cwd=root)
+    assert r.code == 0 and "schema/" not in r.err, r.err
+    # as an upgrade leaves them: written by an older briefgen, with a field it did not know
+    path = root / "schema" / "brief.schema.json"
+    path.write_text(path.read_text().replace('"properties": {', '"properties": {"old_field": {},', 1))
+    for command in ("validate", "build"):
+        r = run_cli(command, cwd=root)
+        assert r.code == 0, r.err
+        assert "schema/ holds another briefgen's schemas (brief)" in r.err and "briefgen schema --dir schema" in r.err
+    assert run_cli("schema", "--dir", "schema", cwd=root).code == 0
+    assert "schema/" not in run_cli("validate", cwd=root).err
