@@ -22,6 +22,17 @@ def test_yaml_syntax_error(minimal):
     assert line.startswith("briefs/broken.yaml:3:4: error: YAML syntax:")
 
 
+@pytest.mark.parametrize("value", ["!!int abc", "!!float x", "[1, !!int 0x]"])
+def test_a_value_its_explicit_tag_cannot_read_is_a_positioned_error(minimal, value):
+    minimal.write("broken.yaml", f"title: Broken\nsummary: {value}\n")
+    line = _only(minimal.run("validate"))
+    assert line.startswith(f"briefs/broken.yaml:2:{10 + value.find('!!')}: error: YAML tag !!"), line
+    assert "cannot read" in line
+    # the history reads earlier versions the same way: such a version is skipped, not a crash
+    from generator.stages.load import plain_data
+    assert plain_data(f"summary: {value}\n".encode()) is None
+
+
 def test_duplicate_keys_are_detected(minimal):
     minimal.write("actors/beta-state.yaml", "name: Beta State\nkind: state\nname: Other name\n")
     assert _only(minimal.run("validate")) == "briefs/actors/beta-state.yaml:3:1: error: duplicate key 'name': an earlier value would be silently replaced"

@@ -48,6 +48,18 @@ class _Loader(_BaseLoader):
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node, deep=False):
+        # an explicit tag on a value it cannot read (`!!int abc`) raises a plain ValueError: give it the node's place
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as e:
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise _Unreadable(None, None, f"{tag} cannot read {str(node.value)[:40]!r} ({e})", node.start_mark) from None
+
+
+class _Unreadable(yaml.constructor.ConstructorError):
+    """A value its explicit tag cannot make (`!!int abc`)."""
+
 
 def _keep_string(loader, node):
     return loader.construct_scalar(node)
@@ -291,7 +303,9 @@ def load_document(file: Path, briefs_dir: Path, root: Path) -> tuple[Document | 
             mark = e.context_mark
             message = f"YAML syntax: {e.context.removeprefix('while ')} that starts here is never closed"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if isinstance(e, yaml.constructor.ConstructorError) and "tag" in (e.problem or ""):
+        if isinstance(e, _Unreadable):
+            message = f"YAML tag {e.problem}"
+        elif isinstance(e, yaml.constructor.ConstructorError) and "tag" in (e.problem or ""):
             tag = (e.problem or "").split("the tag", 1)[-1].strip(" '").replace("tag:yaml.org,2002:", "!!")
             message = f"YAML tag not allowed: {tag} (briefs are plain data)"
         source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
