@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from support import run_cli
+from support import free_port, http_get, run_cli
 
 
 @pytest.mark.parametrize("command", ["validate", "build", "serve", "new", "schema", "export"])
@@ -83,24 +81,10 @@ def test_export_json_matches_the_site_data(minimal):
     assert (minimal.root / "site/data/corpus.json").read_text() == r.out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
-            return resp.read().decode("utf-8")
-    except OSError:
-        return None
-
-
 @contextlib.contextmanager
 def _serving(project):
     """`briefgen serve` running on a free port in `project`; the address of its first brief."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -113,9 +97,9 @@ def _serving(project):
 def _page_holding(url: str, text: str) -> str:
     """The page at `url` once it holds `text` (within a minute), else as it is then."""
     deadline = time.time() + 60
-    while time.time() < deadline and text not in (_get(url) or ""):
+    while time.time() < deadline and text not in (http_get(url) or ""):
         time.sleep(0.5)
-    return _get(url) or ""
+    return http_get(url) or ""
 
 
 def test_serve_regenerates_on_edit(minimal):
@@ -133,7 +117,7 @@ def test_serve_keeps_serving_after_a_broken_edit_and_shows_the_next_good_one(min
         good = path.read_text()
         path.write_text(good.replace("title: First brief", "title: [unclosed"))
         time.sleep(3)  # the broken edit is built, and fails
-        assert "First brief" in (_get(url) or "")  # the last good page is still served
+        assert "First brief" in (http_get(url) or "")  # the last good page is still served
         path.write_text(good.replace("title: First brief", "title: Mended while serving"))
         assert "Mended while serving" in _page_holding(url, "Mended while serving")
         assert not (minimal.root / "site").exists()  # the preview is not the site
@@ -192,7 +176,7 @@ LOOP = "briefs/2024/again:1:1: error: symbolic link loop: briefs/2024/again poin
 @pytest.mark.parametrize("command", ["validate", "build", "serve"])
 def test_a_symbolic_link_loop_is_a_positioned_error_for_every_command(minimal, command):
     (minimal.root / "briefs/2024/again").symlink_to("../2024")
-    r = minimal.run(command, *(["-a", f"127.0.0.1:{_free_port()}"] if command == "serve" else []))
+    r = minimal.run(command, *(["-a", f"127.0.0.1:{free_port()}"] if command == "serve" else []))
     assert r.code == 1 and r.lines == [LOOP], r.err
 
 

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
-from support import MINIMAL, REPO, Project
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.read().decode("utf-8")
-    except OSError:
-        return None
+from support import MINIMAL, REPO, Project, free_port, http_get
 
 
 def _wait_for(url: str, text: str, seconds: float = 90) -> str:
     deadline = time.time() + seconds
     while True:
-        page = _get(url)
+        page = http_get(url)
         if page is not None and text in page:
             return page
         assert time.time() < deadline, f"{text!r} never showed at {url}"
@@ -43,7 +27,7 @@ def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
     (project.root / "mkdocs.yml").unlink()
     for rel, text in MINIMAL.items():
         project.write(rel, text)
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/briefs/first-brief/"

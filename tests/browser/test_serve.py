@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
-from support import MINIMAL, Project
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support import MINIMAL, Project, free_port
 
 
 def test_serve_shows_an_edit_after_reload(tab, tmp_path):
     project = Project(tmp_path / "proj")
     for rel, text in MINIMAL.items():
         project.write(rel, text)
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     page = tab.page
