@@ -77,13 +77,22 @@ def _same(st: os.stat_result, stamp: list[int]) -> bool:
 
 
 def _files(top: Path) -> dict[str, os.stat_result]:
-    """Every file under `top` (not following links), by its path in it."""
+    """Every file under `top` (not following links to folders, as `os.walk`), by its path in it.
+    Paths are joined as strings: every build of the preview lists the site and the docs folder."""
     found = {}
-    for folder, _, names in os.walk(top):
-        for name in names:
-            path = os.path.join(folder, name)
-            st = os.lstat(path)
-            found[Path(os.path.relpath(path, top)).as_posix()] = st
+    stack = [(os.fspath(top), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # gone since it was listed, or `top` is not there: as os.walk, nothing
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.is_symlink():
+                    stack.append((entry.path, prefix + entry.name + "/"))
+            else:
+                found[prefix + entry.name] = entry.stat(follow_symlinks=False)
     return found
 
 
