@@ -22,7 +22,7 @@ raw HTML block ready to embed in a generated Markdown page:
   where its label fits without covering another's.
 - The points: each a link to its claim (on the brief page its anchor, from an
   actor page the claim on its brief's page), named by its place, whether it
-  is claimed or assessed, and the claim (aria-label and <title>). A claimed
+  is claimed or assessed, and the claim (its <title>, also its tooltip). A claimed
   location (where the source says it happened) is a filled circle, an
   assessed one (where the brief's analysts place it) a hollow diamond: they
   differ in shape, not only in colour. Points at the same place are fanned
@@ -35,7 +35,7 @@ raw HTML block ready to embed in a generated Markdown page:
   list gives every point, its place, its kind and a link to its claim.
 - Safe to embed: one block without blank lines, no id attribute, no script;
   every author text (a claim's statement, its location) is escaped
-  (`markup.attr`, `markup.plain`), in the SVG as in the list.
+  (`markup.plain`), in the SVG as in the list.
 - At most `MAX_POINTS` points: an actor named in thousands of claims gets the
   most recently reported ones (`located` chooses), and the caption says so.
 
@@ -65,7 +65,7 @@ MIN_SPAN = 6.0  # degrees of latitude (and as much longitude) a map shows at lea
 PAD = 0.2  # the margin around the points, as a share of their extent (plus a degree)
 TOLERANCE = 0.6  # pixels: outline detail finer than this is dropped
 MAX_POINTS = 300  # points on one map
-SPIRAL = 6.5  # pixels between points fanned out around one place
+SPIRAL = 8  # pixels between points fanned out around one place: a point's middle is never under another
 CLOSE = 7  # points nearer than this (pixels) are at one place
 EDGE = 3  # pixels beyond the frame where clipping cuts the land, so that its cut edges are not seen
 SHAPE = {"claimed": "circle", "assessed": "diamond"}
@@ -362,8 +362,9 @@ def figure(points: Sequence[Point], total: int | None = None) -> str:
     at = _fanned(view, points)
     marks = []
     for p, (x, y) in sorted(zip(points, at), key=lambda pa: pa[0].basis != "assessed"):  # claimed points on top
-        name = markup.attr(_name(p))
-        marks.append(f'<a href="{p.href}" class="bg-map-{p.basis}" aria-label="{name}"><title>{name}</title>{marker(SHAPE[p.basis], x, y)}</a>')
+        name = markup.plain(_name(p))
+        # the <title> is the link's accessible name (SVG-AAM) and its tooltip: an aria-label would repeat it
+        marks.append(f'<a href="{p.href}" class="bg-map-{p.basis}"><title>{name}</title>{marker(SHAPE[p.basis], x, y)}</a>')
     west, south, east, north = view.bounds
     count = len(points)
     shown = f"{count} located claim{'s' if count != 1 else ''}" + (f" of {total}" if total and total > count else "")
