@@ -89,6 +89,8 @@ claims:
     source: example-news
     reported: "2024-01-15"
     credibility: 3  # 1 confirmed ... 5 improbable, 6 cannot be judged
+    location: Paris
+    coordinates: [48.86, 2.35]  # [latitude, longitude]: the brief's page shows it on a map
     actors: [example-group]
     assessments: {example-group-did-it: C, someone-else-did-it: I}
 judgments:

@@ -265,9 +265,10 @@ BASE: dict[str, tuple[str, dict]] = {
         "published": "2024-03-02", "updated": "2024-04", "tlp": "clear", "status": "published", "tags": ["hostile-tag"],
         "claims": [
             {"id": "c-one", "source": "hostile-source", "via": ["other-source"], "reported": "2024-03-01", "occurred": "2024-02",
-             "credibility": 3, "actors": ["hostile-actor", "other-actor"], "assessments": {"h-one": "CC", "h-two": "II"},
+             "credibility": 3, "coordinates": [35.93, 36.63], "actors": ["hostile-actor", "other-actor"], "assessments": {"h-one": "CC", "h-two": "II"},
              "contradicts": ["c-two"], "tags": ["hostile-tag"], "archive": {"captured": "2024-03-01"}},
             {"id": "c-two", "source": "other-source", "reported": "2024", "credibility": 2, "actors": ["other-actor"],
+             "coordinates": [36.2, 37.16], "location_basis": "assessed",
              "assessments": {"h-one": "I", "h-two": "C"}, "archive": {"captured": "2024"}},
             {"id": "c-three", "source": "other-source", "reported": "2023-12", "occurred": "2023", "credibility": 1,
              "actors": ["hostile-actor"], "corroborates": ["c-one"], "assessments": {"h-one": "C"},

@@ -18,6 +18,7 @@ ALIAS = '"><img src=x onerror=alert(3)>'
 SOURCE_NAME = "Daily <img src=x onerror=alert(4)> News"
 QUESTION = "Who <script>window.__pwned=5;alert(5)</script> did it?"
 HYPOTHESIS = "<img src=x onerror=alert(6)> Alpha did it."
+PLACE = """Idleb <svg onload=alert(10)> & "north" it's"""  # a claim's location, on the maps of its brief and actor
 SITE_TITLE = """Site <script>window.__pwned=7;alert(7)</script> "Desk" & co's"""
 SITE_DESCRIPTION = 'About "><img src=x onerror=alert(8)> & more'
 COPYRIGHT = "Copyright <img src=x onerror=alert(9)> & co"
@@ -45,6 +46,7 @@ def hostile_project(root: Path) -> Project:
     replacements = {
         "2024/first-brief.yaml": [("title: First brief", f"title: {_q(BRIEF_TITLE)}"),
                                   ("statement: Alpha says it did it.", f"statement: {_q(FORMULA_CLAIM)}"),
+                                  ("credibility: 4\n", f"credibility: 4\n            location: {_q(PLACE)}\n            coordinates: [35.93, 36.63]\n"),
                                   ("statement: The paper says Beta did it.", f"statement: {_q(AT_CLAIM)}")],
         "actors/alpha-group.yaml": [("name: Alpha Group", f"name: {_q(ACTOR_NAME)}"),
                                     ('aliases: [Alfa, "al-Alpha"]', f"aliases: [Alfa, {_q(ALIAS)}]")],

@@ -197,6 +197,14 @@ def _archive_kept(root: Path):
     _edit(_published_brief(root, 2), lambda d: d["claims"][0].update(archive=archive))
 
 
+def _coordinates(root: Path):
+    # a point on the map of its brief's page and of the pages of the actors it concerns, which other briefs fill too
+    def change(d):
+        claim = next(c for c in d["claims"] if c.get("actors"))
+        claim.update(location="Idleb", coordinates=[35.93, 36.63], location_basis="assessed")
+    _edit(next(p for p in _briefs(root)[3:] if _is_published(p) and any(c.get("actors") for c in yaml.safe_load(p.read_text("utf-8")).get("claims") or [])), change)
+
+
 EDITS = {
     "claim statement": _statement,
     "brief title": _brief_title,
@@ -213,8 +221,9 @@ EDITS = {
     "new contradiction": _contradiction,
     "new brief": _new_brief,
     "archived copy kept": _archive_kept,
+    "claim coordinates": _coordinates,
 }
-RESUMED = {"claim statement", "brief title", "analysis title", "archived copy kept"}  # only words changed: the snapshot is patched
+RESUMED = {"claim statement", "brief title", "analysis title", "archived copy kept", "claim coordinates"}  # only words changed: the snapshot is patched
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -238,6 +247,8 @@ def test_incremental_render_equals_fresh_render(generated, tmp_path, name):
     assert not differing, f"stale after '{name}': {differing[:10]}"
     changed = {k for k in after if before.get(k) != after[k]}
     assert changed, "the edit must show somewhere"
+    if name == "claim coordinates":  # the maps of the brief and of its claim's actors
+        assert {k.split("/")[0] for k in changed if b'<figure class="bg-map"' in after[k]} == {"briefs", "actors"}
     assert set(result.written) == changed
     # files that did not change keep their mtime: mkdocs and rsync see them as untouched
     now = _stats(docs)

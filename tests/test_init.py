@@ -88,6 +88,7 @@ def test_the_wheel_carries_the_code_templates_pages_overrides_and_mkdocs_yml(whe
     missing = [rel for rel in data if f"generator/_data/{rel}" not in names]
     missing += [rel for rel in _source_files() if rel.startswith("generator/") and rel.endswith(".py") and rel not in names]
     assert not missing, missing
+    assert {"generator/output/world.json", "generator/output/world.LICENSE"} <= names, "the maps' outline and its licence"
     assert not any(n.startswith("generator/_data/briefs/") or "site.yml" in n for n in names), "the demo's content is not briefgen's"
 
 
@@ -115,6 +116,8 @@ def test_init_then_validate_and_build_from_the_installed_wheel(installed, repo, 
     assert r.code == 0, r.err
     page = (repo / BRIEF_PAGE).read_text("utf-8")
     assert "An example brief" in page and "Example News reports that Example Group carried out the attack." in page
+    where = page.split('<figure class="bg-map"', 1)[-1].split("</figure>", 1)[0]  # drawn on the wheel's world outline
+    assert '<path class="bg-map-land" d="M' in where and '<a href="#example-news-names-example-group"' in where
     assert "assets/briefgen.css" in page and "briefgen-search.js" in page  # briefgen's mkdocs.yml and theme overrides
     for rel in ("site/actors/example-group/index.html", "site/sources/example-news/index.html",
                 "site/hypotheses/who-did-it/index.html", "site/methodology/index.html", "site/pagefind/pagefind.js"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile_metadata import (ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS,
+from hostile_metadata import (ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS, PLACE,
                               SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, build_hostile_site)
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -110,6 +110,16 @@ def test_titles_and_settings_show_as_written(hostile_site, rel):
     assert descriptions == [f"Alfa, {ALIAS}" if rel.startswith("actors/") else SITE_DESCRIPTION]
     assert [n.text() for n in nodes if n.has_class("md-copyright__highlight")] == [COPYRIGHT]
     assert [n.text() for n in nodes if n.tag == "h1"] == [title]
+
+
+@pytest.mark.parametrize("rel", ["briefs/first-brief/index.html", "actors/alpha-group/index.html"])
+def test_map_points_name_their_place_and_claim_as_written(hostile_site, rel):
+    """A claim's location and statement in a map's SVG (a point's name and tooltip) and in its list read as written."""
+    figures = [n for n in parse(hostile_site / rel).iter() if n.tag == "figure" and n.has_class("bg-map")]
+    assert len(figures) == 1
+    name = f"{PLACE} (claimed location): {FORMULA_CLAIM}"
+    assert [n.text() for n in figures[0].iter() if n.tag == "title"] == [name]  # a point's name and tooltip
+    assert [n.text() for n in figures[0].iter() if n.tag == "li"] == [name]
 
 
 def test_offline_search_index_holds_titles_as_text_escaped_once(hostile_site):

@@ -66,8 +66,8 @@ def events(generated, tmp_path_factory) -> dict[str, MISPEvent]:
     return {by_uuid[e.uuid]: e for e in misp_import(text, tmp_path_factory.mktemp("misp"))}
 
 
-def _name(misp_object) -> str:
-    return next(a.value for a in misp_object.attributes if a.object_relation == "name")
+def _name(misp_object) -> str | None:
+    return next((a.value for a in misp_object.attributes if a.object_relation == "name"), None)  # a geolocation has none
 
 
 def _clusters(misp_object) -> set[str]:
@@ -106,6 +106,21 @@ def test_every_claim_is_a_note_on_its_brief_with_its_admiralty_code(events, gene
         # and on its source's organisation or identity
         source = next(o for o in event.objects if _name(o) == corpus.sources[claim.source].name)
         assert any(n.comment == claim.statement for n in source.notes), claim_id
+
+
+def test_every_located_claim_is_a_geolocation_of_its_event_with_the_claims_note(events, generated):
+    corpus = generated.corpus
+    located = {c: claim for c, claim in corpus.claims.items() if claim.coordinates is not None}
+    assert len(located) >= 2
+    for claim_id, claim in located.items():
+        event = events[corpus.brief_of[claim_id]]
+        places = [o for o in event.objects if o.name == "geolocation"
+                  and any(a.object_relation == "text" and claim.statement in a.value for a in o.attributes)]
+        assert len(places) == 1, claim_id
+        values = {a.object_relation: a.value for a in places[0].attributes}
+        assert (float(values["latitude"]), float(values["longitude"])) == claim.coordinates
+        assert values["text"].startswith(f"{claim.location}: {claim.location_basis} location"), values["text"]
+        assert any(n.comment == claim.statement for n in places[0].notes), claim_id
 
 
 def test_every_relation_starting_at_an_object_is_kept_with_its_type(events, objects):

@@ -181,6 +181,24 @@ def test_claim_note_with_admiralty_confidence(objects):
     assert note["created"] == "2023-08-01T00:00:00.000Z"  # the brief's published "2023-08"
 
 
+def test_located_claims_are_locations_linked_to_their_notes(objects, generated):
+    located = {c: claim for c, claim in generated.corpus.claims.items() if claim.coordinates is not None}
+    assert len(located) >= 2 and {c.location_basis for c in located.values()} == {"claimed", "assessed"}
+    locations = [o for o in objects if o.get("x_briefgen_kind") == "location"]
+    assert sorted(o["x_briefgen_id"] for o in locations) == sorted(located)
+    report = find(objects, "brief", "idleb-isis-hts")
+    for claim_id, claim in located.items():
+        note, place = find(objects, "claim", claim_id), find(objects, "location", claim_id)
+        assert place["type"] == "location" and (place["latitude"], place["longitude"]) == claim.coordinates
+        assert place["name"] == claim.location and place["x_briefgen_location_basis"] == claim.location_basis
+        assert place["object_marking_refs"] == note["object_marking_refs"] and place["created"] == note["created"]
+        assert place["id"] in note["object_refs"] and place["id"] in report["object_refs"]
+        links = [o for o in objects if o["type"] == "relationship" and o["source_ref"] == note["id"] and o["target_ref"] == place["id"]]
+        assert len(links) == 1 and links[0]["x_briefgen_relationship_type"] == "located-at"
+        assert links[0]["id"] in report["object_refs"]
+    assert find(objects, "location", "isis-leaders-based-in-hts-areas-not-northern-syria-at-large")["x_briefgen_location_basis"] == "assessed"
+
+
 def test_admiralty_scale(objects, generated):
     """STIX 2.1 Admiralty Credibility scale: 1 -> 90, 2 -> 70, 3 -> 50, 4 -> 30, 5 -> 10, 6 -> none."""
     scale = {1: 90, 2: 70, 3: 50, 4: 30, 5: 10}
@@ -382,6 +400,8 @@ AMBER = {
             reported: "2024-04-01"
             credibility: 3
             actors: [gamma-cell, alpha-group]
+            location: Gamma Hideout Valley
+            coordinates: [64.15, -21.94]
             quote: "Gamma did it, believe me."
             assessments: {h-alpha: II, h-beta: II}
         judgments:
@@ -401,6 +421,7 @@ AMBER_TEXTS = [
     "Restricted bottom line that must never be published.",
     "The informant says the Gamma cell carried it out.",
     "Gamma did it, believe me.",
+    "Gamma Hideout Valley",
     "Gamma was probably involved, restricted judgment.",
     "informant-says-gamma-did-it",
     "gamma-judgment-restricted",
@@ -442,6 +463,7 @@ def test_amber_brief_withheld_from_clear_export(with_amber):
     alpha = find(objects, "hypothesis", "h-alpha")
     assert (alpha["x_briefgen_inconsistency"], beta["x_briefgen_inconsistency"]) == (2, 1)
     assert [o["id"] for o in objects if o["type"] == "marking-definition"] == [TLP_MARKINGS["clear"]]
+    assert not [o for o in objects if o.get("latitude") == 64.15], "a withheld claim's location"
 
 
 def test_amber_build_marks_amber_items(with_amber):
@@ -453,6 +475,7 @@ def test_amber_build_marks_amber_items(with_amber):
     assert find(objects, "brief", "amber-brief")["object_marking_refs"] == amber
     assert find(objects, "claim", "informant-says-gamma-did-it")["object_marking_refs"] == amber
     assert find(objects, "judgment", "gamma-judgment-restricted")["object_marking_refs"] == amber
+    assert find(objects, "location", "informant-says-gamma-did-it")["object_marking_refs"] == amber
     assert find(objects, "actor", "gamma-cell")["object_marking_refs"] == amber
     assert find(objects, "source", "inside-informant")["object_marking_refs"] == amber
     assert find(objects, "brief", "first-brief")["object_marking_refs"] == clear

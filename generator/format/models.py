@@ -14,6 +14,7 @@ field whose values come from a `vocab` table says what each value means
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
@@ -131,6 +132,44 @@ def _check_sha256(value: str) -> str:
 
 Sha256 = Annotated[str, AfterValidator(_check_sha256), WithJsonSchema({
     "type": "string", "pattern": _SHA256.pattern, "description": "SHA-256 of the captured content, 64 lower-case hexadecimal digits"})]
+
+
+def _number(value: Any) -> Any:
+    # a number as YAML reads it: `"35.9"` (text), `true` and `.nan` are no coordinate
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number: write degrees as a decimal number, without quotes (e.g. 35.93)")
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a number of degrees")
+    return float(value)
+
+
+def _pair(value: Any) -> Any:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        got = f"{len(value)} values" if isinstance(value, (list, tuple)) else repr(value)
+        raise ValueError(f"write [latitude, longitude], two numbers in decimal degrees (e.g. [35.93, 36.63]); got {got}")
+    return value
+
+
+def _check_coordinates(value: tuple[float, float]) -> tuple[float, float]:
+    lat, lon = value
+    if not -90 <= lat <= 90:
+        swapped = " (latitude comes first: did you write [longitude, latitude]?)" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""
+        raise ValueError(f"latitude {lat:g} is out of range: from -90 (south) to 90 (north){swapped}")
+    if not -180 <= lon <= 180:
+        raise ValueError(f"longitude {lon:g} is out of range: from -180 (west) to 180 (east)")
+    return value
+
+
+Degrees = Annotated[float, BeforeValidator(_number)]
+Coordinates = Annotated[tuple[Degrees, Degrees], BeforeValidator(_pair), AfterValidator(_check_coordinates), WithJsonSchema({
+    "type": "array",
+    "description": "[latitude, longitude] in decimal degrees (WGS 84), north and east positive, e.g. [35.93, 36.63]",
+    "prefixItems": [{"type": "number", "minimum": -90, "maximum": 90, "description": "latitude, -90 (south) to 90 (north)"},
+                    {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude, -180 (west) to 180 (east)"}],
+    "minItems": 2,
+    "maxItems": 2,
+    "items": False,
+})]
 
 
 class _MarkdownText:
@@ -305,7 +344,11 @@ class Claim(Model):
     actors: list[Slug] = []
     """The ids of the actors the claim concerns."""
     location: Optional[str] = None
-    """Where it happened."""
+    """Where it happened, in words."""
+    coordinates: Optional[Coordinates] = None
+    """The point on a map of where it happened: [latitude, longitude] in decimal degrees, e.g. [35.93, 36.63]."""
+    location_basis: _literal(vocab.LOCATION_BASIS) = "claimed"
+    """Whose location it is: claimed (the default), where the source says it happened; assessed, where the brief's analysts place it."""
     quote: Optional[str] = None
     """The source's own words."""
     url: Optional[Url] = None

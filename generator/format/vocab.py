@@ -93,6 +93,13 @@ STATUS = _table(
     Term("draft", "draft", description="Work in progress: left off the site unless the build is asked for drafts (drafts: true, --drafts)."),
 )
 
+# Where a claim's location comes from: what it says on the page, in the map's legend and in the exports.
+LOCATION_BASIS = _table(
+    Term("claimed", "claimed location", description="Where the source says it happened: the place the claim names (the default)."),
+    Term("assessed", "assessed location", description="Where the brief's analysts place it: the source names no place this "
+         "precise, or another one (geolocated from imagery, from other reporting, or the analysts' reading of a region)."),
+)
+
 ACTOR_KIND = _table(
     Term("person", "person", description="One named individual."),
     Term("organization", "organization", description="A company, party, movement or other body that is not armed, a state or media."),
@@ -174,6 +181,7 @@ def vocabularies() -> Vocabularies:
         rating=RATING,
         tlp=TLP,
         status=STATUS,
+        location_basis=LOCATION_BASIS,
         actor_kind=ACTOR_KIND,
         source_kind=SOURCE_KIND,
         relation=RELATION,

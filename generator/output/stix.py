@@ -95,6 +95,17 @@ claim                  ``note``: abstract = statement, content = statement,
                        `stix2.confidence.scales`; ``x_briefgen_admiralty``
                        ("C3"), ``x_briefgen_reliability``,
                        ``x_briefgen_credibility``, ``x_briefgen_assessments``
+claim coordinates      ``location`` (latitude, longitude; name = the claim's
+                       location, or the coordinates written out; description
+                       says whose location it is and of which claim) with
+                       ``x_briefgen_location_basis`` claimed or assessed, one
+                       for each located claim, marked and dated as the claim;
+                       in the note's and the report's object_refs (misp-stix
+                       imports it as a geolocation object of the event, the
+                       claim's analyst note attached to it), and a
+                       ``relationship`` note --related-to--> location,
+                       ``x_briefgen_relationship_type`` located-at (STIX's own
+                       located-at does not start at a note)
 url, archive           of a source, claim or analysis: ``external_references``,
                        the address under the source's name, the archived copy
                        as "archived copy" (url; an evidence file's address on
@@ -169,7 +180,7 @@ by a briefgen ``identity`` of class system), and every object that has them
 names that extension, as STIX 2.1 recommends. Every object built from the
 corpus has ``x_briefgen_kind`` (actor, source, brief, claim, analysis,
 judgment, question, hypothesis, ach-result, relation, speaks-for, contradicts,
-corroborates, bears-on) and, but for the publisher, unless it is a relationship, ``x_briefgen_id`` (the
+corroborates, bears-on, location, located-at) and, but for the publisher, unless it is a relationship, ``x_briefgen_id`` (the
 briefgen id; a question's ACH note has the question's). Actors and sources
 also carry their contract kind in ``x_briefgen_actor_kind`` and
 ``x_briefgen_source_kind``.
@@ -271,6 +282,7 @@ EXTENSION_PROPERTIES = (
     "x_briefgen_likelihood",
     "x_briefgen_likelihood_range",
     "x_briefgen_location",
+    "x_briefgen_location_basis",
     "x_briefgen_occurred",
     "x_briefgen_question",
     "x_briefgen_rank",
@@ -839,6 +851,8 @@ class _Export:
         lines += self._ratings_lines(claim)
         note_refs = {self.brief_ref[brief_id], *(self.actor_ref[a] for a in claim.actors), *(self.hypothesis_ref[h] for h in claim.assessments),
                      self.source_ref[claim.source], *(self.source_ref[s] for s in claim.via)}
+        located = self.location(brief_id, brief, claim)
+        note_refs.update(located[:1])
         self.add(
             "note",
             abstract=claim.statement,
@@ -855,7 +869,7 @@ class _Export:
             **self._evidence(claim),
             **self._item_common(brief_id, brief, claim.id, "claim"),
         )
-        refs = {self.item_ref[claim.id]} | self._mentions(claim, claim.source)
+        refs = {self.item_ref[claim.id], *located} | self._mentions(claim, claim.source)
         for rel_type, others in (("contradicts", claim.contradicts), ("corroborates", claim.corroborates)):
             for other in others:
                 rel_id = stix_id("relationship", rel_type, f"{claim.id}:{other}")
@@ -875,6 +889,42 @@ class _Export:
                 )
                 refs.add(rel_id)
         return refs
+
+    def location(self, brief_id: str, brief: Brief, claim: Claim) -> tuple[str, ...]:
+        """A located claim's ``location`` and the relationship from its note to it (their ids); () without coordinates."""
+        if claim.coordinates is None:
+            return ()
+        lat, lon = claim.coordinates
+        basis = vocab.LOCATION_BASIS[claim.location_basis]
+        location_id = stix_id("location", "claim-location", claim.id)  # not "claim": MISP keeps only the UUID, the note has that one
+        relationship_id = stix_id("relationship", "located-at", claim.id)
+        common = dict(created=self.brief_created[brief_id], modified=self.brief_modified[brief_id],
+                      object_marking_refs=self.marking(brief.tlp))
+        name = claim.location or f"{lat:g}, {lon:g}"
+        self.add(
+            "location",
+            id=location_id,
+            name=name,
+            description=f"{name}: {basis.label} of the claim: {claim.statement}",
+            latitude=lat,
+            longitude=lon,
+            x_briefgen_id=claim.id,
+            x_briefgen_kind="location",
+            x_briefgen_location_basis=claim.location_basis,
+            **common,
+        )
+        self.add(
+            "relationship",
+            id=relationship_id,
+            relationship_type=RELATIONSHIP_TYPE,
+            source_ref=self.item_ref[claim.id],
+            target_ref=location_id,
+            description=f"{claim.statement}\n\n{basis.label}: {name}",
+            x_briefgen_kind="located-at",
+            x_briefgen_relationship_type="located-at",
+            **common,
+        )
+        return location_id, relationship_id
 
     def analysis(self, brief_id: str, brief: Brief, analysis: Analysis) -> set[str]:
         analyst = self.c.sources[analysis.analyst]

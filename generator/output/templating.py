@@ -19,7 +19,7 @@ import jinja2
 from generator.config import Project
 from generator.format import vocab
 from generator.format.models import evidence_path
-from generator.output import links, markup
+from generator.output import links, maps, markup
 from generator.stages import history
 from generator.stages.corpus import Corpus
 
@@ -263,7 +263,21 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         """`#anchor`, a link in raw HTML to an anchor of the page being rendered (recorded, to be checked)."""
         return html_links.same_page(ctx["page_path"], anchor)
 
-    env.globals.update(link=links.link, href=href, here=here, archived=archived, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
+    @jinja2.pass_context
+    def claims_map(ctx, claim_ids) -> str:
+        """The map of the located claims among `claim_ids` (`maps.figure`), each point linking to its claim
+        from the page being rendered (recorded, to be checked); "" when none is located."""
+        page = ctx["page_path"]
+        shown, total = maps.located(corpus, claim_ids)
+        points = []
+        for claim_id in shown:
+            c = corpus.claims[claim_id]
+            target, anchor = links.anchored(corpus, "claim", claim_id)
+            url = html_links.same_page(page, anchor) if target == page else html_links.url(page, target, anchor)
+            points.append(maps.Point(*c.coordinates, c.location_basis, maps.place_of(*c.coordinates, c.location), c.statement, url))
+        return maps.figure(points, total)
+
+    env.globals.update(link=links.link, href=href, here=here, archived=archived, claims_map=claims_map, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
                        moves=history.moves, admiralty_title=vocab.admiralty_title)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links

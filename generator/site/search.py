@@ -51,11 +51,12 @@ WRITTEN = ("search/", PAGEFIND + "/")  # the folders of the site this step write
 _PAGEFIND_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                     "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 # what Pagefind leaves out of the pages it reads: what Material's search leaves out
-# (the graphs and history charts; Material strips their data-search-exclude from the page), permalink
+# (the graphs, history charts and maps; Material strips their data-search-exclude from the page), permalink
 # signs, the lists of section index pages (each entry has a page of its own), and
 # the lists of claims and analyses on actor and source pages (found on their briefs)
 EXCLUDE_SELECTORS = ("[data-search-exclude]", "figure.bg-graph", "figure.bg-chart", "a.headerlink", "[data-bg-listing] table", "[data-bg-listing] ul",
-                     "[data-bg-listing] ol", "[data-bg-listing] figure", "[data-bg-repeats] ul")
+                     "[data-bg-listing] ol", "[data-bg-listing] figure", "[data-bg-repeats] ul",
+                     "figure.bg-map")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _PARTIAL_ENTITY = re.compile(r"&[#\w]*$")

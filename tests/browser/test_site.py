@@ -194,3 +194,27 @@ def test_actor_graph_renders_and_nodes_link_to_actors(tab, base_url):
     assert network.is_visible()
     shot(page, "actor-network")
     assert not tab.outside_requests()
+
+
+def test_map_renders_and_a_point_opens_its_claim(tab, base_url):
+    """The Idleb brief's located claims on the map of an actor they concern: drawn, named, and each a link."""
+    page = tab.page
+    page.goto(base_url + "/actors/hts/")
+    figure = page.locator("figure.bg-map")
+    assert figure.is_visible()
+    box = figure.locator("svg.bg-map-plot").bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    shot(page, "actor-map")
+    svg = figure.locator("svg.bg-map-plot")
+    assert svg.get_by_role("link").count() == 8
+    # a point by its accessible name, its <title>: place, basis and claim
+    point = svg.get_by_role("link", name=re.compile(r"^Idleb countryside \(claimed location\): In an undated recording"))
+    with page.expect_navigation():
+        point.click()
+    assert page.url.endswith("/briefs/idleb-isis-hts/#isis-says-hts-killed-al-qurashi")
+    assert page.locator("#isis-says-hts-killed-al-qurashi").is_visible()
+    # on the brief page, an assessed point goes to its claim on the same page
+    assessed = page.locator("figure.bg-map svg.bg-map-plot").get_by_role("link", name=re.compile(r"^HTS-controlled north-western Syria \(assessed location\)"))
+    assessed.click()
+    page.wait_for_url(re.compile(r"#isis-leaders-based-in-hts-areas-not-northern-syria-at-large$"))
+    assert not tab.outside_requests()
