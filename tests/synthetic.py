@@ -6,7 +6,7 @@ briefs/ with
 
 - n briefs in briefs/<year>/brief-NNNNNN.yaml, each with about 10 claims,
   about 2 analyses and 1 to 3 key judgments;
-- shared pools of about n/5 actors (aliases, relations), n/10 sources (every
+- shared pools of about n/5 actors (aliases, every third an Arabic name, relations), n/10 sources (every
   reliability grade A to F) and n/20 key questions (3 or 4 hypotheses each),
   with floors for tiny n;
 - ACH assessments rating the hypotheses of 1 or 2 questions on every claim
