@@ -26,7 +26,9 @@ query typed key by key (--delay ms apart), and the script prints:
   actor's page) is among the results.
 
 Without --query, queries are picked from the site: a few actor aliases (from
-actor pages, with their expected page) and a few words of claim statements.
+actor pages, with their expected page), a few Arabic names of actors typed as
+readers type them (--arabic: without the article, with a bare alef and heh
+for taa marbuta, which search folds) and a few words of claim statements.
 Index sizes are printed first. Medians over queries and --repeat rounds are
 printed last: the machine may be shared, so single figures are noisy.
 """
@@ -101,19 +103,33 @@ def index_sizes(site: Path) -> dict:
     }
 
 
-def pick_queries(site: Path, n_alias: int, n_words: int, seed: int) -> list[tuple[str, str | None]]:
-    """Actor aliases with their actor page, and words of claim statements, from the built site."""
+def as_typed(name: str) -> str:
+    """An Arabic name as a reader may type it: each word without the article, hamza or taa marbuta."""
+    words = [w.translate(_PLAIN_ARABIC) for w in name.split()]
+    return " ".join(w[2:] if w.startswith("ال") and len(w) > 3 else w for w in words)
+
+
+_PLAIN_ARABIC = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
+_SPAN = re.compile(r'<span lang="ar"[^>]*>([^<]*)</span>')
+
+
+def pick_queries(site: Path, n_alias: int, n_words: int, seed: int, n_arabic: int = 0) -> list[tuple[str, str | None]]:
+    """Actor aliases with their actor page, Arabic names as typed, and words of claim statements, from the built site."""
     rng = random.Random(seed)
-    aliases = []
+    aliases, arabic = [], []
     actors = sorted(p for p in (site / "actors").glob("*/index.html"))
     for page in rng.sample(actors, min(len(actors), 200)):
-        m = re.search(r"Also known as:</strong>\s*(.*?)</p>", page.read_text("utf-8"))
+        text = page.read_text("utf-8")
+        m = re.search(r"Also known as:</strong>\s*(.*?)</p>", text)
+        location = page.parent.relative_to(site).as_posix() + "/"
         if m:
-            location = page.parent.relative_to(site).as_posix() + "/"
-            for alias in html.unescape(m.group(1)).split(" · "):
-                if len(alias) >= 5:  # typed as written: a word of it may be another actor's name
+            for alias in html.unescape(re.sub(r"<[^>]*>", "", m.group(1))).split(" · "):
+                if len(alias) >= 5 and alias.isascii():  # typed as written: a word of it may be another actor's name
                     aliases.append((alias, location))
+        names = re.search(r'<p class="bg-(?:native-name|aliases)"', text) and _SPAN.findall(text)
+        arabic += [(as_typed(html.unescape(name)), location) for name in names or ()]
     rng.shuffle(aliases)
+    rng.shuffle(arabic)
     words = []
     briefs = sorted((site / "briefs").glob("*/index.html"))
     for page in rng.sample(briefs, min(len(briefs), 50)):
@@ -127,8 +143,12 @@ def pick_queries(site: Path, n_alias: int, n_words: int, seed: int) -> list[tupl
         if q.lower() not in seen and len([o for o in out if o[1]]) < n_alias:
             seen.add(q.lower())
             out.append((q, target))
+    for q, target in arabic:
+        if q not in seen and len([o for o in out if o[1]]) < n_alias + n_arabic:
+            seen.add(q)
+            out.append((q, target))
     for w in words:
-        if w.lower() not in seen and len(out) < n_alias + n_words:
+        if w.lower() not in seen and len(out) < n_alias + n_arabic + n_words:
             seen.add(w.lower())
             out.append((w, None))
     return out
@@ -173,6 +193,10 @@ def run_query(browser, start_url: str, site: Path, query: str, expect: str | Non
     page.evaluate(RECORDER)
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator("input.md-search__input").press_sequentially(query, delay=delay)
+    if not query.isascii():
+        # characters no key of the browser's layout writes are inserted without the keyup Material's
+        # search box listens to (a reader's keyboard sends one with every key): one key, as the last
+        page.locator("input.md-search__input").press("End")
     # wait until the result list has settled for a while
     deadline = time.monotonic() + timeout
     settled_for = 1.5
@@ -224,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--expect", action="append", default=[],
                     help="page the matching --query must find, e.g. actors/isis/ (repeatable, in order; '-' for none)")
     ap.add_argument("--aliases", type=int, default=3, help="actor aliases to pick when no --query (default 3)")
+    ap.add_argument("--arabic", type=int, default=2, help="Arabic names of actors to pick, typed as readers type them, when no --query (default 2)")
     ap.add_argument("--words", type=int, default=3, help="claim words to pick when no --query (default 3)")
     ap.add_argument("--repeat", type=int, default=1, help="rounds over the queries (default 1)")
     ap.add_argument("--delay", type=int, default=80, help="ms between keystrokes (default 80)")
@@ -249,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         expects = args.expect + ["-"] * (len(args.query) - len(args.expect))
         queries = [(q, None if e == "-" else e) for q, e in zip(args.query, expects)]
     else:
-        queries = pick_queries(site, args.aliases, args.words, args.seed)
+        queries = pick_queries(site, args.aliases, args.words, args.seed, args.arabic)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 
     from playwright.sync_api import sync_playwright

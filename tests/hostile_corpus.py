@@ -252,14 +252,18 @@ def leaves(model: type[BaseModel], prefix: str) -> dict[str, str]:
 BASE: dict[str, tuple[str, dict]] = {
     "actors/hostile-actor.yaml": ("actor", {
         "kind": "armed-group", "tags": ["hostile-tag"], "tlp": "clear",
+        # names in other scripts: marked with their language, right to left or not
+        "native_name": {"lang": "ar"}, "aliases": [{}, {"lang": "fa"}, {"lang": "ru"}],
         "relations": [{"type": "hostile-to", "actor": "other-actor", "since": "2020", "until": "2023-05", "source": "hostile-source"}],
     }),
     "actors/other-actor.yaml": ("actor", {
-        "kind": "person", "relations": [{"type": "member-of", "actor": "hostile-actor", "since": "2021-02-03"}],
+        "kind": "person", "native_name": {"lang": "az-Arab"}, "relations": [{"type": "member-of", "actor": "hostile-actor", "since": "2021-02-03"}],
     }),
     "sources/hostile-source.yaml": ("source", {"kind": "expert", "reliability": "C", "actor": "hostile-actor", "tlp": "clear",
-                                           "archive": {"captured": "2023-08-04"}}),
-    "sources/other-source.yaml": ("source", {"kind": "news-outlet", "reliability": "B", "archive": {"captured": "2023"}}),
+                                           "archive": {"captured": "2023-08-04"}, "native_name": {"lang": "he"},
+                                           "aliases": [{}, {"lang": "ur"}]}),
+    "sources/other-source.yaml": ("source", {"kind": "news-outlet", "reliability": "B", "archive": {"captured": "2023"},
+                                          "native_name": {"lang": "ar-SY"}}),
     "questions/hostile-question.yaml": ("question", {"tlp": "clear", "hypotheses": [{"id": "h-one"}, {"id": "h-two"}]}),
     "2024/hostile-brief.yaml": ("brief", {
         "published": "2024-03-02", "updated": "2024-04", "tlp": "clear", "status": "published", "tags": ["hostile-tag"],

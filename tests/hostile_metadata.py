@@ -16,6 +16,10 @@ BRIEF_TITLE = """Brief <script>window.__pwned=1;alert(1)</script> & &amp; "quote
 ACTOR_NAME = "Alpha <svg onload=alert(2)> Group"
 ALIAS = '"><img src=x onerror=alert(3)>'
 SOURCE_NAME = "Daily <img src=x onerror=alert(4)> News"
+# names in Arabic script, with their language: marked right to left, and folded for search (hamza, taa marbuta, article)
+NATIVE_NAME = 'جماعة ألفا <img src=x onerror=alert(10)> & "co"'
+ARABIC_ALIAS = "الألفى '><svg onload=alert(11)>"
+SOURCE_NATIVE_NAME = "الصحيفة <script>window.__pwned=12;alert(12)</script> &amp;"
 QUESTION = "Who <script>window.__pwned=5;alert(5)</script> did it?"
 HYPOTHESIS = "<img src=x onerror=alert(6)> Alpha did it."
 PLACE = """Idleb <svg onload=alert(10)> & "north" it's"""  # a claim's location, on the maps of its brief and actor
@@ -48,9 +52,9 @@ def hostile_project(root: Path) -> Project:
                                   ("statement: Alpha says it did it.", f"statement: {_q(FORMULA_CLAIM)}"),
                                   ("credibility: 4\n", f"credibility: 4\n            location: {_q(PLACE)}\n            coordinates: [35.93, 36.63]\n"),
                                   ("statement: The paper says Beta did it.", f"statement: {_q(AT_CLAIM)}")],
-        "actors/alpha-group.yaml": [("name: Alpha Group", f"name: {_q(ACTOR_NAME)}"),
-                                    ('aliases: [Alfa, "al-Alpha"]', f"aliases: [Alfa, {_q(ALIAS)}]")],
-        "sources/daily-news.yaml": [("name: Daily News", f"name: {_q(SOURCE_NAME)}")],
+        "actors/alpha-group.yaml": [("name: Alpha Group", f"name: {_q(ACTOR_NAME)}\n        native_name: {{name: {_q(NATIVE_NAME)}, lang: ar}}"),
+                                    ('aliases: [Alfa, "al-Alpha"]', f"aliases: [Alfa, {_q(ALIAS)}, {{name: {_q(ARABIC_ALIAS)}, lang: ar}}]")],
+        "sources/daily-news.yaml": [("name: Daily News", f"name: {_q(SOURCE_NAME)}\n        native_name: {{name: {_q(SOURCE_NATIVE_NAME)}, lang: ar}}")],
         "questions/who-did-it.yaml": [("question: Who did it?", f"question: {_q(QUESTION)}"),
                                       ("statement: Alpha did it.", f"statement: {_q(HYPOTHESIS)}"),
                                       ("statement: Beta did it.", f"statement: {_q(FORMULA_HYPOTHESIS)}")],

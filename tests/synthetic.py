@@ -6,7 +6,7 @@ briefs/ with
 
 - n briefs in briefs/<year>/brief-NNNNNN.yaml, each with about 10 claims,
   about 2 analyses and 1 to 3 key judgments;
-- shared pools of about n/5 actors (aliases, relations), n/10 sources (every
+- shared pools of about n/5 actors (aliases, every third an Arabic name, relations), n/10 sources (every
   reliability grade A to F) and n/20 key questions (3 or 4 hypotheses each),
   with floors for tiny n;
 - ACH assessments rating the hypotheses of 1 or 2 questions on every claim
@@ -194,6 +194,24 @@ def q(value) -> str:
     return str(value) if isinstance(value, int) else json.dumps(value, ensure_ascii=False)
 
 
+# words of the names of armed groups and people in Arabic: every third actor has such a name (with
+# the article, hamza on alef, taa marbuta and alef maqsura that search folds), every sixth as its native name
+ARABIC_WORDS = ["الدولة", "الإسلامية", "جبهة", "هيئة", "تحرير", "الشام", "جيش", "الوطني", "لواء", "كتائب", "أنصار",
+                "أحرار", "سرايا", "المصطفى", "الهدى", "حركة", "المقاومة", "الشعبية", "العزة", "الكرامة", "أبو",
+                "البخاري", "إدلب", "حلب", "الفرقان", "النصرة", "الأمن", "العام", "آل", "مؤتة", "الفتح"]
+
+
+_LETTERS = "بتثجحخدذرزسشصضطظعغفقكلمنوي"
+
+
+def _arabic_name(i: int) -> str:
+    """A word of the list, a word coined from `i` (with the article and taa marbuta: one actor's), and a third word for some."""
+    coined = "ال" + "".join(_LETTERS[i // len(_LETTERS) ** k % len(_LETTERS)] for k in range(3)) + "ة"
+    words = ARABIC_WORDS
+    picked = [words[(i * 7 + 3) % len(words)], coined, words[(i // 3 * 11 + 1) % len(words)]]
+    return " ".join(dict.fromkeys(picked[: 2 + i % 2]))
+
+
 class Y:
     """A tiny YAML writer for the shapes of the brief format."""
 
@@ -328,7 +346,7 @@ class Corpus:
 
     def _write_actors(self) -> None:
         r, t = self.rng, self.t
-        for aid, kind, name in self._actor_data:
+        for i, (aid, kind, name) in enumerate(self._actor_data):
             y = Y()
             y.field("", "name", name)
             y.field("", "kind", kind)
@@ -343,7 +361,11 @@ class Corpus:
                     aliases.append(name.split("al-", 1)[1])
                 else:
                     aliases.append(f"{t.proper()} {t.proper()}")
-            y.field("", "aliases", list(dict.fromkeys(a for a in aliases if a and a != name)))
+            arabic = _arabic_name(i)  # drawn from the actor's place, not the generator: the rest is as it was
+            if i % 6 == 0:
+                y.lines.append(f"native_name: {q({'name': arabic, 'lang': 'ar'})}")
+            y.field("", "aliases", list(dict.fromkeys(a for a in aliases if a and a != name))
+                    + ([{"name": arabic, "lang": "ar"}] if i % 3 == 0 and i % 6 else []))
             if r.random() < 0.8:
                 y.block("", "description", t.markdown((1, 2), 0.1))
             rels = []

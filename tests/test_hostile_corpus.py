@@ -336,7 +336,8 @@ def test_every_free_text_field_of_every_kind_carries_a_payload(hostile):
     assert {o.kind for o in corpus.fields} == set(hc.FREE)
     assert {o.file.split("/")[1] for o in corpus.fields} >= {"actors", "sources", "questions", "2024", "site.yml"}
     assert {"settings.title", "settings.description", "settings.copyright", "brief.claims[].quote",
-            "brief.analyses[].points[]", "actor.aliases[]", "brief.authors[]", "source.affiliation"} <= corpus.filled
+            "brief.analyses[].points[]", "actor.aliases[].name", "actor.native_name.name", "source.aliases[].name",
+            "source.native_name.name", "brief.authors[]", "source.affiliation"} <= corpus.filled
 
 
 def _leaf_at(path: str) -> hc.Leaf:

@@ -45,8 +45,9 @@ RESTRICTED = {
         """,
     "actors/lantern-network.yaml": """
         name: Obsidian Lantern Network
+        native_name: {name: "الفانوسية", lang: ar}
         kind: armed-group
-        aliases: [Kestrelwardi]
+        aliases: [Kestrelwardi, {name: "قمراوي", lang: ar}]
         tlp: amber
         """,
     "sources/harbinger-desk.yaml": """
@@ -114,6 +115,8 @@ PASTED = {
     "with ** inside words": (SUMMARY.replace("weapons depot", "weap**ons dep**ot").replace("cement", "cem**en**t"), SECRET),
     "an actor's name": ("Analysts tie the raid to the Obsidian Lantern Network.", "actor 'lantern-network' (TLP:AMBER)"),
     "an actor's alias": ("Locals call the group Kestrelwardi.", "actor 'lantern-network' (TLP:AMBER)"),
+    "an actor's native name": ("الغارة نفذتها الفانوسية.", "actor 'lantern-network' (TLP:AMBER)"),
+    "an actor's alias in Arabic": ("يسميها السكان قمراوي.", "actor 'lantern-network' (TLP:AMBER)"),
     "a source's name": ("The Harbinger Signals Desk saw it first.", "source 'harbinger-desk' (TLP:RED)"),
     "a question's context": (CONTEXT, "question 'depot-question' (TLP:AMBER)"),
     "a claim's location": (f"Seen at the {LOCATION.lower()}.", SECRET),

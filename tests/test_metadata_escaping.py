@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from hostile_metadata import (ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS, PLACE,
-                              SITE_DESCRIPTION, SITE_TITLE, TITLED_PAGES, build_hostile_site)
+from generator.output import folding
+from hostile_metadata import (ACTOR_NAME, ALIAS, ARABIC_ALIAS, AT_CLAIM, COPYRIGHT, FORMULA_CLAIM, FORMULA_HYPOTHESIS, HYPOTHESIS,
+                              NATIVE_NAME, PLACE, SITE_DESCRIPTION, SITE_TITLE, SOURCE_NAME, SOURCE_NATIVE_NAME, TITLED_PAGES,
+                              build_hostile_site)
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -107,7 +109,7 @@ def test_titles_and_settings_show_as_written(hostile_site, rel):
     feed = [n.attrs["title"] for n in nodes if n.tag == "link" and n.attrs.get("type") == "application/atom+xml"]
     assert feed == [f"{SITE_TITLE}: briefs"]
     descriptions = [n.attrs["content"] for n in nodes if n.tag == "meta" and n.attrs.get("name") == "description"]
-    assert descriptions == [f"Alfa, {ALIAS}" if rel.startswith("actors/") else SITE_DESCRIPTION]
+    assert descriptions == [f"Alfa, {ALIAS}, {ARABIC_ALIAS}" if rel.startswith("actors/") else SITE_DESCRIPTION]
     assert [n.text() for n in nodes if n.has_class("md-copyright__highlight")] == [COPYRIGHT]
     assert [n.text() for n in nodes if n.tag == "h1"] == [title]
 
@@ -130,6 +132,42 @@ def test_offline_search_index_holds_titles_as_text_escaped_once(hostile_site):
     for rel, title in TITLED_PAGES.items():
         location = "" if rel == "index.html" else rel.removesuffix("index.html")
         assert "<" not in titles[location] and html.unescape(titles[location]) == title, rel
+
+
+# the pages that show names in Arabic script, with every name of their actor or source
+NAMED = {
+    "actors/alpha-group/index.html": ([NATIVE_NAME, ARABIC_ALIAS], [ACTOR_NAME, NATIVE_NAME, "Alfa", ALIAS, ARABIC_ALIAS]),
+    "actors/index.html": ([NATIVE_NAME, ARABIC_ALIAS], None),
+    "sources/daily-news/index.html": ([SOURCE_NATIVE_NAME], [SOURCE_NAME, SOURCE_NATIVE_NAME]),
+}
+
+
+@pytest.mark.parametrize("rel", sorted(NAMED))
+def test_names_in_arabic_show_as_written_marked_right_to_left(hostile_site, rel):
+    """Each name given with `lang: ar` reads as written, in an element that says its language and runs
+    right to left; the folded spellings Pagefind indexes are text too, and hidden."""
+    marked, names = NAMED[rel]
+    nodes = list(parse(hostile_site / rel).iter())
+    spans = [n for n in nodes if n.attrs.get("lang") == "ar"]
+    assert [n.text() for n in spans] == [" ".join(m.split()) for m in marked]
+    assert all(n.tag == "span" and n.attrs.get("dir") == "rtl" and not n.children[1:] for n in spans)
+    folded = [n for n in nodes if n.has_class("bg-folded")]
+    if names is None:
+        assert not folded
+        return
+    assert len(folded) == 1 and "hidden" in folded[0].attrs and not [c for c in folded[0].children if isinstance(c, Node)]
+    assert folded[0].text() == " ".join(", ".join(folding.name_forms(names)).split())
+
+
+def test_offline_search_index_holds_folded_names_as_text_escaped_once(hostile_site):
+    script = (hostile_site / "search/search_index.js").read_text("utf-8")
+    docs = {d["location"]: d for d in json.loads(script.removeprefix("var __index = "))["docs"]}
+    actor = docs["actors/alpha-group/"]
+    folded = " ".join(actor["tags_folded"])
+    assert "<" not in folded and "<" not in actor["text_folded"]
+    for name in (NATIVE_NAME, ARABIC_ALIAS):
+        for word in folding.changed_words(name):
+            assert word in html.unescape(folded).split(), word
 
 
 def test_ach_csv_neutralises_formulas(hostile_site):

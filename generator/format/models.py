@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, WithJsonSchema,
+                      model_serializer, model_validator)
 from pydantic_core import CoreSchema
 
 from generator.format import vocab
@@ -172,6 +173,33 @@ Coordinates = Annotated[tuple[Degrees, Degrees], BeforeValidator(_pair), AfterVa
 })]
 
 
+# A BCP 47 language tag (RFC 5646), well-formed: a language of two or three letters (ISO 639; the
+# registry holds no longer one), with its extended language, script, region, variants and extensions
+# if any, or private use alone (x-...). Letters in any case, as BCP 47 allows.
+LANGUAGE_TAG = (
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?|[Xx](?:-[A-Za-z0-9]{1,8})+)$"
+)
+_LANGUAGE_TAG = re.compile(LANGUAGE_TAG)
+
+
+def _check_language_tag(value: str) -> str:
+    if not _LANGUAGE_TAG.match(value):
+        known = {t.label.lower(): code for code, t in vocab.RTL_LANGUAGES.items() if "(" not in t.label}
+        dashed = value.strip().replace("_", "-")  # ar_SY, as locales are written
+        guess = known.get(dashed.lower()) or (dashed if dashed != value and _LANGUAGE_TAG.match(dashed) else None)
+        hint = f" (did you mean '{guess}'?)" if guess else ""
+        raise ValueError(f"'{value}' is not a BCP 47 language tag: write a language code such as ar, fa or he, "
+                         f"with a script or region if needed (az-Arab, ar-SY){hint}")
+    return value
+
+
+_LANGUAGE_TAG_ERROR = "not a BCP 47 language tag: write a language code such as ar, fa or he, with a script or region if needed (az-Arab, ar-SY)"
+LanguageTag = Annotated[str, AfterValidator(_check_language_tag), WithJsonSchema({
+    "type": "string", "pattern": LANGUAGE_TAG, "patternErrorMessage": _LANGUAGE_TAG_ERROR})]
+
+
 class _MarkdownText:
     """Marks the `Markdown` type: validation checks the links of every field of that type."""
 
@@ -237,6 +265,50 @@ class Archive(Model):
     """The SHA-256 of the captured content, 64 hex digits; checked for a file under evidence/."""
 
 
+class NativeName(Model):
+    """A name as written in its own language and script."""
+
+    name: str
+    """The name as written in its own script, e.g. هيئة تحرير الشام."""
+    lang: LanguageTag
+    """Its language, a BCP 47 tag (ar, fa, he, ur, az-Arab): pages mark the name with it, right to left where the language or script is."""
+
+
+class Alias(Model):
+    """Another name: plain text, or `{name, lang}` for a name in another language or script."""
+
+    name: str
+    """The other name as written, in its own script."""
+    lang: Optional[LanguageTag] = None
+    """Its language, a BCP 47 tag (ar, fa, he, ur, az-Arab): pages mark the name with it, right to left where the language or script is."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        # a plain alias is its name; numbers are text, as in every text field
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return {"name": value}
+        if not isinstance(value, (dict, Alias)):
+            raise ValueError("an alias is a name (text), or {name, lang} for a name in another language")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler) -> Any:
+        # a name without a language stays text, as authors write it and earlier exports held it
+        return self.name if self.lang is None else handler(self)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+        # text, or an object that gives its language; alike in the brief format and in corpus.json
+        fields = cls.model_fields
+        written = {"type": "object", "additionalProperties": False, "required": ["name", "lang"], "properties": {
+            "name": {"type": "string", "description": fields["name"].description},
+            "lang": {"type": "string", "pattern": LANGUAGE_TAG, "description": fields["lang"].description,
+                     "patternErrorMessage": _LANGUAGE_TAG_ERROR},
+        }}
+        return {"description": cls.__doc__, "anyOf": [{"type": "string", "description": "the other name, as text"}, written]}
+
+
 class Relation(Model):
     """A relation from this actor to another."""
 
@@ -261,8 +333,10 @@ class Actor(Model):
     """The actor's name as readers know it."""
     kind: _literal(vocab.ACTOR_KIND)
     """What kind of actor it is."""
-    aliases: list[str] = []
-    """Other names and spellings; the site's search finds the actor by them."""
+    native_name: Optional[NativeName] = None
+    """The actor's name in its own language and script, with its language: {name, lang}."""
+    aliases: list[Alias] = []
+    """Other names and spellings, each as text or {name, lang}; the site's search finds the actor by them, in any script."""
     description: Optional[Markdown] = None
     """Who the actor is, in Markdown."""
     relations: list[Relation] = []
@@ -282,6 +356,10 @@ class Source(Model):
     """What kind of source it is."""
     reliability: Reliability
     """Admiralty source reliability, A (completely reliable) to E (unreliable), F when it cannot be judged."""
+    native_name: Optional[NativeName] = None
+    """The source's name in its own language and script, with its language: {name, lang}."""
+    aliases: list[Alias] = []
+    """Other names and spellings, each as text or {name, lang}; the site's search finds the source by them, in any script."""
     reliability_note: Optional[Markdown] = None
     """Why the source has this grade, in Markdown."""
     affiliation: Optional[str] = None
@@ -446,6 +524,11 @@ class Brief(Model):
     """Experts' assessments."""
     judgments: list[Judgment] = []
     """The brief's own key judgments, each with its likelihood, confidence and basis."""
+
+
+def other_names(entity: Actor | Source) -> list[NativeName | Alias]:
+    """An actor's or source's names besides `name`: its native name first, then its aliases, each with its `lang` if given."""
+    return ([entity.native_name] if entity.native_name is not None else []) + list(entity.aliases)
 
 
 MODELS: dict[str, type[Model]] = dict(zip(vocab.KINDS, (Actor, Source, Question, Brief)))

@@ -18,7 +18,7 @@ TEMPLATES = {
     "actor": """\
 name: {title}
 kind: organization  # person, organization, armed-group, state, government-agency, media, other
-aliases: []  # other names and spellings; readers search by them
+aliases: []  # other names and spellings, each text or {{name: "داعش", lang: ar}}; readers search by them
 description: |
   Who they are, in Markdown.
 relations: []  # e.g. - {{type: hostile-to, actor: other-actor-id, since: "2023"}}

@@ -151,6 +151,48 @@ RELATION = {
 }
 
 
+# Languages whose default script is written right to left, by their BCP 47 primary language subtag,
+# with their English name (a tag written as a name, `lang: Arabic`, is told its code). A tag's script
+# subtag, when it has one, decides instead (`direction`): az-Arab is right to left, ar-Latn is not.
+RTL_LANGUAGES = _table(
+    Term("ar", "Arabic"), Term("fa", "Persian"), Term("he", "Hebrew"), Term("ur", "Urdu"),
+    Term("ps", "Pashto"), Term("sd", "Sindhi"), Term("ug", "Uyghur"), Term("yi", "Yiddish"),
+    Term("dv", "Dhivehi"), Term("ckb", "Central Kurdish"), Term("ks", "Kashmiri"), Term("prs", "Dari"),
+    Term("pnb", "Western Punjabi"), Term("azb", "South Azerbaijani"), Term("bal", "Baluchi"),
+    Term("sdh", "Southern Kurdish"), Term("lrc", "Northern Luri"), Term("mzn", "Mazanderani"),
+    Term("glk", "Gilaki"), Term("arc", "Aramaic"), Term("syr", "Syriac"), Term("nqo", "N'Ko"),
+    Term("iw", "Hebrew (former code)"), Term("ji", "Yiddish (former code)"),
+    # Arabic varieties with codes of their own
+    Term("arz", "Egyptian Arabic"), Term("apc", "Levantine Arabic"), Term("ajp", "South Levantine Arabic"),
+    Term("acm", "Mesopotamian Arabic"), Term("afb", "Gulf Arabic"), Term("ars", "Najdi Arabic"),
+    Term("acw", "Hijazi Arabic"), Term("ayl", "Libyan Arabic"), Term("apd", "Sudanese Arabic"),
+    Term("ary", "Moroccan Arabic"), Term("arq", "Algerian Arabic"), Term("aeb", "Tunisian Arabic"),
+)
+
+# ISO 15924 scripts written right to left, as BCP 47 script subtags (title case, as the registry writes them).
+RTL_SCRIPTS = frozenset({
+    "Adlm", "Arab", "Aran", "Hebr", "Mand", "Mend", "Nkoo", "Rohg", "Samr", "Syrc", "Syre", "Syrj", "Syrn",
+    "Thaa", "Yezi",
+    # historic scripts
+    "Armi", "Avst", "Chrs", "Cprt", "Elym", "Hatr", "Hung", "Khar", "Lydi", "Mani", "Narb", "Nbat", "Orkh",
+    "Ougr", "Palm", "Phli", "Phlp", "Phnx", "Prti", "Sarb", "Sogd", "Sogo",
+})
+
+
+def direction(tag: str) -> str | None:
+    """`rtl` for a BCP 47 tag written right to left (its script subtag if it has one, else its language's
+    default script); None for one written left to right, which needs no mark in left-to-right text."""
+    parts = tag.split("-")
+    if len(parts[0]) == 1:  # private use (x-...): nothing is known of it
+        return None
+    for part in parts[1:]:
+        if len(part) == 1:  # an extension or private use follows: no script subtag after it
+            break
+        if len(part) == 4 and part.isalpha():
+            return "rtl" if part.title() in RTL_SCRIPTS else None
+    return "rtl" if parts[0].lower() in RTL_LANGUAGES else None
+
+
 def tlp_rank(code: str) -> int:
     return int(TLP[code].weight)
 

@@ -19,7 +19,8 @@ from generator.config import Project, Settings
 from generator.format import vocab
 from generator.format.schema import KINDS as SCHEMA_KINDS
 from generator.format.schema import WHERE as SCHEMA_WHERE
-from generator.output import chart, graph
+from generator.format.models import other_names
+from generator.output import chart, folding, graph
 from generator.stages import evidence
 from generator.stages.analysis import Findings, date_key
 from generator.stages.corpus import Corpus
@@ -41,10 +42,13 @@ def fold(text: str) -> str:
 
 
 def search_terms(names: list[str]) -> list[str]:
-    """Spellings a reader might type that differ from the written ones."""
+    """Spellings a reader might type that differ from the written ones (names in Arabic script are
+    folded as search folds them, `folded_names`, not shown)."""
     seen = {n.lower() for n in names}
     out = []
     for name in names:
+        if folding.has_arabic(name):
+            continue
         variants = [fold(name)]
         for article in ("al-", "el-", "Al-", "El-", "ad-", "as-", "an-", "at-"):
             variants += [v.replace(article, "") for v in list(variants) if article in v]
@@ -54,6 +58,17 @@ def search_terms(names: list[str]) -> list[str]:
                 seen.add(v.lower())
                 out.append(v)
     return out
+
+
+def all_names(entity) -> list[str]:
+    """An actor's or source's name, native name and aliases, as written."""
+    return [entity.name, *(n.name for n in other_names(entity))]
+
+
+def folded_names(entity) -> list[str]:
+    """The spellings search folds an actor's or source's names in Arabic script to, for a paragraph
+    readers do not see and Pagefind indexes (the offline index folds its own text)."""
+    return folding.name_forms(all_names(entity))
 
 
 def _sorted_briefs(corpus: Corpus) -> list[str]:
@@ -130,7 +145,8 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
             "sources": corpus.sources_by_actor.get(actor_id, []),
         }, inputs.actor(actor_id), late={
             "graph": graphs["actor", actor_id],
-            "search_terms": functools.partial(search_terms, [actor.name, *actor.aliases]),
+            "search_terms": functools.partial(search_terms, all_names(actor)),
+            "folded_names": functools.partial(folded_names, actor),
         })
 
     source_ids = by_name(corpus.sources)
@@ -142,7 +158,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
             "claims": corpus.claims_by_source.get(source_id, []),
             "relayed": corpus.relayed_by_source.get(source_id, []),
             "analyses": corpus.analyses_by_source.get(source_id, []),
-        }, inputs.entity("source", source_id))
+        }, inputs.entity("source", source_id), late={"folded_names": functools.partial(folded_names, corpus.sources[source_id])})
 
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
     yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid}, counted)

@@ -58,7 +58,11 @@ actor state            ``location`` with ``country`` (ISO 3166-1 alpha-2 code,
 actor other            ``identity``, identity_class unknown
 actor aliases          threat-actor: ``aliases``; identity and location, which
                        have no such property: ``x_briefgen_aliases`` and an
-                       "Also known as" line in the description
+                       "Also known as" line in the description. The native
+                       name comes first among them. STIX gives an alias no
+                       language: the names that have one (native name,
+                       ``{name, lang}`` aliases) are listed again with it in
+                       ``x_briefgen_names`` (``[{name, lang}]``)
 actor relation         ``relationship``, relationship_type related-to (STIX
                        2.1 defines no type that means leads, member-of,
                        part-of, split-from, allied-with, hostile-to,
@@ -74,7 +78,9 @@ source                 ``identity`` (individual for experts; organization for
                        outlets, officials, armed-group media, think tanks and
                        NGOs; unknown for social media, documents, other) with
                        ``x_briefgen_reliability`` (A-F) and the grade with its
-                       label and note in the description
+                       label and note in the description; its native name
+                       and aliases in ``x_briefgen_aliases`` and
+                       ``x_briefgen_names``, as an actor's
 source.actor           ``relationship`` source --related-to--> actor,
                        ``x_briefgen_relationship_type`` speaks-for
 claim                  ``note``: abstract = statement, content = statement,
@@ -234,7 +240,7 @@ from stix2.confidence.scales import admiralty_credibility_to_value, none_low_med
 
 from generator.config import Settings
 from generator.format import vocab
-from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question
+from generator.format.models import Actor, Analysis, Brief, Claim, Judgment, Question, other_names
 from generator.output.lines import SEP, WHOLE, Parts, Stream, encode, join
 from generator.stages.analysis import Findings, Matrix
 from generator.stages.corpus import Corpus
@@ -243,7 +249,7 @@ NAMESPACE = uuid.UUID("2969bb6c-f12d-57f7-8d07-6e10b1db788a")  # uuid5(NAMESPACE
 EPOCH = "1970-01-01T00:00:00.000Z"  # only for what an export without any brief has no date for
 # The date of this version of the briefgen extension definition (and of the briefgen identity that creates it).
 EXTENSION_DATE = "2026-12-06T00:00:00.000Z"
-EXTENSION_VERSION = "1.1.0"
+EXTENSION_VERSION = "1.2.0"
 # Every relationship's type: STIX 2.1 defines none that means what briefgen's relation types mean
 # (attributed-to, targets, located-at, derived-from read otherwise), so all are its generic type, the
 # precise one in x_briefgen_relationship_type (as authored: leads, member-of, ..., speaks-for, contradicts).
@@ -283,6 +289,7 @@ EXTENSION_PROPERTIES = (
     "x_briefgen_likelihood_range",
     "x_briefgen_location",
     "x_briefgen_location_basis",
+    "x_briefgen_names",
     "x_briefgen_occurred",
     "x_briefgen_question",
     "x_briefgen_rank",
@@ -395,11 +402,17 @@ def _country_codes() -> dict[str, str]:
 
 def country_code(actor: Actor) -> str | None:
     codes = _country_codes()
-    for name in [actor.name, *actor.aliases]:
+    for name in [actor.name, *(n.name for n in other_names(actor))]:
         code = codes.get(_fold(name))
         if code:
             return code
     return None
+
+
+def _names(entity) -> tuple[list[str], list[dict]]:
+    """An actor's or source's other names, native name first; and those that have a language, with it."""
+    names = other_names(entity)
+    return [n.name for n in names], [{"name": n.name, "lang": n.lang} for n in names if n.lang]
 
 
 def _cell(text: str) -> str:
@@ -627,18 +640,19 @@ class _Export:
                 x_briefgen_kind="actor",
                 x_briefgen_actor_kind=actor.kind,
             )
+            aliases, common["x_briefgen_names"] = _names(actor)
             if ref.startswith("threat-actor--"):
-                self.add("threat-actor", description=actor.description, aliases=list(actor.aliases), **common)
+                self.add("threat-actor", description=actor.description, aliases=aliases, **common)
                 continue
             description = actor.description or ""
-            if actor.aliases:
-                description = f"{description.rstrip()}\n\nAlso known as: {', '.join(actor.aliases)}.".lstrip()
+            if aliases:
+                description = f"{description.rstrip()}\n\nAlso known as: {', '.join(aliases)}.".lstrip()
             if ref.startswith("location--"):
-                self.add("location", description=description, country=country_code(actor), x_briefgen_aliases=list(actor.aliases), **common)
+                self.add("location", description=description, country=country_code(actor), x_briefgen_aliases=aliases, **common)
             else:
                 identity_class, sectors = _ACTOR_CLASS[actor.kind]
                 self.add("identity", description=description, identity_class=identity_class, sectors=sectors,
-                         x_briefgen_aliases=list(actor.aliases), **common)
+                         x_briefgen_aliases=aliases, **common)
         for actor_id, actor in self.c.actors.items():
             seen: dict[str, int] = {}
             for rel in actor.relations:
@@ -700,6 +714,8 @@ class _Export:
                 x_briefgen_affiliation=source.affiliation,
                 x_briefgen_country=source.country,
                 x_briefgen_language=source.language,
+                x_briefgen_aliases=_names(source)[0],
+                x_briefgen_names=_names(source)[1],
             )
             if source.actor:
                 self.add(
@@ -1153,7 +1169,7 @@ class _Export:
                 "x_briefgen_gaps: ACH result of a hypothesis in question x_briefgen_question. "
                 "x_briefgen_reported, x_briefgen_occurred, x_briefgen_date, x_briefgen_since, "
                 "x_briefgen_until: ISO 8601 dates of reduced precision as authored. x_briefgen_aliases: other "
-                "names. x_briefgen_via_refs: identities of the sources that relayed an item. "
+                "names. x_briefgen_names: the names that have a language, each {name, lang} (lang a BCP 47 tag). x_briefgen_via_refs: identities of the sources that relayed an item. "
                 "x_briefgen_source_ref: identity of the source of an item or a relation. "
                 "x_briefgen_relationship_type: the precise type of a related-to relationship (leads, member-of, "
                 "part-of, split-from, allied-with, hostile-to, affiliated-with, supports, speaks-for, contradicts, "

@@ -18,7 +18,7 @@ import jinja2
 
 from generator.config import Project
 from generator.format import vocab
-from generator.format.models import evidence_path
+from generator.format.models import evidence_path, other_names
 from generator.output import links, maps, markup
 from generator.stages import history
 from generator.stages.corpus import Corpus
@@ -181,6 +181,17 @@ class References:
         return "", markup.plain(self.corpus.briefs[brief_id].title), "brief", ""
 
 
+def name_html(name: Any) -> str:
+    """A name (`models.Alias`, `models.NativeName` or text), escaped; one with a language in an element
+    that says it (`lang`), and that runs right to left (`dir="rtl"`, which also isolates it from the
+    text around it, as `<bdi>` does) when its language or script does (`vocab.direction`)."""
+    if isinstance(name, str) or getattr(name, "lang", None) is None:
+        return markup.plain(name if isinstance(name, str) else name.name)
+    direction = vocab.direction(name.lang)
+    shown = f' dir="{direction}"' if direction else ""
+    return f'<span lang="{markup.attr(name.lang)}"{shown}>{markup.plain(name.name)}</span>'
+
+
 def marking(tlp: str) -> str:
     """The TLP marking paragraph at the top of a page."""
     return f'<p class="bg-marking">{tlp_badge(tlp)}</p>'
@@ -240,6 +251,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         trend=trend_badge,
         rating_cell=rating_cell,
         num2=lambda x: f"{x:.2f}",
+        name=name_html,
     )
     html_links = links.HtmlLinks(directory_urls=project.mkdocs_options.get("use_directory_urls", True) is not False)
 
@@ -278,7 +290,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         return maps.figure(points, total)
 
     env.globals.update(link=links.link, href=href, here=here, archived=archived, claims_map=claims_map, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
-                       moves=history.moves, admiralty_title=vocab.admiralty_title)
+                       moves=history.moves, admiralty_title=vocab.admiralty_title, other_names=other_names)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links
     return env

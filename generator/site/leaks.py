@@ -13,8 +13,8 @@ looked for:
 
 - its page address (`briefs/<id>/`), and its ids (the file's and those of
   its items) of `MIN_ID_LENGTH` characters or more;
-- the names of people and groups (an actor's name and aliases, a source's
-  name, a brief's authors) of `MIN_NAME_LENGTH` letters or more, as words;
+- the names of people and groups (an actor's or a source's name, native
+  name and aliases, a brief's authors) of `MIN_NAME_LENGTH` letters or more, as words;
 - a value without spaces that is no single word (a web address, in a text
   too) of `MIN_ID_LENGTH` characters or more, as a whole; one shaped like an
   id is a reference (`source: daily-news`) and, as a vocabulary term
@@ -68,7 +68,7 @@ MIN_ID_LENGTH = 12  # shorter ids ("isis") are ordinary words; their texts are c
 CHUNK = 8 << 20  # bytes of a file normalised at a time: the STIX bundle is hundreds of megabytes
 LARGE = 1 << 20  # a changed file this large is read as the lines that changed (`_new_lines`); a smaller one whole
 
-_NAMES = {"actor": ("name", "aliases"), "source": ("name",), "brief": ("authors",)}  # names of people and groups
+_NAMES = {"actor": ("name", "native_name", "aliases"), "source": ("name", "native_name", "aliases"), "brief": ("authors",)}  # names of people and groups
 _VOCABULARY = {code for table in vocab.vocabularies().values() for code in table}
 _URL = re.compile(r"https?://[^\s<>()\[\]]+")
 

@@ -21,7 +21,12 @@ indexes from it:
   holds every name and alias) and drops sections and long text, so it stays
   small enough to load and index for a large corpus. An actor's names and
   aliases go in the entry's tags, the field lunr weighs most, and show under
-  the result.
+  the result. Each field holding Arabic has a twin (`title_folded`,
+  `text_folded`, `tags_folded`, weighed alike) with its Arabic words folded
+  as search folds them (`output.folding`), and the page's script folds the
+  query the same way, so that a name is found however its Arabic is spelt.
+  Pagefind reads the folded spellings of names from a paragraph of actor and
+  source pages that readers do not see (`bg-folded`).
 
 Material's bundle still fetches `search/search_index.json` on every page view
 over http(s); it is left with the search configuration and no documents.
@@ -41,6 +46,8 @@ from pathlib import Path
 
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import InclusionLevel
+
+from generator.output import folding
 
 # text kept per page in the offline (lunr) index: enough for a brief's bottom
 # line, an actor's names and aliases, a source's grade line
@@ -116,14 +123,18 @@ _EXCLUDED = re.compile(r"<[a-z]+\b[^>]*\bdata-search-exclude\b", re.I)
 # an actor page's other names: "Also known as: A · B" and "Also searched as: C, D" (templates/actor.md.j2)
 _ALIASES = re.compile(r'<p class="bg-aliases"[^>]*>(?:<strong>[^<]*</strong>)?(.*?)</p>', re.S)
 _SEARCH_TERMS = re.compile(r'<p class="bg-search-terms"[^>]*>[^:<]*:(.*?)</p>', re.S)
+_NATIVE_NAME = re.compile(r'<p class="bg-native-name"[^>]*>(?:<strong>[^<]*</strong>)?(.*?)</p>', re.S)
+_FOLDED = re.compile(r'<p class="bg-folded"[^>]*>.*?</p>', re.S)  # for Pagefind: the offline index folds its own
+FOLDED = "_folded"  # the suffix of the offline index's fields of folded Arabic
 
 
 def _names(content: str) -> list[str]:
     names: list[str] = []
-    for pattern, sep in ((_ALIASES, " · "), (_SEARCH_TERMS, ", ")):
+    for pattern, sep in ((_NATIVE_NAME, None), (_ALIASES, " · "), (_SEARCH_TERMS, ", ")):
         m = pattern.search(content)
         if m:
-            for name in html.unescape(_TAG.sub("", m.group(1))).split(sep):
+            text = html.unescape(_TAG.sub("", m.group(1)))
+            for name in text.split(sep) if sep else [text]:
                 name = html.escape(" ".join(name.split()), quote=False)
                 if name and name not in names:
                     names.append(name)
@@ -134,7 +145,7 @@ def page_entry(page, limit: int = PAGE_TEXT_LIMIT) -> dict:
     """The offline index's entry for a page, from its HTML: title, and the start of its text after the h1."""
     content = page.content or ""
     m = _H1_END.search(content)
-    head = content[m.end() if m else 0:][: limit * 60]
+    head = _FOLDED.sub("", content[m.end() if m else 0:][: limit * 60])
     excluded = _EXCLUDED.search(head)
     if excluded:
         head = head[:excluded.start()]
@@ -222,11 +233,35 @@ def write_offline_index(site_dir: Path, docs: list[dict] | None = None, limit: i
     if not source.exists():
         return
     index = json.loads(source.read_text("utf-8"))
-    docs = trim_docs(index.get("docs", []) if docs is None else docs, limit)
-    data = json.dumps({"config": index["config"], "docs": docs}, ensure_ascii=False, separators=(",", ":"))
+    docs = fold_docs(trim_docs(index.get("docs", []) if docs is None else docs, limit))
+    config = folded_config(index["config"])
+    data = json.dumps({"config": config, "docs": docs}, ensure_ascii=False, separators=(",", ":"))
     script = "var __index = " + data + "\n"
     (folder / "search_index.js").write_text(script, "utf-8")
-    source.write_text(json.dumps({"config": index["config"], "docs": [] if stub else docs}, separators=(",", ":")), "utf-8")
+    source.write_text(json.dumps({"config": config, "docs": [] if stub else docs}, separators=(",", ":")), "utf-8")
+
+
+_FOLDABLE = ("title", "text", "tags")
+
+
+def folded_config(config: dict) -> dict:
+    """Material's search configuration with a field for the folded Arabic of each of title, text and tags, weighed as it."""
+    fields = config.get("fields")
+    if not isinstance(fields, dict):
+        return config
+    return {**config, "fields": {**fields, **{f + FOLDED: dict(fields[f]) for f in _FOLDABLE if isinstance(fields.get(f), dict)}}}
+
+
+def fold_docs(docs: list[dict]) -> list[dict]:
+    """Each entry with the folded forms of its Arabic words that folding changes, beside each field."""
+    for doc in docs:
+        for field in _FOLDABLE:
+            value = doc.get(field)
+            if isinstance(value, str) and (words := folding.changed_words(value)):
+                doc[field + FOLDED] = " ".join(words)
+            elif isinstance(value, list) and (tags := [w for t in value if isinstance(t, str) for w in folding.changed_words(t)]):
+                doc[field + FOLDED] = list(dict.fromkeys(tags))
+    return docs
 
 
 def pagefind_executable() -> Path:

@@ -52,6 +52,58 @@
     return escapeHTML(excerpt || "").replace(/&lt;mark&gt;/g, "<mark>").replace(/&lt;\/mark&gt;/g, "</mark>");
   }
 
+  /* ---- Arabic folding ------------------------------------------------- */
+
+  /* What the reader types is folded as the build folds the indexed names and
+     the offline index (generator/output/folding.py: hamza on alef, alef
+     maqsura, taa marbuta, harakat, tatweel, the article). The table is a copy
+     of that module's; tests/test_folding.py checks the copy, and that both
+     fold every test word alike. */
+  // folding: begin
+  var ARABIC = {"ranges": [[1552, 1562], [1568, 1631], [1646, 1747], [1749, 1791], [1872, 1919], [2208, 2303], [64336, 65023], [65136, 65276]], "drop": "\u0640\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652", "map": {"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647", "\u06cc": "\u064a", "\u06a9": "\u0643"}, "articles": ["\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644", "\u0641\u0627\u0644", "\u0644\u0644", "\u0627\u0644"], "stem": 2};
+  function arabicWords() {
+    return new RegExp("[" + ARABIC.ranges.map(function (r) {
+      return "\\u" + ("000" + r[0].toString(16)).slice(-4) + "-\\u" + ("000" + r[1].toString(16)).slice(-4);
+    }).join("") + "]+", "g");
+  }
+  var ARABIC_RUN = arabicWords(), ARABIC_WORD = arabicWords();
+  function foldWord(word) {
+    var out = "";
+    for (var i = 0; i < word.length; i++) {
+      var c = word.charAt(i);
+      if (ARABIC.drop.indexOf(c) >= 0) continue;
+      out += Object.prototype.hasOwnProperty.call(ARABIC.map, c) ? ARABIC.map[c] : c;
+    }
+    for (var a = 0; a < ARABIC.articles.length; a++) {
+      var article = ARABIC.articles[a];
+      if (out.indexOf(article) === 0 && out.length >= article.length + ARABIC.stem) return out.slice(article.length);
+    }
+    return out;
+  }
+  function foldText(text) {
+    // NFKC may write a run as several words (a presentation-form ligature): each is folded
+    return String(text).replace(ARABIC_RUN, function (run) { return run.normalize("NFKC").replace(ARABIC_WORD, foldWord); });
+  }
+  // folding: end
+
+  /* A query message for lunr, its Arabic words folded: the offline index holds them folded too. */
+  function folded(message) {
+    if (!message || message.type !== QUERY || typeof message.data !== "string") return message;
+    return { type: QUERY, data: foldText(message.data) };
+  }
+
+  /* The results of one query asked as typed and folded, each page once with its better score, best first. */
+  function merged(answers) {
+    var best = {}, order = [];
+    answers.forEach(function (found) {
+      ((found && found.results) || []).forEach(function (r) {
+        if (!(r.id in best)) order.push(r.id);
+        if (!(r.id in best) || r.score > best[r.id].score) best[r.id] = r;
+      });
+    });
+    return order.map(function (id) { return best[id]; }).sort(function (a, b) { return b.score - a.score; });
+  }
+
   /* ---- served: Pagefind ---------------------------------------------- */
 
   function PagefindSearch(url) {
@@ -86,7 +138,7 @@
   PagefindSearch.prototype.postMessage = function (message) {
     var self = this;
     if (this.lunr) {
-      this.lunr.postMessage(message);
+      this.lunr.postMessage(folded(message));
     } else if (message.type === SETUP && message.data && message.data.docs && message.data.docs.length) {
       // a full lunr index (`briefgen serve`, which runs no Pagefind): Material's worker answers
       this.lunr = new RealWorker(this.url);
@@ -115,11 +167,15 @@
 
   PagefindSearch.prototype.search = function (query, seq) {
     var self = this;
+    // Pagefind indexes the pages as written, and the names of actors and sources folded too:
+    // a query that folding changes is asked both ways, and a page found either way is found
+    var fold = foldText(query);
     this.load().then(function (pagefind) {
-      return pagefind.search(query);
-    }).then(function (found) {
+      return Promise.all([pagefind.search(query), fold !== query ? pagefind.search(fold) : null]);
+    }).then(function (answers) {
       if (seq !== self.latest) return;
-      var results = (found && found.results) || [];
+      var results = merged(answers);
+      if (fold !== query) query += " " + fold;
       var top = results.slice(0, SHOWN);
       return Promise.all(top.map(function (r) { return r.data(); })).then(function (pages) {
         if (seq !== self.latest) return;
@@ -200,6 +256,8 @@
     setTimeout(function () { scope.dispatchEvent(new scope.MessageEvent("message", { data: message })); });
   };
   FrameWorker.prototype.postMessage = function (message) {
+    // the offline index holds every Arabic word folded too (generator/site/search.py): ask it folded
+    message = folded(message);
     if (this.queue) this.queue.push(message);
     else this.deliver(message);
   };
