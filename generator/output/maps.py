@@ -194,9 +194,10 @@ def _clip(ring: list[tuple[float, float]], lo_x: float, lo_y: float, hi_x: float
     return ring
 
 
-def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker on a closed ring (its first point kept)."""
-    if len(points) < 4:
+def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Douglas-Peucker, iterative; the first and last points are kept (a closed ring keeps its start,
+    an arc its ends). tools/world/make_outline.py simplifies the outline's arcs with it too."""
+    if len(points) < 3:
         return points
     keep = [False] * len(points)
     keep[0] = keep[-1] = True
@@ -266,7 +267,7 @@ def land(view: View) -> tuple[str, list[tuple[Country, tuple[float, float], floa
         for ring in country.rings:
             projected = [view.px(lon, lat) for lon, lat in ring]
             cut = _clip(projected, lo, lo, *hi)
-            path = _ring_path(_simplify(cut + cut[:1], TOLERANCE)[:-1]) if len(cut) >= 3 else ""
+            path = _ring_path(simplify(cut + cut[:1], TOLERANCE)[:-1]) if len(cut) >= 3 else ""
             if path:
                 parts.append(path)
                 largest = max(largest, _area_centre(cut), key=lambda a: a[0])

@@ -3,7 +3,7 @@
 Run once, and again only to change the outline (the file is committed):
 
     npm ci --prefix tools/world --no-audit --no-fund
-    python3 tools/world/make_outline.py
+    .venv/bin/python tools/world/make_outline.py
 
 Input: `countries-50m.json` of the npm package world-atlas (pinned in
 tools/world/package-lock.json), Natural Earth's 1:50m Admin 0 countries
@@ -19,7 +19,7 @@ its shared borders kept shared, made small:
   the centroid falls outside), and its polygons as rings of arc indices
   (TopoJSON's: `~i` is arc `i` reversed).
 
-Only the Python standard library; the output is byte-identical for the same input.
+briefgen's own environment (for `maps.simplify`); the output is byte-identical for the same input.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))  # briefgen, whose maps simplify the land the same way
+
+from generator.output.maps import simplify  # noqa: E402
 SOURCE = HERE / "node_modules/world-atlas/countries-50m.json"
 OUTPUT = HERE.parent.parent / "generator/output/world.json"
 TOLERANCE = 0.02  # degrees: about two kilometres, two pixels at most on the smallest map drawn (`maps.MIN_SPAN`)
@@ -47,30 +50,6 @@ def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
             points.append((x * sx + tx, y * sy + ty))
         arcs.append(points)
     return arcs
-
-
-def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas-Peucker, iterative; the first and last points are kept."""
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        a, b = stack.pop()
-        (ax, ay), (bx, by) = points[a], points[b]
-        dx, dy = bx - ax, by - ay
-        norm = (dx * dx + dy * dy) ** 0.5
-        far, index = -1.0, -1
-        for i in range(a + 1, b):
-            px, py = points[i]
-            d = abs(dy * (px - ax) - dx * (py - ay)) / norm if norm else ((px - ax) ** 2 + (py - ay) ** 2) ** 0.5
-            if d > far:
-                far, index = d, i
-        if far > tolerance:
-            keep[index] = True
-            stack += [(a, index), (index, b)]
-    return [p for p, k in zip(points, keep) if k]
 
 
 def rounded(points: list[tuple[float, float]]) -> list[tuple[int, int]]:
