@@ -271,6 +271,14 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
         return f'<a class="bg-archive" href="{url}"{rel}{title}>archived {human_date(archive.captured)}</a>'
 
     @jinja2.pass_context
+    def original(ctx, item) -> str:
+        """Where an item (claim, analysis, source) can be read: its `url` as written, then its archived copy."""
+        parts = [f'<a href="{markup.attr(item.url)}" rel="noopener nofollow">{markup.plain(item.url)}</a>'] if item.url else []
+        if item.archive:
+            parts.append(archived(ctx, item.archive))
+        return " · ".join(parts)
+
+    @jinja2.pass_context
     def here(ctx, anchor: str) -> str:
         """`#anchor`, a link in raw HTML to an anchor of the page being rendered (recorded, to be checked)."""
         return html_links.same_page(ctx["page_path"], anchor)
@@ -289,7 +297,7 @@ def environment(project: Project, corpus: Corpus, compiled: jinja2.BytecodeCache
             points.append(maps.Point(*c.coordinates, c.location_basis, maps.place_of(*c.coordinates, c.location), c.statement, url))
         return maps.figure(points, total)
 
-    env.globals.update(link=links.link, href=href, here=here, archived=archived, claims_map=claims_map, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
+    env.globals.update(link=links.link, href=href, here=here, original=original, claims_map=claims_map, front_matter=_front_matter, vocab=vocab.vocabularies(), count=count,
                        moves=history.moves, admiralty_title=vocab.admiralty_title, other_names=other_names)
     env.globals.update(References(corpus, html_links).globals())
     env.globals[_HTML_LINKS] = html_links
