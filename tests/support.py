@@ -117,6 +117,14 @@ MINIMAL = {
 }
 
 
+def minimal_project(root: Path) -> Project:
+    """A project at `root` holding the MINIMAL corpus: two actors, two sources, one question, one brief."""
+    project = Project(root)
+    for rel, text in MINIMAL.items():
+        project.write(rel, text)
+    return project
+
+
 
 
 def build_bundled_site(parent: Path) -> Path:

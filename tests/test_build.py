@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import MINIMAL, REPO, Project, build_bundled_site
+from support import REPO, build_bundled_site, minimal_project
 
 ACTORS = sorted(p.stem for p in (REPO / "briefs/actors").glob("*.yaml"))
 SOURCES = sorted(p.stem for p in (REPO / "briefs/sources").glob("*.yaml"))
@@ -326,9 +326,7 @@ def test_a_summary_of_unclosed_links_builds_in_time_linear_in_its_length(tmp_pat
     """`[a](` repeated: each link is looked for to the end of the summary."""
     seconds = []
     for units in (2_000, 8_000):
-        project = Project(tmp_path / str(units))
-        for rel, text in MINIMAL.items():
-            project.write(rel, text)
+        project = minimal_project(tmp_path / str(units))
         brief = project.root / "briefs/2024/first-brief.yaml"
         brief.write_text(brief.read_text().replace("summary: The **bottom line**.", f"summary: '{'[a](' * units}'"))
         start = time.perf_counter()

@@ -9,15 +9,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urljoin
 
-from support import MINIMAL, Project
+from support import Project, minimal_project
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def _project(root: Path, url: str | None) -> Project:
-    project = Project(root)
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(root)
     if url:
         _set_url(project, url)
     return project

@@ -24,7 +24,7 @@ from xml.etree import ElementTree
 import pytest
 
 import hostile_corpus as hc
-from support import MINIMAL, Project
+from support import Project, minimal_project
 
 # --- builds -------------------------------------------------------------------
 
@@ -42,9 +42,7 @@ def site(hostile) -> Path:
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> "Baseline":
-    project = Project(tmp_path_factory.mktemp("clean") / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path_factory.mktemp("clean") / "proj")
     # an address, as the hostile settings have: the pages link the feed
     with (project.root / "site_config/site.yml").open("a", encoding="utf-8") as f:
         f.write("url: https://example.org/\n")

@@ -19,7 +19,7 @@ import pymisp
 import pytest
 from pymisp import MISPEvent, MISPObject
 
-from support import MINIMAL, REPO, Project, build_bundled_site, run_cli
+from support import REPO, Project, build_bundled_site, minimal_project, run_cli
 from test_build import AMBER, DRAFT
 
 # PyMISP's schema of an event (its strict one predates objects and event reports)
@@ -176,9 +176,7 @@ def test_uuids_agree_with_the_stix_bundle(bundled, corpus_json, stix_objects):
 def restricted(tmp_path_factory) -> Project:
     """The small corpus with an amber brief and a draft beside the clear one, built with both
     published, then built again as the site publishes it: clear, no drafts."""
-    project = Project(tmp_path_factory.mktemp("restricted") / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path_factory.mktemp("restricted") / "proj")
     project.write("2024/secret.yaml", AMBER)
     project.write("2024/draft.yaml", DRAFT)
     for options in (["--max-tlp", "amber", "--drafts"], []):

@@ -11,7 +11,7 @@ import pytest
 
 from generator.format import models, vocab
 from generator.format.schema import schema
-from support import MINIMAL, Project
+from support import minimal_project
 
 NAMED_ACTOR = """
     name: Alpha Group
@@ -38,9 +38,7 @@ NAMED_SOURCE = """
 
 @pytest.fixture(scope="module")
 def named_site(tmp_path_factory) -> Path:
-    project = Project(tmp_path_factory.mktemp("names") / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path_factory.mktemp("names") / "proj")
     project.write("actors/alpha-group.yaml", NAMED_ACTOR)
     project.write("sources/daily-news.yaml", NAMED_SOURCE)
     r = project.run("build")

@@ -10,7 +10,7 @@ import pytest
 
 from browser_support import ALIASES as BASE_ALIASES, shot
 from conftest import serve_dir
-from support import MINIMAL, Project
+from support import minimal_project
 
 ALIASES = [  # and spellings with an article or a diacritic
     *BASE_ALIASES,
@@ -127,9 +127,7 @@ def test_file_copy_finds_arabic_names_however_spelt(tab, file_copy, query, targe
 @pytest.fixture(scope="module")
 def alef_maqsura_site(tmp_path_factory) -> Path:
     """An actor whose Arabic names end in alef maqsura, written with and without the article."""
-    project = Project(tmp_path_factory.mktemp("alef-maqsura") / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path_factory.mktemp("alef-maqsura") / "proj")
     actor = project.root / "briefs/actors/alpha-group.yaml"
     actor.write_text(actor.read_text().replace("aliases: [Alfa, \"al-Alpha\"]",
                                                'native_name: {name: "كتائب المصطفى", lang: ar}\naliases: [Alfa, {name: "سرايا الهدى", lang: ar}]'))
@@ -211,9 +209,7 @@ def test_search_with_results_open_has_no_serious_accessibility_violation(tab, ba
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     """A brief whose claim statement is markup: the page shows it as text; search results must too."""
-    project = Project(tmp_path_factory.mktemp("hostile-search") / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path_factory.mktemp("hostile-search") / "proj")
     brief = project.root / "briefs/2024/first-brief.yaml"
     brief.write_text(brief.read_text().replace(
         "statement: Alpha says it did it.",
@@ -251,9 +247,7 @@ def test_preview_searches_with_materials_worker(tab, tmp_path):
     import sys
     import time
 
-    project = Project(tmp_path / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path / "proj")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

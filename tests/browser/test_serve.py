@@ -7,13 +7,11 @@ import subprocess
 import sys
 import time
 
-from support import MINIMAL, Project, free_port
+from support import free_port, minimal_project
 
 
 def test_serve_shows_an_edit_after_reload(tab, tmp_path):
-    project = Project(tmp_path / "proj")
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
+    project = minimal_project(tmp_path / "proj")
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
