@@ -293,14 +293,20 @@ def salt(project, settings, policy, highest_tlp: str) -> str:
     folders = [("templates", d) for d in project.template_dirs] + [("site_config", project.site_config)]
     folders += [("pages", d) for d in project.page_dirs]
     for role, folder in folders:
-        if not folder.is_dir():
-            continue
-        h.update(f"{role} {shown_path(project, folder)}\0".encode())
-        for f in sorted(folder.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts:
-                h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+        hash_folder(h, project, role, folder)
     h.update(f"mkdocs {shown_path(project, project.mkdocs_yml)}\0".encode() + project.mkdocs_yml.read_bytes())
     return h.hexdigest()
+
+
+def hash_folder(h, project, role: str, folder: Path) -> None:
+    """Add to the hash `h` a folder of files a build reads whole (templates, pages, theme overrides): its
+    place, then each file's path in it and bytes; nothing if it is not there."""
+    if not folder.is_dir():
+        return
+    h.update(f"{role} {shown_path(project, folder)}\0".encode())  # a project moved keeps its key
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
 
 
 def shown_path(project, path: Path) -> str:

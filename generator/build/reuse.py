@@ -63,10 +63,7 @@ def site_key(project: Project, settings: Settings, policy: Policy, highest_tlp: 
         except metadata.PackageNotFoundError:
             h.update(f"{name} -\0".encode())
     for folder in project.override_dirs:  # the project's and briefgen's own, in the order they are looked up
-        if folder.is_dir():
-            h.update(f"overrides {incremental.shown_path(project, folder)}\0".encode())  # a project moved keeps its key
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        incremental.hash_folder(h, project, "overrides", folder)
     return h.hexdigest()
 
 
