@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from support import MINIMAL, REPO, Project, free_port, http_get
+from support import REPO, free_port, http_get, minimal_project
 
 
 def _wait_for(url: str, text: str, seconds: float = 90) -> str:
@@ -22,11 +22,9 @@ def _wait_for(url: str, text: str, seconds: float = 90) -> str:
 
 def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
     # a briefs-only project: briefgen's own templates and mkdocs.yml, until it brings its own
-    project = Project(tmp_path / "proj")
+    project = minimal_project(tmp_path / "proj")
     shutil.rmtree(project.root / "templates")
     (project.root / "mkdocs.yml").unlink()
-    for rel, text in MINIMAL.items():
-        project.write(rel, text)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
