@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -124,6 +125,21 @@ def test_file_copy_finds_arabic_names_however_spelt(tab, file_copy, query, targe
     assert page.url == (file_copy / target / "index.html").as_uri()
 
 
+@contextlib.contextmanager
+def _home(page, site: Path, how: str):
+    """`page` at the home page of `site`, served over HTTP for the time of the block, or from file://."""
+    if how != "served":
+        page.goto((site / "index.html").as_uri())
+        yield
+        return
+    server, url = serve_dir(site)
+    try:
+        page.goto(url + "/")
+        yield
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture(scope="module")
 def alef_maqsura_site(tmp_path_factory) -> Path:
     """An actor whose Arabic names end in alef maqsura, written with and without the article."""
@@ -140,19 +156,11 @@ def alef_maqsura_site(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("query", ["كتائب المصطفى", "مصطفي", "المصطفي", "هدى", "الهدي"])
 def test_alef_maqsura_and_yeh_find_one_another(tab, alef_maqsura_site, how, query):
     page = tab.page
-    if how == "served":
-        server, url = serve_dir(alef_maqsura_site)
-        page.goto(url + "/")
-    else:
-        page.goto((alef_maqsura_site / "index.html").as_uri())
-    try:
+    with _home(page, alef_maqsura_site, how):
         search(page, query)
         target = "actors/alpha-group/"
         link = _served_result(page, target) if how == "served" else page.locator(f'.md-search-result__list a[href$="/{target}index.html"]').first
         link.wait_for(timeout=15000)
-    finally:
-        if how == "served":
-            server.shutdown()
 
 
 def test_arabic_names_run_right_to_left_isolated_in_the_page(tab, base_url):
@@ -222,12 +230,7 @@ def hostile_site(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("how", ["served", "file"])
 def test_search_results_show_markup_as_text(tab, hostile_site, how):
     page = tab.page
-    if how == "served":
-        server, url = serve_dir(hostile_site)
-        page.goto(url + "/")
-    else:
-        page.goto((hostile_site / "index.html").as_uri())
-    try:
+    with _home(page, hostile_site, how):
         search(page, "Zorblax")
         item = page.locator(".md-search-result__item").first
         item.wait_for(timeout=15000)
@@ -235,9 +238,6 @@ def test_search_results_show_markup_as_text(tab, hostile_site, how):
         assert page.locator(".md-search-result__list img, .md-search-result__list b").count() == 0
         assert page.evaluate("() => window.__pwned") is None
         assert "<img" in page.locator(".md-search-result__list").inner_text() or "Zorblax" in page.locator(".md-search-result__list").inner_text()
-    finally:
-        if how == "served":
-            server.shutdown()
 
 
 def test_preview_searches_with_materials_worker(tab, tmp_path):
