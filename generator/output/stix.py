@@ -168,10 +168,18 @@ actor that is an ``identity`` becomes an organization or identity object of
 the events whose reports list it, threat actors and country locations galaxy
 clusters, claims, analyses and judgments analyst notes with their Admiralty
 code in the text. A relationship starting at an identity becomes a reference
-of its MISP object with its relationship_type, or, when it ends at a threat
-actor or a country, that cluster on the object (which misp-stix then no
-longer shows at the event's level). Relationships starting at a threat actor,
-a country or a note, and the ``x_briefgen_*`` properties, misp-stix drops.
+of its MISP object with its relationship_type (which a MISP server keeps in
+the events that also have the object it ends at), or, when it ends at a
+threat actor or a country, that cluster on the object, untyped (which
+misp-stix then no longer shows at the event's level). Relationships starting
+at a threat actor or a country (misp-stix names the cluster
+uuid5(STIX uuid + organisation uuid) and looks its relationships up by the
+STIX uuid, for event-level clusters only), at a note, a report or a grouping
+(misp-stix makes no MISP analyst relationships), and the ``x_briefgen_*``
+properties, misp-stix drops. No parser option and no valid STIX for these
+relations does better (reversing one ends it at a note, an event or a cluster,
+which fares no better): tools/misp-stix-repro reproduces the losses, and
+tests/test_misp_import.py asserts them as strict expected failures.
 
 The published OASIS TLP 2.0 marking definitions have no ``created_by_ref``
 (``identity--b3bca3c2-...`` is CISA, creator of the TLP 2.0 *extension
