@@ -138,8 +138,9 @@ def _hold_lock(folder: Path) -> subprocess.Popen:
 
 def test_scratch_folders_of_a_killed_build_are_removed_but_not_a_running_builds(minimal):
     root = minimal.root
-    dead = [root / ".site-new-k1lled00", root / "..site-new-k1lled00-pagefind-x2y3z4w5", root / ".site-old-k1lled00"]
-    running = [root / ".site-new-running1", root / "..site-new-running1-pagefind-abcdefgh"]
+    dead = [root / ".site-new-k1lled00", root / "..site-new-k1lled00-pagefind-x2y3z4w5", root / "..site-new-k1lled00-split-a1b2c3d4",
+            root / ".site-old-k1lled00"]
+    running = [root / ".site-new-running1", root / "..site-new-running1-pagefind-abcdefgh", root / "..site-new-running1-split-abcdefgh"]
     other = [root / ".site-new-NotOurs1", root / ".site-new-short"]  # not the names briefgen makes: not touched
     for folder in dead + running + other:
         folder.mkdir()

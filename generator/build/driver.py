@@ -14,7 +14,8 @@ different: unchanged files come from the model cache (`loading`), a build
 after an edit to the words of published briefs resumes from the last one's
 state (`snapshot`) instead of validating again, only the pages that show an
 edited file are rendered again (`render`, `incremental`), and mkdocs builds
-only the pages whose Markdown changed, keeping the last site's others (`reuse`).
+only the pages whose Markdown changed, keeping the last site's others (`reuse`),
+and a build with many pages to make gives part of them to a second process (`split`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from generator.build import loading, render, reuse, sealed, snapshot
+from generator.build import loading, render, reuse, sealed, snapshot, split
 from generator.build.cache import Memo, ModelCache
 from generator.config import Project, Settings
 from generator.errors import ContentError
@@ -142,7 +143,8 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     try:
         compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
         result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
-                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind, compiled=compiled)
+                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind, compiled=compiled,
+                                         helper=split.Halves(project))
     finally:
         read.save()
     return result

@@ -8,7 +8,10 @@ failed build leaves the previous site as it was.
 
 A build may bring what it keeps of the last site (`Reuse`): those files are
 put in the scratch folder first, and mkdocs, in its `dirty` mode, builds only
-the pages whose output is missing or older than their Markdown.
+the pages whose output is missing or older than their Markdown. It may also
+bring a second process (`Helper`) that builds part of the pages, in the same
+mode, into a folder of its own; their output joins the scratch folder before
+it is indexed and checked.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import logging
 import os
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -57,6 +62,65 @@ class _Compiled(BasePlugin):
     def on_env(self, env, config, files):
         env.bytecode_cache = self.cache
         return env
+
+
+class Anchors(BasePlugin):
+    """The anchors of the pages a build rendered, and its links to anchors of pages it did not render,
+    which mkdocs leaves unchecked in a dirty build: a build split between two processes checks
+    them across (`cross_check`), as one process would have."""
+
+    def __init__(self):
+        super().__init__()
+        self.files = None
+        self.level = logging.INFO
+        self.present: dict[str, set[str]] = {}  # each rendered page's anchors, by its Markdown's path
+        self.unchecked: list[tuple[str, str, str, str]] = []  # (from, to, anchor, the link as written)
+
+    def on_env(self, env, config, files):
+        self.files, self.level = files, config.validation.links.anchors
+        return env
+
+    def on_post_build(self, config):
+        for file in self.files.documentation_pages() if self.files is not None else ():
+            page = file.page
+            if page is None or page.present_anchor_ids is None:
+                continue
+            self.present[file.src_uri] = set(page.present_anchor_ids)
+            for to_file, links in (page.links_to_anchors or {}).items():
+                if to_file.page is None or to_file.page.present_anchor_ids is None:
+                    self.unchecked += [(file.src_uri, to_file.src_uri, anchor, link) for anchor, link in links.items()]
+
+    def cross_check(self, other: "Anchors") -> list[str]:
+        """What mkdocs would have said of the links between the pages of `self` and `other` to anchors that are
+        not there, at the level mkdocs.yml sets (`validation: links: anchors`): warnings, which fail the build."""
+        if self.level < logging.WARNING:
+            return []
+        present = {**other.present, **self.present}
+        return [f"Doc file '{src}' contains a link '{link}', but the doc '{to}' does not contain an anchor '#{anchor}'."
+                for src, to, anchor, link in self.unchecked + other.unchecked if to in present and anchor not in present[to]]
+
+
+@dataclass
+class Built:
+    """What a run of mkdocs leaves beside the pages: their search entries, their anchors."""
+
+    index: search.LightIndexPlugin
+    anchors: Anchors
+
+
+class Helper(Protocol):
+    """A second process for the pages of a build (`build.split.Halves` implements it)."""
+
+    def start(self, scratch: Path, run: Callable[[Path], Built]) -> bool:
+        """Leave part of the pages mkdocs would build into `scratch` to a second process, which builds them
+        into a folder of its own with `run(folder)`; False when it takes none (one process builds them all)."""
+
+    def finish(self, scratch: Path, built: Built) -> None:
+        """Wait for it; move its pages into `scratch`, its search entries and anchors into `built`.
+        Raises ContentError with its problems."""
+
+    def close(self) -> None:
+        """End it if it still runs, and remove its folder."""
 
 
 class Reuse(Protocol):
@@ -210,13 +274,14 @@ def _source_date(epoch: int | None):
 
 def build_site(project: Project, settings: Settings, site_dir: Path, check: Callable[..., list[Problem]] | None = None,
                highest_tlp: str = "clear", epoch: int | None = None, reuse: Reuse | None = None,
-               pagefind: bool = True, compiled=None) -> tuple[int, int]:
+               pagefind: bool = True, compiled=None, helper: Helper | None = None) -> tuple[int, int]:
     """Run mkdocs into a temporary folder, index it for search, check it, then swap it in as `site_dir`.
 
     `check(folder)` reads the site while Pagefind indexes it, then `check(folder, "pagefind")` the
     Pagefind bundle (none without `pagefind`: the preview's search is the offline index); a problem
     from either stops the build before the swap. `compiled`, a `jinja2.BytecodeCache`, keeps the
-    theme's templates compiled between builds. Raises SiteDirError,
+    theme's templates compiled between builds. `helper` may build part of the pages in a second
+    process. Raises SiteDirError,
     before building, when `site_dir` is not briefgen's to replace (`check_site_dir`). Returns how many
     pages the site has, and how many of them mkdocs built.
     """
@@ -226,21 +291,28 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
     tmp, lock = claim(site_dir)
     try:
         dirty = reuse.keep(tmp) if reuse is not None else False
-        index = _mkdocs(project, settings, tmp, highest_tlp, epoch, dirty, compiled)
-        docs = reuse.search_docs(index) if dirty else None
+        run = partial(_mkdocs, project, settings, highest_tlp=highest_tlp, epoch=epoch, compiled=compiled)
+        split = helper is not None and helper.start(tmp, partial(run, dirty=True))
+        built = run(tmp, dirty=dirty or split)
+        if split:
+            helper.finish(tmp, built)
+        index = built.index
+        docs = reuse.search_docs(index) if dirty else index.docs() if split else None
         _index_and_check(project, tmp, docs, check, reuse.vouched() if dirty else None, pagefind)
         swap_in(tmp, site_dir)
         if reuse is not None:
             reuse.record(site_dir, index)
         return len(index.order), len(index.entries)
     finally:
+        if helper is not None:
+            helper.close()
         shutil.rmtree(tmp, ignore_errors=True)
         if lock is not None:
             os.close(lock)
 
 
 def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str, epoch: int | None, dirty: bool,
-            compiled=None) -> search.LightIndexPlugin:
+            compiled=None) -> Built:
     """mkdocs' build into `folder`; every warning it logs fails it. A dirty build runs with mkdocs'
     strict mode off, which would fail on its own warning that the build is dirty: `_Collect` does the rest."""
     from mkdocs.commands.build import build
@@ -252,6 +324,7 @@ def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str
     try:
         config = mkdocs_config(project, settings, folder, strict=not dirty, highest_tlp=highest_tlp)
         index = search.attach(config)
+        anchors = config.plugins["briefgen/anchors"] = Anchors()
         if compiled is not None:
             config.plugins["briefgen/compiled-templates"] = _Compiled(compiled)
         with _source_date(epoch):
@@ -265,8 +338,8 @@ def _mkdocs(project: Project, settings: Settings, folder: Path, highest_tlp: str
         raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in handler.messages])
     if dirty and not index.active:
         raise ContentError([Problem(project.mkdocs_yml.name, 1, 1, "mkdocs: the search plugin is not mkdocs-material's, "
-                                    "which an incremental build needs: build the whole site with --full")])
-    return index
+                                    "which incremental and two-process builds need")])
+    return Built(index, anchors)
 
 
 def _index_and_check(project: Project, folder: Path, docs: list[dict] | None, check: Callable[..., list[Problem]] | None,

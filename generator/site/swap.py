@@ -128,7 +128,8 @@ def _ours(folder: Path) -> bool:
 # A build works in `.NAME-new-KEY` beside the target NAME (KEY: tempfile's eight
 # characters) and holds an advisory lock on it from its creation to the swap.
 # Every scratch folder it makes carries its KEY: `.NAME-old-KEY` (the previous
-# site, renamed away), `..NAME-new-KEY-pagefind-*` (search.Indexer's), and,
+# site, renamed away), `..NAME-new-KEY-pagefind-*` (search.Indexer's),
+# `..NAME-new-KEY-split-*` (the second mkdocs process's, build.split), and,
 # when the target is a mount point, `.NAME-new-KEY` and `.NAME-old-KEY` inside
 # the target. A killed build's lock dies with it, so a scratch folder whose
 # `.NAME-new-KEY` nobody holds is left over, while a running build's are never
@@ -137,7 +138,7 @@ def _ours(folder: Path) -> bool:
 
 def _scratch(name: str) -> re.Pattern:
     key = "[a-z0-9_]{8}"
-    return re.compile(rf"\.{re.escape(name)}-(?:new|old)-({key})|\.\.{re.escape(name)}-new-({key})-pagefind-{key}")
+    return re.compile(rf"\.{re.escape(name)}-(?:new|old)-({key})|\.\.{re.escape(name)}-new-({key})-(?:pagefind|split)-{key}")
 
 
 def _lock(path: Path) -> int | None:
