@@ -199,3 +199,24 @@ def test_a_file_the_check_cannot_read_fails_the_build(copy):
     assert r.code == 1
     assert "briefs/2024/secret.yaml:2:10: error: leak check: YAML syntax" in r.err, r.err
     assert _tree_digest(copy.root / "site") == before
+
+
+def test_a_whole_sites_check_in_forked_workers_finds_what_one_process_finds(built, tmp_path):
+    """A cold build checks the site's files in parts, each in a forked worker: every part is read."""
+    from generator.build import driver
+    from generator.build.loading import forked_map
+    from generator.config import Project as Generator
+    from generator.site.leaks import LeakCheck
+
+    site = tmp_path / "site"
+    shutil.copytree(built.root / "site", site)
+    pages = sorted(site.rglob("*.html"))
+    for page in pages[::3]:
+        page.write_text(page.read_text("utf-8") + f"<p>{SUMMARY}</p>", "utf-8")
+    project = Generator(built.root)
+    policy = driver.policy_for(project.settings())
+    alone = LeakCheck(project, policy)(site)
+    forked = LeakCheck(project, policy, map=forked_map)(site)
+    assert forked == alone
+    assert [p.path for p in forked] == sorted(p.relative_to(site).as_posix() for p in pages[::3])
+    assert all(SECRET in p.message for p in forked)

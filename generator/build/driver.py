@@ -138,7 +138,7 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     result = generate(project, settings, policy)
     highest_tlp = result.corpus.highest_tlp()
     read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
-    check = LeakCheck(project, policy, read)  # reads the corpus files again: never the models the build used
+    check = LeakCheck(project, policy, read, loading.forked_map)  # reads the corpus files again: never the models the build used
     last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, policy, highest_tlp), check, full=full)
     try:
         compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))

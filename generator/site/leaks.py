@@ -50,7 +50,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, MutableMapping
+from typing import Callable, Iterator, MutableMapping
 
 import ahocorasick
 
@@ -353,10 +353,11 @@ def _chunks(path: Path) -> Iterator[bytes]:
 class LeakCheck:
     """The leak check of one build: the forms to look for are made once, on the first call."""
 
-    def __init__(self, project: Project, policy: Policy, memo: MutableMapping | None = None):
+    def __init__(self, project: Project, policy: Policy, memo: MutableMapping | None = None, map: Callable = map):
         self.project = project
         self.policy = policy
         self.memo = memo  # what it read of each corpus file, by the file's digest (`_facts`)
+        self.map = map  # how the parts of a whole site's check run: one after the other, or in forked workers
         self.automaton: ahocorasick.Automaton | None = None
         self.unread: list[Problem] = []
         self.digest: str | None = None
@@ -392,11 +393,23 @@ class LeakCheck:
             return self.unread
         if len(automaton) == 0:
             return []
-        problems = []
         top = site_dir / under if under else site_dir
-        for path in sorted(top.rglob("*")):
-            if path.suffix in _SKIPPED or not path.is_file():
-                continue
+        paths = [path for path in sorted(top.rglob("*")) if path.suffix not in _SKIPPED and path.is_file()]
+        if last is not None:  # an edit's check reads little: not worth a worker
+            return self._check(site_dir, paths, last)
+        global _CHECKING
+        _CHECKING = (self, site_dir)  # what forked workers check with: the automaton is theirs without a copy
+        try:
+            parts = self.map(_check_part, [paths[i::_PARTS] for i in range(_PARTS)])
+            return sorted((p for part in parts for p in part), key=lambda p: p.path)
+        finally:
+            _CHECKING = None
+
+    def _check(self, site_dir: Path, paths: list[Path], last: Path | None = None) -> list[Problem]:
+        """A problem for each of `paths` that holds a withheld text (see `__call__`)."""
+        automaton = self.automaton
+        problems = []
+        for path in paths:
             rel = path.relative_to(site_dir).as_posix()
             try:
                 text = _chunks(path) if last is None else _unvouched(path, last / rel)
@@ -410,6 +423,15 @@ class LeakCheck:
                 problems.append(Problem(rel, 1, 1, f"leak: withheld {meaning.reason} appears in the output: its {meaning.field}, as {shown!r}"))
         filecmp.clear_cache()  # it keeps every comparison: not for the life of a preview
         return problems
+
+
+_PARTS = 2  # of a whole site's files, each checked by a worker when the check is given a forked map
+_CHECKING: tuple | None = None  # (the check, the site) while its parts are checked
+
+
+def _check_part(paths: list[Path]) -> list[Problem]:
+    check, site_dir = _CHECKING
+    return check._check(site_dir, paths)
 
 
 _BREAK = bytearray()  # between two runs of a file's text (compared by identity): no needle is found across it
