@@ -118,7 +118,11 @@ class Halves:
                 theirs.add(rel)
         self.theirs = [dest for rel, dest, _ in pages if rel in theirs]
         self.folder = Path(tempfile.mkdtemp(prefix=f".{scratch.name}-split-", dir=scratch.parent))
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to spare (a limit reached): one process builds every page
+            self.close()
+            return False
         if pid == 0:
             self._second(run, files, theirs)
         self.pid = pid
