@@ -130,15 +130,23 @@ class LastSite:
             return False  # the site is not the one the last build left
         self.last = last
         dest = self._outputs(last.docs)
+        made: set[str] = set()
+
+        def folder_of(rel: str) -> None:  # made once each: a kept site has as many folders as pages
+            parent = os.path.dirname(rel)
+            if parent not in made:
+                os.makedirs(scratch / parent, exist_ok=True)
+                made.add(parent)
+
         for rel, stamp in last.outputs.items():
             if rel.startswith(search.WRITTEN):
                 continue
             src = dest.get(rel)
             if src is None:  # not a page's: the theme's, the sitemap (mkdocs writes some again)
-                (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+                folder_of(rel)
                 shutil.copy2(self.site_dir / rel, scratch / rel)
             elif self._unchanged(src, stamp):
-                (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+                folder_of(rel)
                 try:
                     os.link(self.site_dir / rel, scratch / rel)
                 except OSError:  # another device (the site is a mount point), or links not allowed: a copy
