@@ -26,7 +26,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import shutil
 import signal
 import tempfile
 import threading
@@ -37,6 +36,7 @@ from typing import Callable
 from generator.config import Project
 from generator.errors import ContentError, Problem
 from generator.site.mkdocs import Anchors, Built
+from generator.site.swap import discard
 
 MIN_BYTES = 4_000_000  # of Markdown to build, below which one process builds it all
 _RESULT = ".briefgen-split-result"  # what the second process hands back, in its folder
@@ -195,5 +195,5 @@ class Halves:
                 pass
             self.pid = None
         if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            discard(self.folder)  # a folder for every page of the other half: removed by a process of its own
             self.folder = None

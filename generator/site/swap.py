@@ -203,7 +203,7 @@ def remove_leftovers(target: Path) -> None:
             continue  # its build is running
         try:
             for path in paths:
-                if "-old-" in path.name and _being_discarded(path):
+                if ("-old-" in path.name or "-split-" in path.name) and _being_discarded(path):
                     continue
                 shutil.rmtree(path, ignore_errors=True)
         finally:
