@@ -60,10 +60,14 @@ def _walk(top: Path) -> list[tuple[str, os.stat_result]]:
 
 def _stand_in(folder: Path, dest: str, st: os.stat_result) -> None:
     """An empty file at `dest`, dated as the Markdown it stands for: mkdocs' dirty mode builds a page only
-    if its output is missing or older than its Markdown."""
+    if its output is missing or older than its Markdown. Never over a file that is there: a page kept
+    from the last site is a link to the published one."""
     path = folder / dest
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:  # two files of the docs folder with one output (mkdocs warns of it): one stand-in
+        return
     os.utime(path, ns=(st.st_mtime_ns, st.st_mtime_ns))
 
 
@@ -94,11 +98,8 @@ class Halves:
             if not rel.endswith(".md"):
                 continue
             dest = File(rel, str(docs), str(scratch), urls).dest_uri
-            try:
-                if os.stat(scratch / dest).st_mtime_ns >= st.st_mtime_ns:
-                    continue  # kept from the last site: mkdocs will not build it
-            except FileNotFoundError:
-                pass
+            if os.path.lexists(scratch / dest):
+                continue  # kept from the last site: this build's process decides, as without a split
             pages.append((rel, dest, st))
         pages.sort(key=lambda page: (-page[2].st_size, page[0]))
         return pages, files
@@ -116,7 +117,7 @@ class Halves:
             load[half] += st.st_size
             if half:
                 theirs.add(rel)
-        self.theirs = [dest for rel, dest, _ in pages if rel in theirs]
+        self.theirs = list(dict.fromkeys(dest for rel, dest, _ in pages if rel in theirs))
         self.folder = Path(tempfile.mkdtemp(prefix=f".{scratch.name}-split-", dir=scratch.parent))
         try:
             pid = os.fork()
