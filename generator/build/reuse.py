@@ -73,7 +73,7 @@ def _same(st: os.stat_result, stamp: list[int]) -> bool:
     return (st.st_size, st.st_mtime_ns, st.st_ino) == (stamp[0], stamp[1], stamp[3])
 
 
-def _files(top: Path) -> dict[str, os.stat_result]:
+def files_under(top: Path) -> dict[str, os.stat_result]:
     """Every file under `top` (not following links to folders, as `os.walk`), by its path in it.
     Paths are joined as strings: every build of the preview lists the site and the docs folder."""
     found = {}
@@ -91,6 +91,14 @@ def _files(top: Path) -> dict[str, os.stat_result]:
             else:
                 found[prefix + entry.name] = entry.stat(follow_symlinks=False)
     return found
+
+
+def output_paths(project: Project, sources) -> dict[str, str]:
+    """Where mkdocs writes each of these files of the docs folder, by their paths in it."""
+    from mkdocs.structure.files import File
+
+    docs, directory_urls = str(project.docs), bool(project.mkdocs_options.get("use_directory_urls", True))
+    return {src: File(src, docs, docs, directory_urls).dest_uri for src in sources}
 
 
 @dataclass
@@ -114,7 +122,7 @@ class LastSite:
 
     def _read_docs(self, last: dict[str, tuple[list[int], str]]) -> None:
         """The docs folder's files with their digests; a file whose stamp is the one recorded keeps its digest."""
-        for rel, st in _files(self.project.docs).items():
+        for rel, st in files_under(self.project.docs).items():
             stamp = file_stamp(st)
             was = last.get(rel)
             self.docs[rel] = (stamp, was[1] if was is not None and was[0] == stamp else file_digest(self.project.docs / rel))
@@ -124,7 +132,7 @@ class LastSite:
         self._read_docs(last.docs if last is not None else {})
         if last is None or last.key != self.key:
             return False
-        site = _files(self.site_dir)
+        site = files_under(self.site_dir)
         site.pop(STAMP, None)
         if site.keys() != last.outputs.keys() or not all(_same(st, last.outputs[rel]) for rel, st in site.items()):
             return False  # the site is not the one the last build left
@@ -160,10 +168,7 @@ class LastSite:
 
     def _outputs(self, docs: dict) -> dict[str, str]:
         """Which file of the docs folder each output of the site comes from."""
-        from mkdocs.structure.files import File
-
-        directory_urls = bool(self.project.mkdocs_options.get("use_directory_urls", True))
-        return {File(src, str(self.project.docs), str(self.site_dir), directory_urls).dest_uri: src for src in docs}
+        return {dest: src for src, dest in output_paths(self.project, docs).items()}
 
     def _unchanged(self, src: str, output: list[int]) -> bool:
         """The file's bytes are those it had when its output was made, and mkdocs will not make it again
@@ -181,6 +186,6 @@ class LastSite:
     def record(self, site_dir: Path, index: search.LightIndexPlugin) -> None:
         kept = self.last.entries if self.last is not None else {}
         entries = {entry["location"]: entry for entry in index.docs(kept)}
-        outputs = {rel: file_stamp(st) for rel, st in _files(site_dir).items() if rel != STAMP}
+        outputs = {rel: file_stamp(st) for rel, st in files_under(site_dir).items() if rel != STAMP}
         leaks = self.check.key() if self.check is not None else None
         sealed.replace_pickle(self.project.cache, self.name, SiteRecord(self.key, self.docs, outputs, entries, leaks))

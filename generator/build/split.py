@@ -33,29 +33,14 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+from generator.build import reuse
 from generator.config import Project
 from generator.errors import ContentError, Problem
-from generator.site.mkdocs import Anchors, Built
+from generator.site.mkdocs import Built
 from generator.site.swap import discard
 
 MIN_BYTES = 4_000_000  # of Markdown to build, below which one process builds it all
 _RESULT = ".briefgen-split-result"  # what the second process hands back, in its folder
-
-
-def _walk(top: Path) -> list[tuple[str, os.stat_result]]:
-    """Every file under `top` with its stat, by its path in it (no dot files or folders: mkdocs skips them)."""
-    found = []
-    stack = [(os.fspath(top), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        for entry in os.scandir(folder):
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=True):
-                stack.append((entry.path, prefix + entry.name + "/"))
-            else:
-                found.append((prefix + entry.name, entry.stat()))
-    return found
 
 
 def _stand_in(folder: Path, dest: str, st: os.stat_result) -> None:
@@ -85,29 +70,21 @@ class Halves:
     def can_fork() -> bool:
         return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
-    def _plan(self, scratch: Path) -> tuple[list[tuple[str, str, os.stat_result]], list[tuple[str, os.stat_result]]]:
-        """The pages mkdocs would build into `scratch` (Markdown, output, the Markdown's stat), largest first,
-        and every file of the docs folder."""
-        from mkdocs.structure.files import File
-
-        docs = self.project.docs
-        urls = bool(self.project.mkdocs_options.get("use_directory_urls", True))
-        files = _walk(docs)
-        pages = []
-        for rel, st in files:
-            if not rel.endswith(".md"):
-                continue
-            dest = File(rel, str(docs), str(scratch), urls).dest_uri
-            if os.path.lexists(scratch / dest):
-                continue  # kept from the last site: this build's process decides, as without a split
-            pages.append((rel, dest, st))
+    def _plan(self, scratch: Path) -> tuple[list[tuple[str, str, os.stat_result]], list[tuple[str, str, os.stat_result]]]:
+        """Every file of the docs folder (its path, its output's, its stat), and of them the pages mkdocs
+        would build into `scratch`, largest first. Dot files and folders are left out, as mkdocs leaves them."""
+        listed = {rel: st for rel, st in reuse.files_under(self.project.docs).items()
+                  if not any(part.startswith(".") for part in rel.split("/"))}
+        files = [(rel, dest, listed[rel]) for rel, dest in reuse.output_paths(self.project, listed).items()]
+        # an output there is a page kept from the last site: this build's process decides, as without a split
+        pages = [f for f in files if f[0].endswith(".md") and not os.path.lexists(scratch / f[1])]
         pages.sort(key=lambda page: (-page[2].st_size, page[0]))
-        return pages, files
+        return files, pages
 
     def start(self, scratch: Path, run: Callable[[Path], Built]) -> bool:
         if not self.can_fork():
             return False
-        pages, files = self._plan(scratch)
+        files, pages = self._plan(scratch)
         if sum(st.st_size for _, _, st in pages) < self.min_bytes:
             return False
         # each page to the process with less Markdown so far, the largest first
@@ -127,23 +104,19 @@ class Halves:
         if pid == 0:
             self._second(run, files, theirs)
         self.pid = pid
-        by_rel = {rel: st for rel, _, st in pages}
-        for rel, dest, _ in pages:
+        for rel, dest, st in pages:
             if rel in theirs:
-                _stand_in(scratch, dest, by_rel[rel])
+                _stand_in(scratch, dest, st)
         return True
 
-    def _second(self, run: Callable[[Path], Built], files: list[tuple[str, os.stat_result]], theirs: set[str]) -> None:
+    def _second(self, run: Callable[[Path], Built], files: list[tuple[str, str, os.stat_result]], theirs: set[str]) -> None:
         """The second process: its mkdocs finds everything of the docs folder built but its own pages. Never returns."""
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the build's process, which ends this one
         try:
             # a stand-in for every other file, a page or not: the data exports need no copy here
-            from mkdocs.structure.files import File
-
-            docs, urls = self.project.docs, bool(self.project.mkdocs_options.get("use_directory_urls", True))
-            for rel, st in files:
+            for rel, dest, st in files:
                 if rel not in theirs:
-                    _stand_in(self.folder, File(rel, str(docs), str(self.folder), urls).dest_uri, st)
+                    _stand_in(self.folder, dest, st)
             built = run(self.folder)
             result = ("built", built.index.entries, built.anchors.present, built.anchors.unchecked)
         except ContentError as e:
@@ -181,9 +154,7 @@ class Halves:
                 folder.rmdir()
                 folder = folder.parent
         built.index.entries.update(entries)
-        other = Anchors()
-        other.present, other.unchecked = present, unchecked
-        messages = built.anchors.cross_check(other)
+        messages = built.anchors.cross_check(present, unchecked)
         if messages:
             raise ContentError([Problem(self.project.mkdocs_yml.name, 1, 1, f"mkdocs: {m}") for m in messages])
 

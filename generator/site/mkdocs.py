@@ -90,14 +90,15 @@ class Anchors(BasePlugin):
                 if to_file.page is None or to_file.page.present_anchor_ids is None:
                     self.unchecked += [(file.src_uri, to_file.src_uri, anchor, link) for anchor, link in links.items()]
 
-    def cross_check(self, other: "Anchors") -> list[str]:
-        """What mkdocs would have said of the links between the pages of `self` and `other` to anchors that are
-        not there, at the level mkdocs.yml sets (`validation: links: anchors`): warnings, which fail the build."""
+    def cross_check(self, present: dict[str, set[str]], unchecked: list[tuple[str, str, str, str]]) -> list[str]:
+        """What mkdocs would have said of the links between these pages and another run's (its `present`
+        and `unchecked`) to anchors that are not there, at the level mkdocs.yml sets
+        (`validation: links: anchors`): warnings, which fail the build."""
         if self.level < logging.WARNING:
             return []
-        present = {**other.present, **self.present}
+        present = {**present, **self.present}
         return [f"Doc file '{src}' contains a link '{link}', but the doc '{to}' does not contain an anchor '#{anchor}'."
-                for src, to, anchor, link in self.unchecked + other.unchecked if to in present and anchor not in present[to]]
+                for src, to, anchor, link in self.unchecked + unchecked if to in present and anchor not in present[to]]
 
 
 @dataclass
