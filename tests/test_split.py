@@ -11,22 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import synthetic
 from generator.build import driver, split
 from generator.config import Project
 from generator.errors import ContentError
-from test_incremental import _edit, _published_brief
+from test_incremental import _edit, _published_brief, generated as corpus  # noqa: F401  (the synthetic corpus)
 from test_incremental_site import _site, _small_pages, small_pages  # noqa: F401  (autouse: listings paginated small)
 
 BIG = "x " * 200_000  # a hand-written page larger than any generated one: the split gives it to the build's process
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("split") / "corpus"
-    synthetic.generate(30, out, seed=11, restricted=0.05)
-    synthetic.copy_project_files(out)
-    return out
 
 
 class Spy:
