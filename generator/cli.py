@@ -250,10 +250,12 @@ def links(ctx, strict, max_tlp, drafts, timeout, per_host):
 
 @cli.command()
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@click.option("--poll", is_flag=True, help="Look for changes four times a second instead of waiting for the system's "
+              "file events: for a project on a network share or mounted into a container, whose edits raise none.")
 @_max_tlp
 @_drafts
 @click.pass_context
-def serve(ctx, dev_addr, max_tlp, drafts):
+def serve(ctx, dev_addr, poll, max_tlp, drafts):
     """Live preview: build the site into build/preview, serve it, and build it again on every change.
 
     A saved edit to briefs/, templates/, site_config/ or mkdocs.yml is built
@@ -267,7 +269,7 @@ def serve(ctx, dev_addr, max_tlp, drafts):
     project = _project(ctx)
     _policy(project, max_tlp, drafts)  # bad options fail here, as for a build
     click.echo(f"serving the preview on http://{dev_addr}/ (Ctrl-C to stop)", err=True)
-    run_serve(project, dev_addr, max_tlp and max_tlp.lower(), drafts)
+    run_serve(project, dev_addr, max_tlp and max_tlp.lower(), drafts, poll=poll)
 
 
 @cli.command()

@@ -82,10 +82,10 @@ def test_export_json_matches_the_site_data(minimal):
 
 
 @contextlib.contextmanager
-def _serving(project):
+def _serving(project, *options):
     """`briefgen serve` running on a free port in `project`; the address of its first brief."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}"], cwd=project.root,
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}", *options], cwd=project.root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield f"http://127.0.0.1:{port}/briefs/first-brief/"
@@ -102,8 +102,9 @@ def _page_holding(url: str, text: str) -> str:
     return http_get(url) or ""
 
 
-def test_serve_regenerates_on_edit(minimal):
-    with _serving(minimal) as url:
+@pytest.mark.parametrize("options", [(), ("--poll",)], ids=["file events", "polling"])
+def test_serve_regenerates_on_edit(minimal, options):
+    with _serving(minimal, *options) as url:
         assert "First brief" in _page_holding(url, "First brief")
         path = minimal.root / "briefs/2024/first-brief.yaml"
         path.write_text(path.read_text().replace("title: First brief", "title: Edited while serving"))

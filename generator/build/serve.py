@@ -11,6 +11,7 @@ problems and leaves the last good preview up.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import threading
@@ -98,7 +99,18 @@ class _Watcher:
             self.server._rebuild_cond.notify_all()
 
 
-def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | None) -> None:
+POLL_INTERVAL = 0.25  # seconds between two looks at the inputs with `--poll`
+
+
+def _observer(poll: bool):
+    """What tells the server of a saved edit: the system's file events, or polling (see above)."""
+    import watchdog.observers
+    import watchdog.observers.polling
+
+    return watchdog.observers.polling.PollingObserver(timeout=POLL_INTERVAL) if poll else watchdog.observers.Observer()
+
+
+def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | None, poll: bool = False) -> None:
     from mkdocs.livereload import LiveReloadServer
 
     preview = _Preview(project, max_tlp, drafts)
@@ -110,7 +122,8 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
         watcher.refresh()  # a changed mkdocs.yml may name another custom_dir
 
     server = LiveReloadServer(builder=build, host=host or "127.0.0.1", port=int(port), root=str(preview.folder),
-                              polling_interval=0.25)
+                              polling_interval=POLL_INTERVAL)
+    server.observer = _observer(poll)  # before anything is watched: the server schedules every watch on it
     server.build_delay = 0.05  # edits come in bursts (an editor's save, a git checkout): build once they settle
     watcher = _Watcher(server, project)
     watcher.start()
@@ -118,5 +131,11 @@ def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | N
         server.serve()
     except KeyboardInterrupt:
         click.echo("shutting down", err=True)
+    except OSError as e:
+        if poll or e.errno not in (errno.ENOSPC, errno.EMFILE, errno.ENOSYS):
+            raise
+        # the system's limit on watched folders or event queues reached: polling needs neither
+        raise click.ClickException(f"cannot watch the project's files for changes ({e.strerror or e}): "
+                                   "run `briefgen serve --poll`, or raise the system's limit on file watches") from None
     finally:
         server.shutdown()
