@@ -23,6 +23,7 @@ what it looks for changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -95,10 +96,15 @@ def files_under(top: Path) -> dict[str, os.stat_result]:
 
 def output_paths(project: Project, sources) -> dict[str, str]:
     """Where mkdocs writes each of these files of the docs folder, by their paths in it."""
+    docs, directory_urls = str(project.docs), bool(project.mkdocs_options.get("use_directory_urls", True))
+    return {src: _output_path(src, docs, directory_urls) for src in sources}
+
+
+@functools.cache  # the preview asks again for every file of the docs folder on every build
+def _output_path(src: str, docs: str, directory_urls: bool) -> str:
     from mkdocs.structure.files import File
 
-    docs, directory_urls = str(project.docs), bool(project.mkdocs_options.get("use_directory_urls", True))
-    return {src: File(src, docs, docs, directory_urls).dest_uri for src in sources}
+    return File(src, docs, docs, directory_urls).dest_uri
 
 
 @dataclass
