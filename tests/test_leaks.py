@@ -342,3 +342,13 @@ def test_a_window_whose_hash_matches_is_compared_whole(monkeypatch):
     assert leaks._first_hit(automaton, windows, iter([other])) is None
     hit = leaks._first_hit(automaton, windows, iter([other + b" courier ledgers of the depot basement north works"]))
     assert hit is not None and hit[0] == needle
+
+
+def test_runs_of_spaces_are_one_space_however_long_the_text():
+    """`_one_space` collapses spaces in numpy for a page and by a regular expression for a short text: alike."""
+    r = __import__("random").Random(7)
+    for size in (0, 1, 5, 4095, 4096, 4097, 20000):
+        for _ in range(20):
+            data = bytes(r.choice(b"  ab\xc3\xa9 ") for _ in range(size))
+            data = r.choice([data, data.strip(b" "), b"   " + data + b"  "])
+            assert leaks._one_space(data) == leaks._SPACES.sub(b" ", data), data
