@@ -220,3 +220,135 @@ def test_a_whole_sites_check_in_forked_workers_finds_what_one_process_finds(buil
     assert forked == alone
     assert [p.path for p in forked] == sorted(p.relative_to(site).as_posix() for p in pages[::3])
     assert all(SECRET in p.message for p in forked)
+
+
+# --- the scan: windows by hash, the other needles by automaton -------------------------------
+
+from generator.site import leaks  # noqa: E402
+
+# words of every kind the scan tells apart: long and short, beyond ASCII (a letter of two or three bytes,
+# Arabic), numbers in ASCII and in Arabic-Indic digits, long numbers, words that start with a digit
+_WORDS = ("depot", "cement", "works", "north", "quellmark", "courier", "treasurer", "ledgers", "basement",
+          "informationally", "informationallx", "of", "the", "at", "in", "a", "é", "ça", "ééé", "éééé", "ñaño",
+          "zéphyrine", "sarmāda", "الفانوسية", "قمراوي", "في", "٢٠٢٤", "١٢٣", "١٢٣٤٥", "۱۲۳۴", "12٣4", "2024", "123",
+          "12345678", "123456789", "1234567890123456", "12345678901234567", "12345678x12345678", "3b6a8f", "12th", "1x34", "2024a",
+          "/", "x", "ab", "abc")
+
+
+def _text(r, n: int) -> str:
+    return " ".join(r.choice(_WORDS) for _ in range(n))
+
+
+def _reference(found: dict, chunks) -> str | None:
+    """What the check found before the windows were hashed: one automaton over every needle."""
+    automaton = leaks.ahocorasick.Automaton()
+    for needle in found:
+        automaton.add_word(needle, needle)
+    if not found:
+        return None
+    automaton.make_automaton()
+    search = None
+    for chunk in chunks:
+        text = "\0 " if chunk is leaks._BREAK else leaks.words(chunk)
+        if not text:
+            continue
+        if search is None:
+            search = automaton.iter(" " + text)
+        else:
+            search.set(text)
+        for _, needle in search:
+            return needle
+    return None
+
+
+def _case(r) -> tuple[dict, list]:
+    """Withheld texts and names, and an output that holds some of them (whole, in part, or nearly),
+    in chunks split anywhere, with breaks between some."""
+    withheld = [_text(r, r.randint(3, 30)) for _ in range(r.randint(1, 6))]
+    names = [_text(r, r.randint(1, 3)) for _ in range(r.randint(0, 3))]
+    found = {}
+    for text in withheld:
+        found.update((w, leaks._Needle("brief 'x' (TLP:AMBER)", "summary")) for w in leaks._windows(text))
+    for name in names:
+        if len(leaks._needle(name).replace(" ", "")) >= leaks.MIN_NAME_LENGTH:
+            found[leaks._needle(name)] = leaks._Needle("actor 'y' (TLP:AMBER)", "name")
+    parts = []
+    for _ in range(r.randint(1, 8)):
+        pick = r.random()
+        if pick < 0.3 and withheld:
+            words = r.choice(withheld).split()
+            i = r.randrange(len(words))
+            parts.append(" ".join(words[i:i + r.randint(1, 30)]))
+        elif pick < 0.4 and names:
+            parts.append(r.choice(names).upper())
+        else:
+            parts.append(_text(r, r.randint(0, 40)))
+    output = " ".join(parts).encode()
+    chunks = []
+    while output:
+        cut = r.randint(0, len(output))
+        chunks.append(output[:cut].replace(b" ", r.choice([b" ", b"\n", b"  ", b"<br>"]), 1))
+        if r.random() < 0.2:
+            chunks.append(leaks._BREAK)
+        output = output[cut:]
+    return found, chunks
+
+
+def test_the_scan_finds_what_one_automaton_over_every_needle_finds():
+    r = __import__("random").Random(21)
+    kinds = {"none": 0, "window": 0, "other": 0}
+    for _ in range(1500):
+        found, chunks = _case(r)
+        automaton, windows = leaks._searchers(found)
+        hit = leaks._first_hit(automaton, windows, iter(chunks))
+        expected = _reference(found, iter(chunks))
+        assert (hit[0] if hit else None) == expected, (found, chunks)
+        kinds["none" if expected is None else "window" if leaks._window_shaped(expected) else "other"] += 1
+    assert min(kinds.values()) > 150, kinds  # each outcome, often
+
+
+def test_a_window_is_found_across_chunks_and_not_across_a_break():
+    needle = leaks._needle("courier ledgers of the depot basement north works")
+    found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
+    automaton, windows = leaks._searchers(found)
+    assert not len(automaton) and windows.needles
+    text = b"a 2024 courier ledgers of the depot basement north works 2024"
+    for cut in range(len(text)):
+        chunks = [text[:cut], text[cut:]]
+        expected = _reference(found, iter(chunks))
+        assert expected == needle or text[cut - 1:cut + 1].strip() == text[cut - 1:cut + 1], cut  # but inside a word
+        assert (leaks._first_hit(automaton, windows, iter(chunks)) or [None])[0] == expected, cut
+        broken = [text[:cut], leaks._BREAK, text[cut:]]
+        assert (leaks._first_hit(automaton, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), cut
+
+
+def test_the_long_words_of_the_output_are_those_of_the_needles():
+    """`_Windows._words` tells long words from short ones as `_long` does: by characters, numbers of any script short."""
+    r = __import__("random").Random(5)
+    for _ in range(300):
+        text = leaks.words(_text(r, r.randint(1, 60)).encode())
+        starts, ends, long = leaks._Windows._words(text.encode())
+        assert list(long) == [i for i, word in enumerate(text.split()) if leaks._long(word)], text
+
+
+def test_a_window_whose_hash_matches_is_compared_whole(monkeypatch):
+    """A hash collision costs a comparison, never a false alarm; and the needle itself is still found."""
+    monkeypatch.setattr(leaks._Windows, "_hashes", lambda self, data, starts, ends, long: leaks.np.zeros(max(0, len(long) - leaks.WORDS + 1), dtype=leaks.np.uint64))
+    needle = leaks._needle("courier ledgers of the depot basement north works")
+    found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
+    automaton, windows = leaks._searchers(found)
+    other = b"quellmark treasurer keeps ledgers in a flooded basement under the depot"
+    assert windows.scan(leaks.words(other).encode())[0] is None
+    assert leaks._first_hit(automaton, windows, iter([other])) is None
+    hit = leaks._first_hit(automaton, windows, iter([other + b" courier ledgers of the depot basement north works"]))
+    assert hit is not None and hit[0] == needle
+
+
+def test_runs_of_spaces_are_one_space_however_long_the_text():
+    """`_one_space` collapses spaces in numpy for a page and by a regular expression for a short text: alike."""
+    r = __import__("random").Random(7)
+    for size in (0, 1, 5, 4095, 4096, 4097, 20000):
+        for _ in range(20):
+            data = bytes(r.choice(b"  ab\xc3\xa9 ") for _ in range(size))
+            data = r.choice([data, data.strip(b" "), b"   " + data + b"  "])
+            assert leaks._one_space(data) == leaks._SPACES.sub(b" ", data), data

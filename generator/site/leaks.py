@@ -31,10 +31,13 @@ Both sides are compared as normalised words (`words`): on the output side
 JSON string escapes, HTML tags, HTML entities and percent-encoding undone
 (`decode`); then Unicode NFKC, case-folded, Markdown emphasis marks and
 invisible characters dropped, any other run of non-letters one space.
-Every file of the built site is read, in chunks, with one Aho-Corasick pass:
-gzip-compressed ones (Pagefind's fragments, the sitemap) uncompressed,
-Pagefind's CBOR files as their strings, but for its word index, whose words
-are those of the fragments. One hit fails the build.
+Every file of the built site is read, in chunks, in one pass: the windows
+(most of what is looked for) by hashing every run of the output's words that
+has their shape and comparing whole those whose hash matches one of theirs
+(`_Windows`), the rest with an Aho-Corasick automaton. Gzip-compressed files
+(Pagefind's fragments, the sitemap) are read uncompressed, Pagefind's CBOR
+files as their strings, but for its word index, whose words are those of the
+fragments. One hit fails the build.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from pathlib import Path
 from typing import Callable, Iterator, MutableMapping
 
 import ahocorasick
+import numpy as np
 
 from generator.config import Project
 from generator.errors import Problem, field_path
@@ -147,10 +151,23 @@ def words(data: bytes) -> str:
         for c in others:
             if (folded := _folded(c)) != c:
                 data = data.replace(c.encode("utf-8", "replace"), folded.encode("utf-8"))
-    data = _SPACES.sub(b" ", data.translate(_ASCII, _DROPPED).replace(b"/", b" / ")).lstrip(b" ")
+    data = _one_space(data.translate(_ASCII, _DROPPED).replace(b"/", b" / ")).lstrip(b" ")
     if data and not data.endswith(b" "):
         data += b" "
     return data.decode("utf-8", "replace")
+
+
+def _one_space(data: bytes) -> bytes:
+    """`data` with every run of spaces one space: in numpy for a page, where the regular expression takes
+    several times as long; by the expression for a short text (a corpus value), where numpy's calls would."""
+    if len(data) < 4096:
+        return _SPACES.sub(b" ", data)
+    a = np.frombuffer(data, dtype=np.uint8)
+    space = a == 32
+    keep = np.empty(len(a), dtype=bool)
+    keep[:1] = True
+    np.logical_not(space[1:] & space[:-1], out=keep[1:])
+    return a[keep].tobytes()
 
 
 def _needle(text: str) -> str:
@@ -195,11 +212,17 @@ def _why_withheld(kind: str, data: dict, policy: Policy) -> str | None:
     return "a draft" if status == "draft" else f"status {status!r}"
 
 
+def _long(word: str) -> bool:
+    """Whether a normalised word counts towards a window: `MIN_WORD` letters or more, and not a number.
+    `_Windows._words` must say the same of every word of the output."""
+    return len(word) >= MIN_WORD and not word.isdigit()
+
+
 def _windows(text: str) -> Iterator[str]:
     """The runs of a text's words that hold `WORDS` words of `MIN_WORD` letters or more (and the short words
     between them); or the whole text when it has fewer such words, but at least `MIN_PHRASE`."""
     tokens = _needle(text).split()
-    long = [i for i, t in enumerate(tokens) if len(t) >= MIN_WORD and not t.isdigit()]
+    long = [i for i, t in enumerate(tokens) if _long(t)]
     if len(long) < WORDS:
         if len(long) >= MIN_PHRASE:
             yield " " + " ".join(tokens) + " "
@@ -350,6 +373,167 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield from _pieces(f)
 
 
+# --- the windows ------------------------------------------------------------------------
+# Most needles are windows of `WORDS` long words (`_windows`): as many as the withheld text has long
+# words, too many for an automaton to stay in the CPU's caches. A window-shaped needle is in a text
+# exactly when the run of its words from some long word to the fifth long word after it equals it,
+# since whether a word is long depends on the word alone: so each such run of the output is hashed,
+# with numpy, and looked up among the needles' hashes; every hash that matches is compared whole.
+
+_U64 = np.uint64
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=_U64)  # a word's first n bytes
+_MIX = [_U64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)]
+_PLACE = [_U64(k) for k in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB,
+                            0xBF58476D1CE4E5B9, 0x2545F4914F6CDD1D, 0xD6E8FEB86659FD93)]  # of a window's words, by place
+assert len(_PLACE) == WORDS
+
+
+@functools.cache
+def _digit_codes() -> np.ndarray:
+    """The characters beyond ASCII that `str.isdigit` takes for digits (Arabic-Indic ones among them)."""
+    return np.array([c for c in range(0x80, 0x110000) if chr(c).isdigit()], dtype=np.uint32)
+
+
+def _load8(words64: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The eight bytes at each offset `at` of the text whose aligned 8-byte words are `words64`, as little-endian integers."""
+    q = at >> 3
+    r = (at & 7).astype(_U64) << _U64(3)
+    return (words64[q] >> r) | ((words64[q + 1] << (_U64(63) - r)) << _U64(1))  # in two: C leaves a shift by 64 undefined
+
+
+def _all_digits(v: np.ndarray) -> np.ndarray:
+    """Whether each of the eight bytes of each value is an ASCII digit."""
+    high = _U64(0xF0F0F0F0F0F0F0F0)
+    digits = _U64(0x3030303030303030)
+    return ((v & high) == digits) & (((v + _U64(0x0606060606060606)) & high) == digits)
+
+
+class _Windows:
+    """The window-shaped needles (`_window_shaped`), found by the hashes of the output's windows."""
+
+    def __init__(self, found: dict[str, tuple[str, _Needle]]):
+        self.needles = {needle.strip().encode(): value for needle, value in found.items()}
+        self.longest = max(map(len, self.needles), default=0)  # in bytes: no window of a text is longer
+        hashes = np.zeros(0, dtype=_U64)
+        if self.needles:
+            # each needle holds `WORDS` long words: the windows of all of them, one after the other,
+            # start at every `WORDS`-th long word, each hashed as it would be in any text
+            data = b" ".join(self.needles) + b" "
+            starts, ends, long = self._words(data)
+            hashes = np.unique(self._hashes(data, starts, ends, long)[::WORDS])
+        self.hashes = hashes
+        bits = max(16, (len(hashes) * 32).bit_length())  # few false hits, and a table that fits in the caches
+        self.shift = _U64(64 - bits)
+        self.table = np.zeros(1 << bits, dtype=bool)
+        self.table[hashes >> self.shift] = True
+
+    @staticmethod
+    def _words(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each word of a normalised text ("tok tok ") starts and ends, in bytes, and where its
+        long words (`_long`: in characters, and numbers in any script excluded) are among them."""
+        a = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(a == 32)
+        starts = np.empty_like(ends)
+        starts[:1] = 0
+        starts[1:] = ends[:-1] + 1
+        size = ends - starts
+        ascii = data.isascii()
+        if ascii:
+            chars = size
+        else:
+            cont = np.zeros(len(a) + 1, dtype=np.int32)  # UTF-8 continuation bytes before each offset
+            np.cumsum((a & 0xC0) == 0x80, out=cont[1:])
+            others = cont[ends] - cont[starts]
+            chars = size - others
+        long = chars >= MIN_WORD
+        first = a[starts]
+        maybe = long & ((first - np.uint8(48)) < 10)  # may be a number: starts with an ASCII digit
+        if not ascii:
+            lead = long & (first >= 0xC0)
+            i = np.flatnonzero(lead)  # starts with a character beyond ASCII: is it a digit?
+            if len(i):
+                b = [a[starts[i] + k].astype(np.uint32) for k in range(4)]
+                code = np.where(b[0] >= 0xF0, ((b[0] & 7) << 18) | ((b[1] & 63) << 12) | ((b[2] & 63) << 6) | (b[3] & 63),
+                                np.where(b[0] >= 0xE0, ((b[0] & 15) << 12) | ((b[1] & 63) << 6) | (b[2] & 63),
+                                         ((b[0] & 31) << 6) | (b[1] & 63)))
+                codes = _digit_codes()
+                at = np.searchsorted(codes, code).clip(max=len(codes) - 1)
+                maybe[i[codes[at] == code]] = True
+        i = np.flatnonzero(maybe)
+        if len(i):
+            s, e, n = starts[i], ends[i], size[i]
+            words64 = np.frombuffer(data + bytes(16 - len(data) % 8), dtype="<u8")
+            mask = _MASKS[np.minimum(n, 8)]
+            head = (_load8(words64, s) & mask) | (~mask & _U64(0x3030303030303030))  # padded with "0"s
+            number = _all_digits(head) & ((n <= 8) | _all_digits(_load8(words64, np.maximum(e - 8, s))))
+            slow = n > 16
+            if not ascii:
+                slow |= others[i] > 0
+            number[slow] = False
+            long[i[number]] = False
+            for k in i[slow]:  # rare: long numbers, and numbers in other scripts
+                long[k] = not data[starts[k]:ends[k]].decode("utf-8").isdigit()
+        return starts, ends, np.flatnonzero(long)
+
+    def _hashes(self, data: bytes, starts: np.ndarray, ends: np.ndarray, long: np.ndarray) -> np.ndarray:
+        """The hash of the window that starts at each long word but the last `WORDS` - 1: of its long
+        words' first eight bytes and lengths, and the lengths of the runs of short words between them."""
+        words64 = np.frombuffer(data + bytes(16 - len(data) % 8), dtype="<u8")
+        s, e = starts[long], ends[long]
+        n = e - s
+        x = (_load8(words64, s) & _MASKS[np.minimum(n, 8)]) * _MIX[0] + n.astype(_U64) * _MIX[1]
+        x ^= x >> _U64(29)
+        gapped = x.copy()
+        gapped[:-1] += (s[1:] - e[:-1]).astype(_U64) * _MIX[2]  # what lies between one long word and the next
+        count = len(long) - WORDS + 1
+        h = x[WORDS - 1:] * _PLACE[WORDS - 1]
+        for k in range(WORDS - 1):
+            h += gapped[k:k + count] * _PLACE[k]
+        return h
+
+    def scan(self, data: bytes) -> tuple[tuple[int, tuple[str, _Needle]] | None, bytes]:
+        """The first window-shaped needle in a normalised text (where it ends, in bytes, and what it is),
+        or None; and the end of the text that a window going on in the next text may start in."""
+        starts, ends, long = self._words(data)
+        hit = None
+        if len(long) >= WORDS:
+            h = self._hashes(data, starts, ends, long)
+            k = np.flatnonzero(self.table[h >> self.shift])
+            if len(k):
+                at = np.searchsorted(self.hashes, h[k]).clip(max=len(self.hashes) - 1)
+                for k in k[self.hashes[at] == h[k]]:  # in the order they end
+                    s, e = starts[long[k]], ends[long[k + WORDS - 1]]
+                    if (found := self.needles.get(data[s:e])) is not None:
+                        hit = (int(e), found)
+                        break
+        # the tail from the fifth-last long word, no longer than the longest needle
+        cut = starts[long[-(WORDS - 1)]] if len(long) >= WORDS - 1 else starts[long[0]] if len(long) else len(data)
+        if len(data) - cut > self.longest:
+            i = np.searchsorted(starts, len(data) - self.longest)
+            cut = starts[i] if i < len(starts) else len(data)
+        return hit, data[cut:]
+
+
+def _searchers(found: dict[str, _Needle]) -> tuple[ahocorasick.Automaton, _Windows]:
+    """What finds the needles: an automaton of those that are no window, and the windows."""
+    automaton = ahocorasick.Automaton()
+    windows = {}
+    for needle, meaning in found.items():
+        if _window_shaped(needle):
+            windows[needle] = (needle, meaning)
+        else:
+            automaton.add_word(needle, (needle, meaning))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton, _Windows(windows)
+
+
+def _window_shaped(needle: str) -> bool:
+    """Whether a needle is one window: `WORDS` long words, the first and the last of its words among them."""
+    long = [_long(word) for word in needle.split()]
+    return sum(long) == WORDS and long[0] and long[-1]
+
+
 class LeakCheck:
     """The leak check of one build: the forms to look for are made once, on the first call."""
 
@@ -358,27 +542,24 @@ class LeakCheck:
         self.policy = policy
         self.memo = memo  # what it read of each corpus file, by the file's digest (`_facts`)
         self.map = map  # how the parts of a whole site's check run: one after the other, or in forked workers
-        self.automaton: ahocorasick.Automaton | None = None
+        self.automaton: ahocorasick.Automaton | None = None  # the needles that are no window (`_window_shaped`)
+        self.windows: _Windows | None = None  # the windows
         self.unread: list[Problem] = []
         self.digest: str | None = None
 
-    def _automaton(self) -> ahocorasick.Automaton:
+    def _make(self) -> None:
         if self.automaton is None:
-            self.automaton = ahocorasick.Automaton()
             found, self.unread = needles(self.project, self.policy, self.memo)
             h = hashlib.blake2b(digest_size=16)
             for needle, meaning in found.items():
-                self.automaton.add_word(needle, (needle, meaning))
                 h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
             self.digest = None if self.unread else h.hexdigest()
-            if len(self.automaton):
-                self.automaton.make_automaton()
-        return self.automaton
+            self.automaton, self.windows = _searchers(found)
 
     def key(self) -> str | None:
         """What this check looks for, as a hash (None when it could not read the whole corpus): a file
         that passed a check of the same key, and is unchanged since, passes this one."""
-        self._automaton()
+        self._make()
         return self.digest
 
     def __call__(self, site_dir: Path, under: str | None = None, last: Path | None = None) -> list[Problem]:
@@ -388,17 +569,17 @@ class LeakCheck:
         `last`, a site that passed a check of the same `key`, spares what it vouches for: a file that is
         the same (linked) or holds the same bytes as the one at its path there is not read, and of a
         large text file that changed only the lines it did not have are (`_new_lines`)."""
-        automaton = self._automaton()
+        self._make()
         if self.unread:
             return self.unread
-        if len(automaton) == 0:
+        if len(self.automaton) == 0 and not (self.windows and self.windows.needles):
             return []
         top = site_dir / under if under else site_dir
         paths = [path for path in sorted(top.rglob("*")) if path.suffix not in _SKIPPED and path.is_file()]
         if last is not None:  # an edit's check reads little: not worth a worker
             return self._check(site_dir, paths, last)
         global _CHECKING
-        _CHECKING = (self, site_dir)  # what forked workers check with: the automaton is theirs without a copy
+        _CHECKING = (self, site_dir)  # what forked workers check with: the automaton and windows are theirs without a copy
         try:
             parts = self.map(_check_part, [paths[i::_PARTS] for i in range(_PARTS)])
             return sorted((p for part in parts for p in part), key=lambda p: p.path)
@@ -407,13 +588,12 @@ class LeakCheck:
 
     def _check(self, site_dir: Path, paths: list[Path], last: Path | None = None) -> list[Problem]:
         """A problem for each of `paths` that holds a withheld text (see `__call__`)."""
-        automaton = self.automaton
         problems = []
         for path in paths:
             rel = path.relative_to(site_dir).as_posix()
             try:
                 text = _chunks(path) if last is None else _unvouched(path, last / rel)
-                hit = _first_hit(automaton, text)
+                hit = _first_hit(self.automaton, self.windows, text)
             except OSError as e:
                 problems.append(Problem(rel, 1, 1, f"leak check: the file cannot be read ({e.strerror or e})"))
                 continue
@@ -495,17 +675,40 @@ def _new_lines(path: Path, old: Path) -> Iterator[bytes]:
         yield decode(b"".join(run))
 
 
-def _first_hit(automaton: ahocorasick.Automaton, chunks: Iterator[bytes]):
-    """The first needle found in the text of `chunks`, read as one stream of words (one pass)."""
+def _first_hit(automaton: ahocorasick.Automaton, windows: _Windows | None, chunks: Iterator[bytes]):
+    """The first needle found in the text of `chunks`, read as one stream of words: the one that ends first
+    (the longest of those that end there), of the automaton's and the windows' (`_Windows.scan`)."""
     search = None
+    base = 0  # where the chunk's text starts in what the automaton has read
+    tail = b""  # of the text before, where a window ending in this chunk may start
     for chunk in chunks:
         text = "\0 " if chunk is _BREAK else words(chunk)
         if not text:
             continue
-        if search is None:
-            search = automaton.iter(" " + text)
-        else:
-            search.set(text)
-        for _, found in search:
-            return found
+        hit = None  # (where the needle's last space is in `text`, -its length, the needle and its meaning)
+        if len(automaton):
+            if search is None:
+                search = automaton.iter(" " + text)
+                base = 1
+            else:
+                search.set(text)  # its positions go on from the chunk before
+            for end, found in search:
+                hit = (end - base, -len(found[0]), found)
+                break
+            base += len(text)
+        if chunk is _BREAK:
+            tail = b""
+        elif windows is not None and windows.needles:
+            data = tail + text.encode("utf-8")
+            found, after = windows.scan(data)
+            if found is not None:
+                end = found[0] - len(tail)
+                if not text.isascii():
+                    end = len(data[len(tail):found[0]].decode("utf-8"))
+                window = (end, -len(found[1][0]), found[1])
+                if hit is None or window[:2] < hit[:2]:
+                    hit = window
+            tail = after
+        if hit is not None:
+            return hit[2]
     return None
