@@ -222,11 +222,9 @@ def _large(lines: list[str]) -> bytes:
 def test_the_check_reads_what_a_checked_site_does_not_vouch_for(tmp_path, monkeypatch):
     secret = "the courier crossed twice at the northern checkpoint near the mill"
     check = leaks.LeakCheck(None, None)
-    automaton = leaks.ahocorasick.Automaton()
     needle = leaks._needle(" ".join(secret.split()[:6]))
-    automaton.add_word(needle, (needle, leaks._Needle("brief 'x' (TLP:AMBER)", "summary")))
-    automaton.make_automaton()
-    check.automaton, check.digest = automaton, "k"
+    check.automaton, check.windows = leaks._searchers({needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")})
+    check.digest = "k"
     monkeypatch.setattr(leaks, "LARGE", 1000)
     filler = [f"public line {i} about the weather in the valley" for i in range(200)]
     old, new = tmp_path / "old", tmp_path / "new"

@@ -572,7 +572,7 @@ class LeakCheck:
         self._make()
         if self.unread:
             return self.unread
-        if len(self.automaton) == 0 and not (self.windows and self.windows.needles):
+        if len(self.automaton) == 0 and not self.windows.needles:
             return []
         top = site_dir / under if under else site_dir
         paths = [path for path in sorted(top.rglob("*")) if path.suffix not in _SKIPPED and path.is_file()]
@@ -675,7 +675,7 @@ def _new_lines(path: Path, old: Path) -> Iterator[bytes]:
         yield decode(b"".join(run))
 
 
-def _first_hit(automaton: ahocorasick.Automaton, windows: _Windows | None, chunks: Iterator[bytes]):
+def _first_hit(automaton: ahocorasick.Automaton, windows: _Windows, chunks: Iterator[bytes]):
     """The first needle found in the text of `chunks`, read as one stream of words: the one that ends first
     (the longest of those that end there), of the automaton's and the windows' (`_Windows.scan`)."""
     search = None
@@ -698,7 +698,7 @@ def _first_hit(automaton: ahocorasick.Automaton, windows: _Windows | None, chunk
             base += len(text)
         if chunk is _BREAK:
             tail = b""
-        elif windows is not None and windows.needles:
+        elif windows.needles:
             data = tail + text.encode("utf-8")
             found, after = windows.scan(data)
             if found is not None:
