@@ -222,6 +222,41 @@ def test_a_whole_sites_check_in_forked_workers_finds_what_one_process_finds(buil
     assert all(SECRET in p.message for p in forked)
 
 
+def test_a_preview_keeps_what_each_file_adds_and_finds_what_a_fresh_check_finds(copy, monkeypatch):
+    """A preview's builds run in one process: what each corpus file adds to the needles, and the searchers,
+    are kept between them, and the next check looks for exactly what a fresh one would."""
+    from generator.build import driver
+    from generator.config import Project as Generator
+    from generator.site import leaks
+
+    project = Generator(copy.root)
+    policy = driver.policy_for(project.settings())
+    memo: dict = {}
+    first = leaks.LeakCheck(project, policy, memo)
+    first.key()
+    secret = copy.root / "briefs/2024/secret.yaml"
+    secret.write_text(secret.read_text("utf-8").replace("Olive press warehouse", "Pomegranate orchard storehouse"), "utf-8")
+    worked_out = []
+    adds = leaks._adds
+    monkeypatch.setattr(leaks, "_adds", lambda facts: worked_out.append(facts[1]) or adds(facts))
+    kept = leaks.LeakCheck(project, policy, memo)
+    kept.key()
+    assert worked_out == ["secret"]  # only the edited file's, the others' as the last check found them
+    monkeypatch.setattr(leaks, "_ADDED", {})
+    fresh = leaks.needles(project, policy)[0]
+    assert sorted(kept.automaton.keys()) == sorted(n for n in fresh if not leaks._window_shaped(n))
+    assert set(kept.windows.needles) == {n.strip().encode() for n in fresh if leaks._window_shaped(n)}
+    assert any("pomegranate orchard storehouse" in needle for needle in fresh)
+    assert not any("olive press warehouse" in needle for needle in fresh)
+    # the digest hashes the needles in order: a check with the cache finds the fresh check's, in its order
+    h = leaks.hashlib.blake2b(digest_size=16)
+    for needle, meaning in fresh.items():
+        h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
+    assert kept.digest == h.hexdigest() != first.digest
+    again = leaks.LeakCheck(project, policy, memo)
+    assert again.key() == kept.digest and again.automaton is kept.automaton  # nothing changed: taken as they are
+
+
 # --- the scan: windows by hash, the other needles by automaton -------------------------------
 
 from generator.site import leaks  # noqa: E402

@@ -246,9 +246,10 @@ def _runs(name: str) -> Iterator[str]:
             yield " " + " ".join(tokens[i:j]) + " "
 
 
-def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | None) -> tuple | list[Problem]:
+def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | None) -> tuple[str | None, tuple] | list[Problem]:
     """What the check needs of a corpus file: its kind, id, why `policy` withholds it (None: it does
-    not), and its data (only its names, if published); or the problems of a file it cannot read.
+    not), and its data (only its names, if published), with the key it is kept by (None without a
+    `memo`); or the problems of a file it cannot read.
 
     `memo` keeps them by the digest of the file's bytes (read now, every time) and the policy: a
     file's bytes say all of it, and parsing the whole corpus again is most of the check's work."""
@@ -257,7 +258,7 @@ def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | 
         digest = load.file_digest(file)
         key = f"{digest} {policy.max_tlp} {policy.drafts}"
         if digest is not None and (found := memo.get(key)) is not None:
-            return found
+            return key, found
     shown = load.shown_path(file, project.root)
     try:
         doc, problems = load.load_document(file, project.briefs, project.root)
@@ -268,48 +269,74 @@ def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | 
     why = _why_withheld(doc.kind, doc.data, policy)
     data = doc.data if why is not None else {key: doc.data.get(key) for key in _NAMES.get(doc.kind, ())}
     facts = (doc.kind, doc.id, why, data)
-    if memo is not None:
-        memo[f"{doc.digest} {policy.max_tlp} {policy.drafts}"] = facts
-    return facts
+    if memo is None:
+        return None, facts
+    key = f"{doc.digest} {policy.max_tlp} {policy.drafts}"
+    memo[key] = facts
+    return key, facts
+
+
+_Adds = tuple[list[tuple[str, _Needle]], list[tuple[str, _Needle]], set[str]]
+# What each corpus file adds to the needles, by the key its facts are kept by (`_facts`): a preview's
+# builds run in one process, and then work out again only what the files an edit changed add.
+_ADDED: dict[str, _Adds] = {}
+
+
+def _adds(facts: tuple) -> _Adds:
+    """What one corpus file adds: the needles it is found by as they are (its page address and ids),
+    the texts it is found by unless a published name says them, and what its published names say."""
+    kind, doc_id, why, data = facts
+    names = _NAMES.get(kind, ())
+    if why is None:
+        return [], [], {run for _, value in _strings({key: data.get(key) for key in names}) for run in _runs(value)}
+    reason = f"{kind} '{doc_id}' ({why})"
+    direct = [(_needle(f"{vocab.SITE_SECTION[kind]}/{doc_id}/"), _Needle(reason, "page address"))]
+    if len(doc_id) >= MIN_ID_LENGTH:
+        direct.append((_needle(doc_id), _Needle(reason, "id")))
+    texts: list[tuple[str, _Needle]] = []
+    for path, value in _strings(data):
+        meaning = _Needle(reason, field_path(path))
+        if path[-1] == "id":
+            if len(value) >= MIN_ID_LENGTH:
+                direct.append((_needle(value), meaning))
+        elif not any(c.isspace() for c in value):
+            if _is_text(value):
+                texts.append((_needle(value), meaning))
+        else:
+            for url in _URL.findall(value):  # a whole, not as words: every address of a site starts alike
+                if _is_text(url):
+                    texts.append((_needle(url), meaning))
+            texts.extend((window, meaning) for part in _URL.split(value) for window in _windows(part))
+        if path[0] in names and len(_needle(value).replace(" ", "")) >= MIN_NAME_LENGTH:
+            texts.append((_needle(value), meaning))
+    return direct, texts, set()
 
 
 def needles(project: Project, policy: Policy, memo: MutableMapping | None = None) -> tuple[dict[str, _Needle], list[Problem]]:
     """Every normalised form that must not appear in the output, read from the corpus files;
     and the problems of files that cannot be read, whose texts are then unknown."""
+    global _ADDED
     out: dict[str, _Needle] = {}
     texts: list[tuple[str, _Needle]] = []
     public: set[str] = set()  # what the names of published people and groups say: not a leak
     unread: list[Problem] = []
+    added: dict[str, _Adds] = {}
     for _, _, file in load.corpus_listing(project.briefs, project.root):
-        facts = _facts(file, project, policy, memo)
-        if isinstance(facts, list):
-            unread.extend(facts)
+        got = _facts(file, project, policy, memo)
+        if isinstance(got, list):
+            unread.extend(got)
             continue
-        kind, doc_id, why, data = facts
-        names = _NAMES.get(kind, ())
-        if why is None:
-            for _, value in _strings({key: data.get(key) for key in names}):
-                public.update(_runs(value))
-            continue
-        reason = f"{kind} '{doc_id}' ({why})"
-        out[_needle(f"{vocab.SITE_SECTION[kind]}/{doc_id}/")] = _Needle(reason, "page address")
-        if len(doc_id) >= MIN_ID_LENGTH:
-            out[_needle(doc_id)] = _Needle(reason, "id")
-        for path, value in _strings(data):
-            meaning = _Needle(reason, field_path(path))
-            if path[-1] == "id":
-                if len(value) >= MIN_ID_LENGTH:
-                    out[_needle(value)] = meaning
-            elif not any(c.isspace() for c in value):
-                if _is_text(value):
-                    texts.append((_needle(value), meaning))
-            else:
-                for url in _URL.findall(value):  # a whole, not as words: every address of a site starts alike
-                    if _is_text(url):
-                        texts.append((_needle(url), meaning))
-                texts.extend((window, meaning) for part in _URL.split(value) for window in _windows(part))
-            if path[0] in names and len(_needle(value).replace(" ", "")) >= MIN_NAME_LENGTH:
-                texts.append((_needle(value), meaning))
+        key, facts = got
+        adds = _ADDED.get(key) if key is not None else None
+        if adds is None:
+            adds = _adds(facts)
+        if key is not None:
+            added[key] = adds
+        out.update(adds[0])
+        texts.extend(adds[1])
+        public.update(adds[2])
+    if memo is not None:
+        _ADDED = added  # only what this corpus adds: a preview's memory does not grow with its edits
     for needle, meaning in texts:
         if needle not in public:
             out.setdefault(needle, meaning)
@@ -534,6 +561,11 @@ def _window_shaped(needle: str) -> bool:
     return sum(long) == WORDS and long[0] and long[-1]
 
 
+# The last searchers made, by the digest of every needle and its meaning: the next build of a preview,
+# whose edit changed nothing that is withheld, finds the same needles and takes them as they are.
+_SEARCHERS: tuple[str, tuple[ahocorasick.Automaton, _Windows]] | None = None
+
+
 class LeakCheck:
     """The leak check of one build: the forms to look for are made once, on the first call."""
 
@@ -548,13 +580,19 @@ class LeakCheck:
         self.digest: str | None = None
 
     def _make(self) -> None:
+        global _SEARCHERS
         if self.automaton is None:
             found, self.unread = needles(self.project, self.policy, self.memo)
             h = hashlib.blake2b(digest_size=16)
             for needle, meaning in found.items():
                 h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
             self.digest = None if self.unread else h.hexdigest()
+            if self.digest is not None and _SEARCHERS is not None and _SEARCHERS[0] == self.digest:
+                self.automaton, self.windows = _SEARCHERS[1]
+                return
             self.automaton, self.windows = _searchers(found)
+            if self.digest is not None:
+                _SEARCHERS = (self.digest, (self.automaton, self.windows))
 
     def key(self) -> str | None:
         """What this check looks for, as a hash (None when it could not read the whole corpus): a file
