@@ -53,9 +53,10 @@ def _build(root: Path, full: bool = False) -> driver.Generated:
     return driver.build(project, settings, driver.policy_for(settings), root / "site", full=full)
 
 
-def _site(root: Path) -> dict[str, bytes]:
+def _site(root: Path) -> dict[str, bytes | None]:
+    """Every file of the site with its bytes, and every folder (None): a folder left empty counts too."""
     site = root / "site"
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+    return {p.relative_to(site).as_posix(): p.read_bytes() if p.is_file() else None for p in sorted(site.rglob("*"))}
 
 
 def _fresh_site(root: Path, tmp_path: Path) -> dict[str, bytes]:
@@ -138,8 +139,8 @@ def test_a_withheld_brief_leaves_no_file_and_no_search_entry(project):
     _turn_draft(project)
     _build(project)
     site = _site(project)
-    assert page not in site
-    assert not [rel for rel, data in site.items() if f"briefs/{brief.stem}/".encode() in data and not rel.startswith("pagefind/")]
+    assert page not in site and f"briefs/{brief.stem}" not in site  # nor an empty folder named after it
+    assert not [rel for rel, data in site.items() if data and f"briefs/{brief.stem}/".encode() in data and not rel.startswith("pagefind/")]
     assert f'"briefs/{brief.stem}/"'.encode() not in site["search/search_index.js"]
 
 
@@ -206,12 +207,12 @@ def test_withheld_text_pasted_after_an_incremental_build_fails_the_next(project)
     restricted = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((project / "briefs").rglob("*.yaml")) if p.parent.name.isdigit()]
     secret = next(c["statement"] for d in restricted if d.get("tlp", "clear") != "clear" for c in d.get("claims", [])
                   if len(c["statement"].split()) >= 8)
-    before = hashlib.sha256(b"".join(_site(project).values())).hexdigest()
+    before = hashlib.sha256(b"".join(v or b"" for v in _site(project).values())).hexdigest()
     _edit(_published_brief(project, 2), lambda d: d["claims"][0].update(statement=secret))
     with pytest.raises(ContentError) as e:
         _build(project)
     assert any("leak: withheld" in p.message for p in e.value.problems)
-    assert hashlib.sha256(b"".join(_site(project).values())).hexdigest() == before
+    assert hashlib.sha256(b"".join(v or b"" for v in _site(project).values())).hexdigest() == before
 
 
 def _large(lines: list[str]) -> bytes:

@@ -135,16 +135,21 @@ def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, 
     problems = mkdocs.check_config(project)
     if problems:
         raise ContentError(problems)
-    result = generate(project, settings, policy)
-    highest_tlp = result.corpus.highest_tlp()
-    read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
-    check = LeakCheck(project, policy, read, loading.forked_map)  # reads the corpus files again: never the models the build used
-    last = reuse.LastSite(project, site_dir, reuse.site_key(project, settings, policy, highest_tlp), check, full=full)
+    last = reuse.LastSite(project, site_dir, full=full)
+    last.start()  # the last site's files are linked into a scratch folder while the generator runs
     try:
-        compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
-        result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
-                                         epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind, compiled=compiled,
-                                         helper=split.Halves(project))
+        result = generate(project, settings, policy)
+        highest_tlp = result.corpus.highest_tlp()
+        read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
+        check = LeakCheck(project, policy, read, loading.forked_map)  # reads the corpus files again: never the models the build used
+        last.key, last.check = reuse.site_key(project, settings, policy, highest_tlp), check
+        try:
+            compiled = sealed.CompiledTemplates(sealed.code_folder(project.cache / "templates"))
+            result.pages = mkdocs.build_site(project, settings, site_dir, check=check, highest_tlp=highest_tlp,
+                                             epoch=result.corpus.latest_epoch(), reuse=last, pagefind=pagefind,
+                                             compiled=compiled, helper=split.Halves(project))
+        finally:
+            read.save()
     finally:
-        read.save()
+        last.stop()
     return result

@@ -19,6 +19,12 @@ mkdocs.yml, site_config and the settings, the templates, the theme's
 overrides, the installed mkdocs and theme) is a key that, when it changes,
 makes a full build. Kept pages are read by the leak check again only when
 what it looks for changed.
+
+Linking a large site's files takes seconds, and the generator, which runs
+first, leaves a core idle much of the time: `start` links every file of the
+last site into a folder of its own, in a thread, while the generator runs;
+`keep` then takes out of it the pages that changed and moves the rest into the
+build's scratch folder, with the same result as linking them then.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import functools
 import hashlib
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -36,6 +43,7 @@ from generator.build.files import file_stamp
 from generator.config import Project, Settings
 from generator.errors import ContentError, Problem
 from generator.site import search
+from generator.site import swap
 from generator.site.leaks import LeakCheck
 from generator.site.swap import STAMP
 from generator.stages.corpus import Policy
@@ -107,19 +115,26 @@ def _output_path(src: str, docs: str, directory_urls: bool) -> str:
     return File(src, docs, docs, directory_urls).dest_uri
 
 
+_REMOVED_AT_ONCE = 64  # folders of a scratch folder `stop` removes before it returns; more are removed in the background
+
+
 @dataclass
 class LastSite:
     """The `mkdocs.Reuse` of a build into `site_dir`: keeps what it can of the site there (see above)."""
 
     project: Project
     site_dir: Path
-    key: str
+    key: str | None = None  # the `site_key` of this build, known once the generator has run
     check: LeakCheck | None = None
     full: bool = False  # keep nothing (`briefgen build --full`), but record this build for the next
     name: str = field(init=False)
     last: SiteRecord | None = field(init=False, default=None)
     docs: dict[str, tuple[list[int], str]] = field(init=False, default_factory=dict)
     linked: dict[str, list[int]] = field(init=False, default_factory=dict)
+    _early: threading.Thread | None = field(init=False, default=None)
+    _placed: tuple[Path, int | None, SiteRecord | None] | None = field(init=False, default=None)  # `start`'s folder, lock and record
+    _made: set[str] = field(init=False, default_factory=set)  # the folders `_place` made
+    _halt: threading.Event = field(init=False, default_factory=threading.Event)
 
     def __post_init__(self):
         # one record a site folder, named by where it is from the project: a project moved keeps its record
@@ -133,39 +148,126 @@ class LastSite:
             was = last.get(rel)
             self.docs[rel] = (stamp, was[1] if was is not None and was[0] == stamp else file_digest(self.project.docs / rel))
 
-    def keep(self, scratch: Path) -> bool:
+    def _load(self) -> SiteRecord | None:
+        """The last build's record, if the site is still the one it left: every file, and only those, as it wrote them."""
         last = None if self.full else sealed.load_pickle(sealed.cache_pickle(self.project.cache, self.name), None, SiteRecord)
-        self._read_docs(last.docs if last is not None else {})
-        if last is None or last.key != self.key:
-            return False
+        if last is None:
+            return None
         site = files_under(self.site_dir)
         site.pop(STAMP, None)
         if site.keys() != last.outputs.keys() or not all(_same(st, last.outputs[rel]) for rel, st in site.items()):
-            return False  # the site is not the one the last build left
-        self.last = last
+            return None  # the site is not the one the last build left
+        return last
+
+    def _place(self, last: SiteRecord, folder: Path, made: set[str], halt: threading.Event | None = None) -> None:
+        """Every file of the last site but the offline index into `folder`: a page's output linked, the theme's
+        assets and the sitemap copied (mkdocs writes some of them again, and must not write into the site).
+        `made` gathers the folders made; `halt`, once set, stops it."""
         dest = self._outputs(last.docs)
-        made: set[str] = set()
-
-        def folder_of(rel: str) -> None:  # made once each: a kept site has as many folders as pages
-            parent = os.path.dirname(rel)
-            if parent not in made:
-                os.makedirs(scratch / parent, exist_ok=True)
-                made.add(parent)
-
-        for rel, stamp in last.outputs.items():
+        for rel in last.outputs:
+            if halt is not None and halt.is_set():
+                return
             if rel.startswith(search.WRITTEN):
                 continue
+            parent = os.path.dirname(rel)
+            if parent not in made:  # made once each: a kept site has as many folders as pages
+                os.makedirs(folder / parent, exist_ok=True)
+                made.add(parent)
+            if rel not in dest:
+                shutil.copy2(self.site_dir / rel, folder / rel)
+                continue
+            try:
+                os.link(self.site_dir / rel, folder / rel)
+            except OSError:  # another device (the site is a mount point), or links not allowed: a copy
+                shutil.copy2(self.site_dir / rel, folder / rel)
+
+    def start(self) -> None:
+        """Start keeping, beside the generator: the last site's files placed (`_place`) into a scratch folder of
+        their own, in a thread; `keep` takes what changed out of it. Nothing is started for a site folder
+        briefgen may not replace (the build says why), or a full build."""
+        if self.full or not sealed.cache_pickle(self.project.cache, self.name).exists():
+            return
+        try:
+            target = swap.check_site_dir(self.project, self.site_dir)
+        except swap.SiteDirError:
+            return
+        if not target.parent.is_dir():
+            return
+        folder, lock = swap.claim(target)
+        self._placed = (folder, lock, None)
+
+        def place() -> None:
+            try:
+                last = self._load()
+                if last is not None:
+                    self._place(last, folder, self._made, self._halt)
+                self._placed = (folder, lock, last)
+            except Exception:  # a file gone, a disk full: nothing is kept, and the build says what fails then
+                self._placed = (folder, lock, None)
+
+        self._early = threading.Thread(target=place, name="briefgen-keep", daemon=True)
+        self._early.start()
+
+    def stop(self) -> None:
+        """Stop `start`'s thread, and remove its folder if `keep` did not take it (the generator failed, or
+        nothing could be kept)."""
+        if self._early is not None:
+            self._halt.set()
+            self._early.join()
+            self._early = None
+        if self._placed is not None:
+            folder, lock, _ = self._placed
+            self._placed = None
+            try:
+                if len(self._made) < _REMOVED_AT_ONCE:
+                    shutil.rmtree(folder)
+                else:  # most of a site's folders: removed in the background, as a replaced site is
+                    swap.discard(folder)
+            finally:
+                if lock is not None:
+                    os.close(lock)
+
+    def keep(self, scratch: Path) -> bool:
+        if self._early is not None:
+            self._early.join()
+            self._early = None
+            folder, lock, last = self._placed
+        else:
+            folder, lock, last = scratch, None, self._load()
+        self._read_docs(last.docs if last is not None else {})
+        if last is None or last.key != self.key:
+            return False  # `stop` removes what `start` placed
+        if folder is scratch:
+            self._place(last, scratch, self._made)
+        self.last = last
+        dest = self._outputs(last.docs)
+        emptied = set()
+        for rel, stamp in last.outputs.items():
             src = dest.get(rel)
-            if src is None:  # not a page's: the theme's, the sitemap (mkdocs writes some again)
-                folder_of(rel)
-                shutil.copy2(self.site_dir / rel, scratch / rel)
-            elif self._unchanged(src, stamp):
-                folder_of(rel)
-                try:
-                    os.link(self.site_dir / rel, scratch / rel)
-                except OSError:  # another device (the site is a mount point), or links not allowed: a copy
-                    shutil.copy2(self.site_dir / rel, scratch / rel)
+            if src is None:
+                continue
+            if self._unchanged(src, stamp):
                 self.linked[rel] = stamp
+                continue
+            os.unlink(folder / rel)  # mkdocs builds it again, unless its Markdown is gone
+            if src not in self.docs:
+                emptied.add(os.path.dirname(rel))
+        for parent in sorted(emptied, key=len, reverse=True):  # a withheld page leaves no empty folder named after it
+            while parent:
+                try:
+                    os.rmdir(folder / parent)
+                except OSError:  # not empty, or removed already
+                    break
+                parent = os.path.dirname(parent)
+        if folder is not scratch:
+            for entry in os.listdir(folder):
+                if entry != STAMP:
+                    os.rename(folder / entry, scratch / entry)
+            os.unlink(folder / STAMP)
+            os.rmdir(folder)
+            self._placed = None
+            if lock is not None:
+                os.close(lock)
         return True
 
     def vouched(self) -> Path | None:
