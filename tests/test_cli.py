@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,15 +84,20 @@ def test_export_json_matches_the_site_data(minimal):
 
 @contextlib.contextmanager
 def _serving(project, *options):
-    """`briefgen serve` running on a free port in `project`; the address of its first brief."""
+    """`briefgen serve` running on a free port in `project`, its output in `_log(project)`; the address of its first brief."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}", *options], cwd=project.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(_log(project), "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "-a", f"127.0.0.1:{port}", *options],
+                                cwd=project.root, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         yield f"http://127.0.0.1:{port}/briefs/first-brief/"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _log(project) -> Path:
+    return project.root.parent / "serve.log"
 
 
 def _page_holding(url: str, text: str) -> str:
@@ -109,6 +115,11 @@ def test_serve_regenerates_on_edit(minimal, options):
         path = minimal.root / "briefs/2024/first-brief.yaml"
         path.write_text(path.read_text().replace("title: First brief", "title: Edited while serving"))
         assert "Edited while serving" in _page_holding(url, "Edited while serving")
+        # then it waits for the next edit: reading the inputs (every build does) is no change to build again for
+        time.sleep(2)
+        builds = _log(minimal).read_text().count("preview:")
+        time.sleep(3)
+        assert _log(minimal).read_text().count("preview:") == builds <= 3, _log(minimal).read_text()[-2000:]
 
 
 def test_serve_keeps_serving_after_a_broken_edit_and_shows_the_next_good_one(minimal):

@@ -103,11 +103,24 @@ POLL_INTERVAL = 0.25  # seconds between two looks at the inputs with `--poll`
 
 
 def _observer(poll: bool):
-    """What tells the server of a saved edit: the system's file events, or polling (see above)."""
+    """What tells the server of a saved edit: the system's file events, or polling (see above).
+
+    Of the system's events only those of a change count: a file opened, or closed unwritten, is every
+    build reading its inputs, and the server, which rebuilds on any event, would build again for ever."""
+    import watchdog.events as ev
     import watchdog.observers
     import watchdog.observers.polling
 
-    return watchdog.observers.polling.PollingObserver(timeout=POLL_INTERVAL) if poll else watchdog.observers.Observer()
+    if poll:
+        return watchdog.observers.polling.PollingObserver(timeout=POLL_INTERVAL)
+    changes = [ev.FileCreatedEvent, ev.FileDeletedEvent, ev.FileModifiedEvent, ev.FileMovedEvent, ev.FileClosedEvent,
+               ev.DirCreatedEvent, ev.DirDeletedEvent, ev.DirModifiedEvent, ev.DirMovedEvent]
+
+    class Changes(watchdog.observers.Observer):
+        def schedule(self, event_handler, path, *, recursive=False, event_filter=None, **options):
+            return super().schedule(event_handler, path, recursive=recursive, event_filter=event_filter or changes, **options)
+
+    return Changes()
 
 
 def serve(project: Project, dev_addr: str, max_tlp: str | None, drafts: bool | None, poll: bool = False) -> None:
