@@ -362,7 +362,7 @@ def test_the_long_words_of_the_output_are_those_of_the_needles():
     r = __import__("random").Random(5)
     for _ in range(300):
         text = leaks.words(_text(r, r.randint(1, 60)).encode())
-        starts, ends, long = leaks._Windows._words(text.encode())
+        starts, ends, long = leaks._Windows._words(text.encode(), leaks._eights(text.encode()))
         assert list(long) == [i for i, word in enumerate(text.split()) if leaks._long(word)], text
 
 

@@ -246,6 +246,11 @@ def _runs(name: str) -> Iterator[str]:
             yield " " + " ".join(tokens[i:j]) + " "
 
 
+def _memo_key(digest: str | None, policy: Policy) -> str:
+    """What a file's facts are kept by: its bytes, and what the policy withholds."""
+    return f"{digest} {policy.max_tlp} {policy.drafts}"
+
+
 def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | None) -> tuple[str | None, tuple] | list[Problem]:
     """What the check needs of a corpus file: its kind, id, why `policy` withholds it (None: it does
     not), and its data (only its names, if published), with the key it is kept by (None without a
@@ -256,7 +261,7 @@ def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | 
     key = None
     if memo is not None:
         digest = load.file_digest(file)
-        key = f"{digest} {policy.max_tlp} {policy.drafts}"
+        key = _memo_key(digest, policy)
         if digest is not None and (found := memo.get(key)) is not None:
             return key, found
     shown = load.shown_path(file, project.root)
@@ -271,7 +276,7 @@ def _facts(file: Path, project: Project, policy: Policy, memo: MutableMapping | 
     facts = (doc.kind, doc.id, why, data)
     if memo is None:
         return None, facts
-    key = f"{doc.digest} {policy.max_tlp} {policy.drafts}"
+    key = _memo_key(doc.digest, policy)
     memo[key] = facts
     return key, facts
 
@@ -421,6 +426,11 @@ def _digit_codes() -> np.ndarray:
     return np.array([c for c in range(0x80, 0x110000) if chr(c).isdigit()], dtype=np.uint32)
 
 
+def _eights(data: bytes) -> np.ndarray:
+    """A text as aligned 8-byte words, padded so that `_load8` may read eight bytes from any of its offsets."""
+    return np.frombuffer(data + bytes(16 - len(data) % 8), dtype="<u8")
+
+
 def _load8(words64: np.ndarray, at: np.ndarray) -> np.ndarray:
     """The eight bytes at each offset `at` of the text whose aligned 8-byte words are `words64`, as little-endian integers."""
     q = at >> 3
@@ -446,8 +456,9 @@ class _Windows:
             # each needle holds `WORDS` long words: the windows of all of them, one after the other,
             # start at every `WORDS`-th long word, each hashed as it would be in any text
             data = b" ".join(self.needles) + b" "
-            starts, ends, long = self._words(data)
-            hashes = np.unique(self._hashes(data, starts, ends, long)[::WORDS])
+            words64 = _eights(data)
+            starts, ends, long = self._words(data, words64)
+            hashes = np.unique(self._hashes(words64, starts, ends, long)[::WORDS])
         self.hashes = hashes
         bits = max(16, (len(hashes) * 32).bit_length())  # few false hits, and a table that fits in the caches
         self.shift = _U64(64 - bits)
@@ -455,7 +466,7 @@ class _Windows:
         self.table[hashes >> self.shift] = True
 
     @staticmethod
-    def _words(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _words(data: bytes, words64: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each word of a normalised text ("tok tok ") starts and ends, in bytes, and where its
         long words (`_long`: in characters, and numbers in any script excluded) are among them."""
         a = np.frombuffer(data, dtype=np.uint8)
@@ -489,7 +500,6 @@ class _Windows:
         i = np.flatnonzero(maybe)
         if len(i):
             s, e, n = starts[i], ends[i], size[i]
-            words64 = np.frombuffer(data + bytes(16 - len(data) % 8), dtype="<u8")
             mask = _MASKS[np.minimum(n, 8)]
             head = (_load8(words64, s) & mask) | (~mask & _U64(0x3030303030303030))  # padded with "0"s
             number = _all_digits(head) & ((n <= 8) | _all_digits(_load8(words64, np.maximum(e - 8, s))))
@@ -502,10 +512,10 @@ class _Windows:
                 long[k] = not data[starts[k]:ends[k]].decode("utf-8").isdigit()
         return starts, ends, np.flatnonzero(long)
 
-    def _hashes(self, data: bytes, starts: np.ndarray, ends: np.ndarray, long: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _hashes(words64: np.ndarray, starts: np.ndarray, ends: np.ndarray, long: np.ndarray) -> np.ndarray:
         """The hash of the window that starts at each long word but the last `WORDS` - 1: of its long
         words' first eight bytes and lengths, and the lengths of the runs of short words between them."""
-        words64 = np.frombuffer(data + bytes(16 - len(data) % 8), dtype="<u8")
         s, e = starts[long], ends[long]
         n = e - s
         x = (_load8(words64, s) & _MASKS[np.minimum(n, 8)]) * _MIX[0] + n.astype(_U64) * _MIX[1]
@@ -521,10 +531,11 @@ class _Windows:
     def scan(self, data: bytes) -> tuple[tuple[int, tuple[str, _Needle]] | None, bytes]:
         """The first window-shaped needle in a normalised text (where it ends, in bytes, and what it is),
         or None; and the end of the text that a window going on in the next text may start in."""
-        starts, ends, long = self._words(data)
+        words64 = _eights(data)  # one copy of the text, for telling numbers and for hashing
+        starts, ends, long = self._words(data, words64)
         hit = None
         if len(long) >= WORDS:
-            h = self._hashes(data, starts, ends, long)
+            h = self._hashes(words64, starts, ends, long)
             k = np.flatnonzero(self.table[h >> self.shift])
             if len(k):
                 at = np.searchsorted(self.hashes, h[k]).clip(max=len(self.hashes) - 1)
