@@ -216,24 +216,31 @@ class LastSite:
             self._early.join()
             self._early = None
         if self._placed is not None:
-            folder, lock, _ = self._placed
-            self._placed = None
-            try:
-                if len(self._made) < _REMOVED_AT_ONCE:
-                    shutil.rmtree(folder)
-                else:  # most of a site's folders: removed in the background, as a replaced site is
-                    swap.discard(folder)
-            finally:
-                if lock is not None:
-                    os.close(lock)
+            self._release(remove=True)
+
+    def _release(self, remove: bool) -> None:
+        """Let go of `start`'s folder: emptied by `keep`, or `remove`d with what it holds."""
+        folder, lock, _ = self._placed
+        self._placed = None
+        try:
+            if not remove:
+                os.unlink(folder / STAMP)
+                os.rmdir(folder)
+            elif len(self._made) < _REMOVED_AT_ONCE:
+                shutil.rmtree(folder)
+            else:  # most of a site's folders: removed in the background, as a replaced site is
+                swap.discard(folder)
+        finally:
+            if lock is not None:
+                os.close(lock)
 
     def keep(self, scratch: Path) -> bool:
         if self._early is not None:
             self._early.join()
             self._early = None
-            folder, lock, last = self._placed
+            folder, _, last = self._placed
         else:
-            folder, lock, last = scratch, None, self._load()
+            folder, last = scratch, self._load()
         self._read_docs(last.docs if last is not None else {})
         if last is None or last.key != self.key:
             return False  # `stop` removes what `start` placed
@@ -263,11 +270,7 @@ class LastSite:
             for entry in os.listdir(folder):
                 if entry != STAMP:
                     os.rename(folder / entry, scratch / entry)
-            os.unlink(folder / STAMP)
-            os.rmdir(folder)
-            self._placed = None
-            if lock is not None:
-                os.close(lock)
+            self._release(remove=False)
         return True
 
     def vouched(self) -> Path | None:
