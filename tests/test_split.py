@@ -40,7 +40,7 @@ class Spy:
         monkeypatch.setattr(split.Halves, "start", recording)
 
 
-def _no_split_folder(root: Path, kinds: tuple[str, ...] = ("-split-",)) -> bool:
+def _no_scratch_left(root: Path, kinds: tuple[str, ...] = ("-split-",)) -> bool:
     """The second process's folder (or any scratch folder of `kinds`) is gone, or soon: a process of its own
     removes it after the build."""
     deadline = time.monotonic() + 60
@@ -83,7 +83,7 @@ def test_two_processes_build_the_site_one_process_builds(corpus, tmp_path, monke
     two, alone = _site(root), _built_alone(corpus, tmp_path)
     assert two.keys() == alone.keys(), (sorted(two.keys() - alone.keys())[:5], sorted(alone.keys() - two.keys())[:5])
     assert [k for k in alone if two[k] != alone[k]] == []
-    assert _no_split_folder(root)
+    assert _no_scratch_left(root)
 
 
 def test_an_edits_build_in_two_processes_equals_a_cold_one(corpus, tmp_path, monkeypatch):
@@ -123,7 +123,7 @@ def test_a_link_to_a_missing_anchor_in_the_other_half_fails_the_build(corpus, tm
         assert "big-b/index.html" in theirs and "big-a/index.html" not in theirs
     assert any(wrong in p.message and "does not contain an anchor '#nowhere'" in p.message for p in e.value.problems), e.value.problems
     assert _site(root) == before
-    assert _no_split_folder(root)
+    assert _no_scratch_left(root)
 
 
 def test_a_failure_in_the_second_process_fails_the_build_and_keeps_the_last_site(corpus, tmp_path, monkeypatch):
@@ -138,4 +138,4 @@ def test_a_failure_in_the_second_process_fails_the_build_and_keeps_the_last_site
     assert "big-b/index.html" in theirs
     assert any("no-such-page.md" in p.message for p in e.value.problems), e.value.problems
     assert _site(root) == before
-    assert _no_split_folder(root, ("-split-", "-new-"))  # the last site's files linked while generating, too
+    assert _no_scratch_left(root, ("-split-", "-new-"))  # the last site's files linked while generating, too
