@@ -622,3 +622,61 @@ def test_a_builds_corpus_is_freed_as_soon_as_its_result_is_dropped(generated, tm
         assert corpus() is None
     finally:
         gc.enable()
+
+
+def test_builds_in_one_process_resume_from_the_state_kept_and_equal_fresh_ones(generated, tmp_path, monkeypatch):
+    """As `briefgen serve` builds: each build resumes from the state the last good one kept in memory, not
+    from the saved snapshot, whatever came between (edits of words, of shapes, an edit reverted, a broken
+    edit, a build failed after it resumed), renders what a fresh build renders, and keeps its pages'
+    fingerprints current (a build after it renders nothing)."""
+    from generator.build import snapshot
+    from generator.errors import ContentError
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    project = Project(root)
+    kept = snapshot.Kept()
+    loads = []
+    load = snapshot._load
+    monkeypatch.setattr(snapshot, "_load", lambda cache: loads.append(cache) or load(cache))
+
+    def build():
+        loads.clear()
+        settings = project.settings()
+        return pipeline.generate(project, settings, pipeline.policy_for(settings), workers=1, kept=kept)
+
+    def same_as_fresh(step):
+        assert _tree(root / "build/docs") == _tree(_fresh_docs(root, tmp_path / step)), step
+        assert build().rendered.rendered == [] and loads == [], f"{step}: rendered again with nothing changed"
+
+    build()
+    brief = _published_brief(root)
+    original = brief.read_bytes()
+    statement = lambda words: _edit(brief, lambda d: d["claims"][0].update(statement=words))  # noqa: E731
+    for step, edit, resumed in [("statement", _statement, True), ("title", _brief_title, True),
+                                ("reverted", lambda root: brief.write_bytes(original), True),
+                                ("grade", _regrade_source, False), ("analysis", _analysis_title, True),
+                                ("withheld", _withhold_brief, False), ("coordinates", _coordinates, True)]:
+        edit(root)
+        result = build()
+        assert result.resumed == resumed and loads == [], f"{step}: the saved snapshot was read"
+        same_as_fresh(step)
+
+    good = brief.read_text("utf-8")
+    brief.write_text(good.replace("claims:\n", "claims:\n  - credibility: 9\n", 1), "utf-8")
+    with pytest.raises(ContentError):
+        build()
+    brief.write_text(good, "utf-8")
+    statement("A statement edited once the brief was mended.")
+    assert build().resumed and loads == []  # the broken edit changed nothing of the state kept
+    same_as_fresh("mended")
+
+    def failing(*args, **kwargs):
+        raise ContentError([])
+    with monkeypatch.context() as m:  # a build that fails once it has patched the state it resumed from
+        m.setattr(render, "render", failing)
+        statement("A statement edited before a build that failed.")
+        with pytest.raises(ContentError):
+            build()
+    assert build().resumed and loads == [project.cache]  # from the saved snapshot
+    same_as_fresh("after a failed build")

@@ -109,11 +109,13 @@ def read_history(project: Project, published: Corpus, cache: Path | None = None)
     memo.save()
 
 
-def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None) -> Generated:
+def generate(project: Project, settings: Settings, policy: Policy, workers: int | None = None,
+             kept: snapshot.Kept | None = None) -> Generated:
     """Validate, analyse and write the Markdown pages into the docs folder;
-    or, when only the words of published briefs changed, resume from the last build."""
+    or, when only the words of published briefs changed, resume from the last build,
+    or from the state `kept` in this process by the last one that rendered."""
     with collector_paused():
-        state = snapshot.resume(project, policy, ModelCache(project.cache))
+        state = snapshot.resume(project, policy, ModelCache(project.cache), kept)
         if state is not None:
             check_evidence(project, state.corpus)
             result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
@@ -124,21 +126,24 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
         if result.resumed:
             snapshot.history_read(state)
         result.rendered = render.render(project, result.corpus, result.findings, settings, workers, state)
+        if kept is not None:
+            kept.keep(project.cache, state)
     return result
 
 
 def build(project: Project, settings: Settings, policy: Policy, site_dir: Path, full: bool = False,
-          pagefind: bool = True) -> Generated:
+          pagefind: bool = True, kept: snapshot.Kept | None = None) -> Generated:
     """Generate, then build the site with mkdocs, keeping the last site's pages whose Markdown did
     not change (unless `full`); the leak check guards the swap. Without `pagefind` (the preview)
-    the site's search is its offline index. A project's own mkdocs.yml is checked first (`mkdocs.check_config`)."""
+    the site's search is its offline index. A project's own mkdocs.yml is checked first (`mkdocs.check_config`).
+    `kept`: the generator's state between the builds of one process (`generate`)."""
     problems = mkdocs.check_config(project)
     if problems:
         raise ContentError(problems)
     last = reuse.LastSite(project, site_dir, full=full)
     last.start()  # the last site's files are linked into a scratch folder while the generator runs
     try:
-        result = generate(project, settings, policy)
+        result = generate(project, settings, policy, kept=kept)
         highest_tlp = result.corpus.highest_tlp()
         read = Memo(project.cache, "leak-check")  # what the check read of each corpus file, by its bytes
         check = LeakCheck(project, policy, read, loading.forked_map)  # reads the corpus files again: never the models the build used

@@ -164,11 +164,16 @@ class Inputs:
             self.__dict__.pop(name, None)
 
     def __getstate__(self) -> dict:
-        """Pickled (in a build snapshot) without the entity pages' inputs, worked out on demand, but for
-        the questions', which every build asks for (their CSV and STIX objects)."""
-        state = dict(self.__dict__)
-        state["_entities"] = {k: v for k, v in self._entities.items() if k.startswith("question:")}
-        return state
+        """Pickled (in a build snapshot) without the entity pages' inputs (`settle`)."""
+        return {**self.__dict__, "_entities": self._kept_entities()}
+
+    def settle(self) -> None:
+        """Let go of the entity pages' inputs, worked out on demand, but for the questions', which every
+        build asks for (their CSV and STIX objects): a resumed build declares no page's inputs."""
+        self._entities = self._kept_entities()
+
+    def _kept_entities(self) -> dict[str, frozenset[str]]:
+        return {k: v for k, v in self._entities.items() if k.startswith("question:")}
 
     def _refer(self, a: str, b: str) -> None:
         if a != b:

@@ -224,11 +224,12 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
             all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed)
-            # the state to resume from next time: after a full listing, or once many briefs were
+            # the state to resume from next time, saved after a full listing, or once many briefs were
             # edited since the snapshot (each resumed build patches them all in)
-            if state is not None and (declared or len(state.edited) >= snapshot.REFRESH_AFTER):
+            if state is not None:
                 state.inputs, state.salt, state.pages = inputs, salt, pages_state
-                state.save(project.cache)
+                if declared or len(state.edited) >= snapshot.REFRESH_AFTER:
+                    state.save(project.cache)
             page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:

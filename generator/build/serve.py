@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from generator.build import driver
+from generator.build import driver, snapshot
 from generator.config import DEFAULT_MKDOCS, Project
 from generator.errors import ContentError
 
@@ -29,6 +29,7 @@ class _Preview:
         self.project, self.max_tlp, self.drafts = project, max_tlp, drafts
         self.folder = project.docs.parent / "preview"
         self.lock = threading.Lock()
+        self.kept = snapshot.Kept()  # the generator's state, resumed from by the next build
 
     def build(self) -> bool:
         """Build the preview; False, with its problems printed, if it failed."""
@@ -36,7 +37,7 @@ class _Preview:
             try:
                 settings = self.project.settings()
                 policy = driver.policy_for(settings, self.max_tlp, self.drafts)
-                result = driver.build(self.project, settings, policy, self.folder, pagefind=False)
+                result = driver.build(self.project, settings, policy, self.folder, pagefind=False, kept=self.kept)
                 total, built = result.pages
                 click.echo(f"preview: {built} of {total} pages built, {len(result.rendered.written)} files changed", err=True)
                 return True

@@ -26,6 +26,11 @@ much as the rest of the edit's build), so the edits since the snapshot add up, a
 build patches them all in; once they reach `REFRESH_AFTER` briefs, the
 resumed build writes its state as the new snapshot.
 
+A process that builds again and again (`briefgen serve`) keeps the state of its
+last good build in memory (`Kept`) and resumes from that instead: it is the
+snapshot as it would be saved after that build, so it is not read and
+unpickled again, and only the edits since that build are patched in.
+
 Anything else takes the full path (load, validate, analyse), which reports
 every problem with its position and writes a new snapshot: a new, removed or
 renamed file, an edited actor, source or question, a withheld brief, a brief
@@ -67,31 +72,59 @@ class Snapshot:
 
     def save(self, cache: Path) -> None:
         """Written with each page's briefs only: an edit that keeps every shape changes no other file's token
-        (the inputs of all pages are many times more keys than the briefs among them)."""
+        (the inputs of all pages are many times more keys than the briefs among them). They replace the
+        pages' inputs here too, as a state kept in memory (`Kept`) needs no more than a saved one."""
         briefs = self.inputs.of("brief")
-        pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
-                 for p, (fp, tally, inputs) in self.pages.items()}
-        sealed.replace_pickle(cache, "snapshot", dataclasses.replace(self, pages=pages, edited={}))
+        self.pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
+                      for p, (fp, tally, inputs) in self.pages.items()}
+        sealed.replace_pickle(cache, "snapshot", dataclasses.replace(self, edited={}))
+
+
+class Kept:
+    """The state of this process's last good build, to resume the next build from (see the module's
+    docstring). A build patches the state it resumes from in place, so it takes the state out and
+    gives it back only once its pages are rendered: a build that fails leaves none, and the next
+    resumes from the saved snapshot."""
+
+    def __init__(self) -> None:
+        self._state: tuple[Path, Snapshot] | None = None
+
+    def take(self, cache: Path) -> Snapshot | None:
+        kept, self._state = self._state, None
+        return kept[1] if kept is not None and kept[0] == cache else None
+
+    def keep(self, cache: Path, state: Snapshot) -> None:
+        """`state` as the last build rendered from: its pages' fingerprints current, nothing edited since."""
+        state.edited = {}
+        if state.inputs is not None:
+            state.inputs.settle()
+        self._state = (cache, state)
 
 
 def _load(cache: Path) -> Snapshot | None:
     return sealed.load_pickle(sealed.cache_pickle(cache, "snapshot"), None, Snapshot)
 
 
-def resume(project: Project, policy: Policy, models=None) -> Snapshot | None:
+def resume(project: Project, policy: Policy, models=None, kept: Kept | None = None) -> Snapshot | None:
     """The last build's state with the files edited since patched in, or None when the
     full path must run (see the module's docstring). `models`: the `cache.ModelCache`,
-    saved with the models of the files read again."""
+    saved with the models of the files read again. `kept`: the state of this process's
+    last good build, resumed from instead of the saved snapshot, and kept there when the
+    full path must run (nothing of it changed), in case that fails."""
+    last = kept.take(project.cache) if kept is not None else None
     try:
-        return _resume(project, policy, models)
+        state = _resume(project, policy, models, last or _load(project.cache))
+        if state is None and last is not None:
+            kept.keep(project.cache, last)
+        return state
     finally:
         if models is not None:
             models.save()
 
 
-def _resume(project: Project, policy: Policy, models) -> Snapshot | None:
+def _resume(project: Project, policy: Policy, models, last: Snapshot | None) -> Snapshot | None:
+    """`last` with the files edited since patched in; it is left as it was when the answer is None."""
     listing = corpus_listing(project.briefs, project.root)
-    last = _load(project.cache)
     if last is None or last.policy != policy or last.inputs is None or len(listing) != len(last.files):
         return None
     changed: list[Document] = []
