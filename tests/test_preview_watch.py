@@ -43,3 +43,31 @@ def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_each_preview_build_lets_go_of_mkdocs_pages_when_done(minimal, monkeypatch):
+    """The preview runs for hours: nothing of a build's mkdocs pages outlives it. mkdocs keeps its last
+    plugins until the next build, and the next build's generator freezes what is left out of the
+    collector's sight for good, so every save would have kept a site's worth of pages."""
+    import weakref
+
+    import mkdocs.structure.pages
+
+    from generator.build.serve import _Preview
+    from generator.config import Project
+
+    made = []
+    init = mkdocs.structure.pages.Page.__init__
+
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(mkdocs.structure.pages.Page, "__init__", recorded)
+    preview = _Preview(Project(minimal.root), None, None)
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    for words in ("Alpha says it did it.", "Alpha says it did it again.", "Alpha says it did it once more."):
+        made.clear()
+        brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
+        assert preview.build()
+        assert made and not [page for page in made if page() is not None]

@@ -48,7 +48,10 @@ class _Preview:
             except Exception as e:  # a broken template, a site folder refused: the preview goes on
                 click.echo(f"error: {e}", err=True)
             finally:
-                gc.unfreeze()  # the preview runs on: what a build froze is collected once the next replaces it
+                # what the build left to the collector (mkdocs' pages and files refer to each other) is collected
+                # now, before the next build freezes it for good; what the build froze, the state kept with it, is
+                # not walked
+                gc.collect()
             return False
 
 

@@ -89,6 +89,7 @@ class Anchors(BasePlugin):
             for to_file, links in (page.links_to_anchors or {}).items():
                 if to_file.page is None or to_file.page.present_anchor_ids is None:
                     self.unchecked += [(file.src_uri, to_file.src_uri, anchor, link) for anchor, link in links.items()]
+        self.files = None  # mkdocs keeps its last plugins until the next build: not the pages through this one
 
     def cross_check(self, present: dict[str, set[str]], unchecked: list[tuple[str, str, str, str]]) -> list[str]:
         """What mkdocs would have said of the links between these pages and another run's (its `present`
