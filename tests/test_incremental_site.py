@@ -245,6 +245,19 @@ def test_the_check_reads_what_a_checked_site_does_not_vouch_for(tmp_path, monkey
     # unchanged lines are vouched for
     (new / "data/export.json").write_bytes(_large(filler[:100] + [secret] + filler[100:] + ["one more public line"]))
     assert check(new, last=old) == []
+    # a page linked from the checked site at its path is not read, one written anew there is, a link to it elsewhere too
+    (old / "briefs").mkdir()
+    (old / "briefs/kept.html").write_text(f"<p>{secret}</p>")  # vouched for by mistake, as above
+    (new / "briefs").mkdir()
+    os.link(old / "briefs/kept.html", new / "briefs/kept.html")
+    assert check(new, last=old) == [] and check(new, last=old, under="briefs") == []
+    os.link(old / "briefs/kept.html", new / "briefs/moved.html")
+    assert [p.path for p in check(new, last=old)] == ["briefs/moved.html"]
+    (new / "briefs/moved.html").unlink()
+    (new / "briefs/kept.html").unlink()
+    (new / "briefs/kept.html").write_text(f"<p>{secret}.</p>")
+    assert [p.path for p in check(new, last=old)] == ["briefs/kept.html"]
+    assert [p.path for p in check(new, last=old, under="briefs")] == ["briefs/kept.html"]
 
 
 def test_damaged_compiled_templates_are_compiled_again(project, tmp_path):

@@ -623,10 +623,12 @@ class LeakCheck:
             return self.unread
         if len(self.automaton) == 0 and not self.windows.needles:
             return []
-        top = site_dir / under if under else site_dir
-        paths = [path for path in sorted(top.rglob("*")) if path.suffix not in _SKIPPED and path.is_file()]
+        prefix = under + "/" if under else ""
+        files = _files(site_dir / prefix)
+        paths = sorted((prefix + rel for rel in files if os.path.splitext(rel)[1] not in _SKIPPED), key=lambda rel: rel.split("/"))
         if last is not None:  # an edit's check reads little: not worth a worker
-            return self._check(site_dir, paths, last)
+            linked = _linked(files, site_dir / prefix, last / prefix)
+            return self._check(site_dir, paths, last, {prefix + rel for rel in linked})
         global _CHECKING
         _CHECKING = (self, site_dir)  # what forked workers check with: the automaton and windows are theirs without a copy
         try:
@@ -635,11 +637,14 @@ class LeakCheck:
         finally:
             _CHECKING = None
 
-    def _check(self, site_dir: Path, paths: list[Path], last: Path | None = None) -> list[Problem]:
-        """A problem for each of `paths` that holds a withheld text (see `__call__`)."""
+    def _check(self, site_dir: Path, paths: list[str], last: Path | None = None, linked: set[str] = frozenset()) -> list[Problem]:
+        """A problem for each of `paths` (in `site_dir`) that holds a withheld text (see `__call__`);
+        those `linked` are the files of the same paths in `last`."""
         problems = []
-        for path in paths:
-            rel = path.relative_to(site_dir).as_posix()
+        for rel in paths:
+            if rel in linked:
+                continue
+            path = site_dir / rel
             try:
                 text = _chunks(path) if last is None else _unvouched(path, last / rel)
                 hit = _first_hit(self.automaton, self.windows, text)
@@ -658,9 +663,42 @@ _PARTS = 2  # of a whole site's files, each checked by a worker when the check i
 _CHECKING: tuple | None = None  # (the check, the site) while its parts are checked
 
 
-def _check_part(paths: list[Path]) -> list[Problem]:
+def _check_part(paths: list[str]) -> list[Problem]:
     check, site_dir = _CHECKING
     return check._check(site_dir, paths)
+
+
+def _files(top: Path) -> dict[str, os.DirEntry]:
+    """Every file under `top` (links to files included, links to folders not followed, as `Path.rglob`),
+    by its path in it. Listed with `os.scandir`, whose entries know their inode without a `stat`: a
+    preview's check lists every file of the site, and of the last one, on every build."""
+    found = {}
+    stack = [(os.fspath(top), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, prefix + entry.name + "/"))
+            elif entry.is_file():
+                found[prefix + entry.name] = entry
+    return found
+
+
+def _linked(files: dict[str, os.DirEntry], top: Path, last: Path) -> set[str]:
+    """Those of `files` (under `top`) that are the very files of the same paths under `last`, which the
+    check passed: the pages a build kept are links to the last site's."""
+    try:
+        if os.stat(top).st_dev != os.stat(last).st_dev:
+            return set()
+    except FileNotFoundError:
+        return set()
+    was = _files(last)
+    return {rel for rel, entry in files.items() if not entry.is_symlink()
+            and (old := was.get(rel)) is not None and not old.is_symlink() and old.inode() == entry.inode()}
 
 
 _BREAK = bytearray()  # between two runs of a file's text (compared by identity): no needle is found across it
