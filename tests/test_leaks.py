@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
+import ahocorasick
 import pytest
 
 from support import MINIMAL, Project
@@ -244,7 +245,7 @@ def test_a_preview_keeps_what_each_file_adds_and_finds_what_a_fresh_check_finds(
     assert worked_out == ["secret"]  # only the edited file's, the others' as the last check found them
     monkeypatch.setattr(leaks, "_ADDED", {})
     fresh = leaks.needles(project, policy)[0]
-    assert sorted(kept.automaton.keys()) == sorted(n for n in fresh if not leaks._window_shaped(n))
+    assert set(kept.keyed.needles) == {n.strip().encode() for n in fresh if not leaks._window_shaped(n)}
     assert set(kept.windows.needles) == {n.strip().encode() for n in fresh if leaks._window_shaped(n)}
     assert any("pomegranate orchard storehouse" in needle for needle in fresh)
     assert not any("olive press warehouse" in needle for needle in fresh)
@@ -254,10 +255,10 @@ def test_a_preview_keeps_what_each_file_adds_and_finds_what_a_fresh_check_finds(
         h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
     assert kept.digest == h.hexdigest() != first.digest
     again = leaks.LeakCheck(project, policy, memo)
-    assert again.key() == kept.digest and again.automaton is kept.automaton  # nothing changed: taken as they are
+    assert again.key() == kept.digest and again.keyed is kept.keyed  # nothing changed: taken as they are
 
 
-# --- the scan: windows by hash, the other needles by automaton -------------------------------
+# --- the scan: windows by hash, the other needles by the hash of a key -----------------------
 
 from generator.site import leaks  # noqa: E402
 
@@ -276,7 +277,7 @@ def _text(r, n: int) -> str:
 
 def _reference(found: dict, chunks) -> str | None:
     """What the check found before the windows were hashed: one automaton over every needle."""
-    automaton = leaks.ahocorasick.Automaton()
+    automaton = ahocorasick.Automaton()
     for needle in found:
         automaton.add_word(needle, needle)
     if not found:
@@ -334,8 +335,8 @@ def test_the_scan_finds_what_one_automaton_over_every_needle_finds():
     kinds = {"none": 0, "window": 0, "other": 0}
     for _ in range(1500):
         found, chunks = _case(r)
-        automaton, windows = leaks._searchers(found)
-        hit = leaks._first_hit(automaton, windows, iter(chunks))
+        keyed, windows = leaks._searchers(found)
+        hit = leaks._first_hit(keyed, windows, iter(chunks))
         expected = _reference(found, iter(chunks))
         assert (hit[0] if hit else None) == expected, (found, chunks)
         kinds["none" if expected is None else "window" if leaks._window_shaped(expected) else "other"] += 1
@@ -345,16 +346,16 @@ def test_the_scan_finds_what_one_automaton_over_every_needle_finds():
 def test_a_window_is_found_across_chunks_and_not_across_a_break():
     needle = leaks._needle("courier ledgers of the depot basement north works")
     found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
-    automaton, windows = leaks._searchers(found)
-    assert not len(automaton) and windows.needles
+    keyed, windows = leaks._searchers(found)
+    assert not keyed.needles and windows.needles
     text = b"a 2024 courier ledgers of the depot basement north works 2024"
     for cut in range(len(text)):
         chunks = [text[:cut], text[cut:]]
         expected = _reference(found, iter(chunks))
         assert expected == needle or text[cut - 1:cut + 1].strip() == text[cut - 1:cut + 1], cut  # but inside a word
-        assert (leaks._first_hit(automaton, windows, iter(chunks)) or [None])[0] == expected, cut
+        assert (leaks._first_hit(keyed, windows, iter(chunks)) or [None])[0] == expected, cut
         broken = [text[:cut], leaks._BREAK, text[cut:]]
-        assert (leaks._first_hit(automaton, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), cut
+        assert (leaks._first_hit(keyed, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), cut
 
 
 def test_the_long_words_of_the_output_are_those_of_the_needles():
@@ -371,11 +372,11 @@ def test_a_window_whose_hash_matches_is_compared_whole(monkeypatch):
     monkeypatch.setattr(leaks._Windows, "_hashes", lambda self, data, starts, ends, long: leaks.np.zeros(max(0, len(long) - leaks.WORDS + 1), dtype=leaks.np.uint64))
     needle = leaks._needle("courier ledgers of the depot basement north works")
     found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
-    automaton, windows = leaks._searchers(found)
+    keyed, windows = leaks._searchers(found)
     other = b"quellmark treasurer keeps ledgers in a flooded basement under the depot"
-    assert windows.scan(leaks.words(other).encode())[0] is None
-    assert leaks._first_hit(automaton, windows, iter([other])) is None
-    hit = leaks._first_hit(automaton, windows, iter([other + b" courier ledgers of the depot basement north works"]))
+    assert windows.find(leaks._Text(leaks.words(other).encode())) is None
+    assert leaks._first_hit(keyed, windows, iter([other])) is None
+    hit = leaks._first_hit(keyed, windows, iter([other + b" courier ledgers of the depot basement north works"]))
     assert hit is not None and hit[0] == needle
 
 
