@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
+import ahocorasick
 import pytest
 
 from support import MINIMAL, Project
@@ -244,7 +245,7 @@ def test_a_preview_keeps_what_each_file_adds_and_finds_what_a_fresh_check_finds(
     assert worked_out == ["secret"]  # only the edited file's, the others' as the last check found them
     monkeypatch.setattr(leaks, "_ADDED", {})
     fresh = leaks.needles(project, policy)[0]
-    assert sorted(kept.automaton.keys()) == sorted(n for n in fresh if not leaks._window_shaped(n))
+    assert set(kept.keyed.needles) == {n.strip().encode() for n in fresh if not leaks._window_shaped(n)}
     assert set(kept.windows.needles) == {n.strip().encode() for n in fresh if leaks._window_shaped(n)}
     assert any("pomegranate orchard storehouse" in needle for needle in fresh)
     assert not any("olive press warehouse" in needle for needle in fresh)
@@ -254,10 +255,10 @@ def test_a_preview_keeps_what_each_file_adds_and_finds_what_a_fresh_check_finds(
         h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
     assert kept.digest == h.hexdigest() != first.digest
     again = leaks.LeakCheck(project, policy, memo)
-    assert again.key() == kept.digest and again.automaton is kept.automaton  # nothing changed: taken as they are
+    assert again.key() == kept.digest and again.keyed is kept.keyed  # nothing changed: taken as they are
 
 
-# --- the scan: windows by hash, the other needles by automaton -------------------------------
+# --- the scan: windows by hash, the other needles by the hash of a key -----------------------
 
 from generator.site import leaks  # noqa: E402
 
@@ -276,7 +277,7 @@ def _text(r, n: int) -> str:
 
 def _reference(found: dict, chunks) -> str | None:
     """What the check found before the windows were hashed: one automaton over every needle."""
-    automaton = leaks.ahocorasick.Automaton()
+    automaton = ahocorasick.Automaton()
     for needle in found:
         automaton.add_word(needle, needle)
     if not found:
@@ -296,29 +297,59 @@ def _reference(found: dict, chunks) -> str | None:
     return None
 
 
+_SLUG = [w for w in _WORDS if w != "/"]  # the words of ids, beyond ASCII too: a withheld file's ids are read unvalidated
+_AROUND = ('"{}",', "({})", "{}.", "#{}", '<a href="../{}/">', "'{}'", "{}:", "/{}/", "{}", "{}")  # how they stand in a text
+_NEARLY = (lambda x: x[:-1], lambda x: x + "x", lambda x: "x" + x, lambda x: x.upper(), lambda x: x.replace("-", "_"),
+           lambda x: x.replace("/", " / "), lambda x: x[1:])
+
+
+def _ids(r) -> dict[str, tuple[str, str]]:
+    """Withheld ids, page addresses and web addresses, each with how it is written and what it is."""
+    out = {}
+    for _ in range(r.randint(0, 3)):
+        slug = "-".join(r.choice(_SLUG) for _ in range(r.randint(1, 5)))
+        if r.random() < 0.5:  # a shorter id is no needle, its page address is
+            out[leaks._needle(slug)] = (slug, "id")
+        out[leaks._needle(f"briefs/{slug}/")] = (f"briefs/{slug}/", "page address")
+    for _ in range(r.randint(0, 3)):
+        url = (f"https://{r.choice(_SLUG)}.example.com/{r.choice(['2021', 'analysis', 'a/b'])}/"
+               + "-".join(r.choice(_SLUG) for _ in range(r.randint(0, 4))))
+        out[leaks._needle(url)] = (url, "url")
+    return {needle: value for needle, value in out.items() if needle}
+
+
 def _case(r) -> tuple[dict, list]:
-    """Withheld texts and names, and an output that holds some of them (whole, in part, or nearly),
-    in chunks split anywhere, with breaks between some."""
-    withheld = [_text(r, r.randint(3, 30)) for _ in range(r.randint(1, 6))]
+    """Withheld texts, names, ids and addresses, and an output that holds some of them (whole, in part,
+    or nearly; ids and addresses with punctuation around them), in chunks split anywhere, with breaks
+    between some."""
+    withheld = [_text(r, r.randint(3, r.choice([8, 30]))) for _ in range(r.randint(1, 6))]
     names = [_text(r, r.randint(1, 3)) for _ in range(r.randint(0, 3))]
+    ids = _ids(r)
     found = {}
     for text in withheld:
         found.update((w, leaks._Needle("brief 'x' (TLP:AMBER)", "summary")) for w in leaks._windows(text))
     for name in names:
         if len(leaks._needle(name).replace(" ", "")) >= leaks.MIN_NAME_LENGTH:
             found[leaks._needle(name)] = leaks._Needle("actor 'y' (TLP:AMBER)", "name")
+    for needle, (_, field) in ids.items():
+        found[needle] = leaks._Needle("brief 'x' (TLP:AMBER)", field)
     parts = []
     for _ in range(r.randint(1, 8)):
         pick = r.random()
-        if pick < 0.3 and withheld:
+        if pick < 0.25 and withheld:
             words = r.choice(withheld).split()
-            i = r.randrange(len(words))
+            i = r.randrange(len(words)) if r.random() < 0.7 else 0
             parts.append(" ".join(words[i:i + r.randint(1, 30)]))
-        elif pick < 0.4 and names:
+        elif pick < 0.33 and names:
             parts.append(r.choice(names).upper())
+        elif pick < 0.45 and ids:
+            written = r.choice(list(ids.values()))[0]
+            if r.random() < 0.5:
+                written = r.choice(_NEARLY)(written)
+            parts.append(r.choice(_AROUND).format(written))
         else:
             parts.append(_text(r, r.randint(0, 40)))
-    output = " ".join(parts).encode()
+    output = r.choice(["", " ", "\n"]).join(parts).encode()
     chunks = []
     while output:
         cut = r.randint(0, len(output))
@@ -331,30 +362,85 @@ def _case(r) -> tuple[dict, list]:
 
 def test_the_scan_finds_what_one_automaton_over_every_needle_finds():
     r = __import__("random").Random(21)
-    kinds = {"none": 0, "window": 0, "other": 0}
-    for _ in range(1500):
+    kinds = dict.fromkeys(["none", "window", "summary", "name", "id", "page address", "url"], 0)
+    for _ in range(2000):
         found, chunks = _case(r)
-        automaton, windows = leaks._searchers(found)
-        hit = leaks._first_hit(automaton, windows, iter(chunks))
+        keyed, windows = leaks._searchers(found)
+        hit = leaks._first_hit(keyed, windows, iter(chunks))
         expected = _reference(found, iter(chunks))
         assert (hit[0] if hit else None) == expected, (found, chunks)
-        kinds["none" if expected is None else "window" if leaks._window_shaped(expected) else "other"] += 1
-    assert min(kinds.values()) > 150, kinds  # each outcome, often
+        kinds["none" if expected is None else "window" if leaks._window_shaped(expected) else found[expected].field] += 1
+    assert min(kinds.values()) > 40, kinds  # each outcome, often
 
 
 def test_a_window_is_found_across_chunks_and_not_across_a_break():
     needle = leaks._needle("courier ledgers of the depot basement north works")
     found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
-    automaton, windows = leaks._searchers(found)
-    assert not len(automaton) and windows.needles
+    keyed, windows = leaks._searchers(found)
+    assert not keyed.needles and windows.needles
     text = b"a 2024 courier ledgers of the depot basement north works 2024"
     for cut in range(len(text)):
         chunks = [text[:cut], text[cut:]]
         expected = _reference(found, iter(chunks))
         assert expected == needle or text[cut - 1:cut + 1].strip() == text[cut - 1:cut + 1], cut  # but inside a word
-        assert (leaks._first_hit(automaton, windows, iter(chunks)) or [None])[0] == expected, cut
+        assert (leaks._first_hit(keyed, windows, iter(chunks)) or [None])[0] == expected, cut
         broken = [text[:cut], leaks._BREAK, text[cut:]]
-        assert (leaks._first_hit(automaton, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), cut
+        assert (leaks._first_hit(keyed, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), cut
+
+
+_KEYED = {  # needles that are no window, as they are written, each with what it is
+    "ledger-courier-2024-3": "id", "briefs/sarmāda-depot/": "page address", "قمراوي-الفانوسية-12": "id",
+    "https://kestrel.example.com/2021/courier-ledgers": "url", "Kestrelwardi": "name", "brief-000679": "id",
+}
+
+
+def test_ids_and_addresses_are_found_across_chunks_at_the_ends_and_beside_punctuation():
+    """Each keyed needle, written as it is, with punctuation on either side or none, at the start and at the
+    end of the text, cut into two chunks anywhere (inside a word and inside a character too): the scan finds
+    what one automaton over every needle finds, and not across a break."""
+    found = {leaks._needle(written): leaks._Needle("brief 'x' (TLP:AMBER)", field) for written, field in _KEYED.items()}
+    keyed, windows = leaks._searchers(found)
+    assert len(keyed.needles) == len(_KEYED) and not windows.needles
+    filler = "a 2024 courier of the"
+    for written in _KEYED:
+        needle = leaks._needle(written)
+        for text in (f"{written}", f"({written})", f'"id":"{written}",', f"{filler} /{written}/ {filler}",
+                     f"{filler} {written}.", f"{written}: {filler}", f"{filler}{written}", f"{written}x {filler}"):
+            data = text.encode()
+            assert (leaks._first_hit(keyed, windows, iter([data])) or [None])[0] == _reference(found, iter([data])), text
+            for cut in range(len(data) + 1):
+                chunks = [data[:cut], data[cut:]]
+                expected = _reference(found, iter(chunks))
+                if text in (written, f"({written})") and (cut in (0, len(data)) or data[cut - 1:cut + 1].isascii()
+                                                          and not data[cut - 1:cut + 1].isalnum()):
+                    assert expected == needle, (text, cut)  # whole, whatever the cut between two words
+                assert (leaks._first_hit(keyed, windows, iter(chunks)) or [None])[0] == expected, (text, cut)
+                broken = [data[:cut], leaks._BREAK, data[cut:]]
+                assert (leaks._first_hit(keyed, windows, iter(broken)) or [None])[0] == _reference(found, iter(broken)), (text, cut)
+
+
+def test_a_key_is_the_run_of_its_needles_words_the_withheld_text_uses_least():
+    """A web address is keyed on its path, not on "https / /" or its host, which many needles share: a key
+    matches seldom where its needle is not."""
+    urls = [f"https://news.example.com/2021/{slug}" for slug in ("courier-ledgers", "depot-basement", "quarry-harim")]
+    found = {leaks._needle(url): leaks._Needle("brief 'x' (TLP:AMBER)", "url") for url in urls}
+    keyed, _ = leaks._searchers(found)
+    assert keyed.sizes == [leaks.KEY]
+    places = sorted(place for entries in keyed.keys.values() for _, place, _, _ in entries)
+    assert places == [8, 8, 8]  # "/ courier ledgers": the address's last words, its own
+
+
+def test_a_key_whose_hash_matches_is_compared_whole(monkeypatch):
+    """Every word hashed alike: every run of the output matches every key, and only the needles are found."""
+    monkeypatch.setattr(leaks, "_word_hashes", lambda words64, starts, ends: leaks.np.zeros(len(starts), dtype=leaks.np.uint64))
+    found = {leaks._needle(written): leaks._Needle("brief 'x' (TLP:AMBER)", field) for written, field in _KEYED.items()}
+    keyed, windows = leaks._searchers(found)
+    assert len(keyed.keys) == 1  # one hash for every key
+    other = b"ledger courier 2024 4, briefs/sarmada-depot/ https://kestrel.example.com/2021/courier kestrel wardi brief 000678"
+    assert leaks._first_hit(keyed, windows, iter([other])) is None
+    for written in _KEYED:
+        hit = leaks._first_hit(keyed, windows, iter([other + b" " + written.encode() + b" " + other]))
+        assert hit is not None and hit[0] == leaks._needle(written), written
 
 
 def test_the_long_words_of_the_output_are_those_of_the_needles():
@@ -371,11 +457,11 @@ def test_a_window_whose_hash_matches_is_compared_whole(monkeypatch):
     monkeypatch.setattr(leaks._Windows, "_hashes", lambda self, data, starts, ends, long: leaks.np.zeros(max(0, len(long) - leaks.WORDS + 1), dtype=leaks.np.uint64))
     needle = leaks._needle("courier ledgers of the depot basement north works")
     found = {needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")}
-    automaton, windows = leaks._searchers(found)
+    keyed, windows = leaks._searchers(found)
     other = b"quellmark treasurer keeps ledgers in a flooded basement under the depot"
-    assert windows.scan(leaks.words(other).encode())[0] is None
-    assert leaks._first_hit(automaton, windows, iter([other])) is None
-    hit = leaks._first_hit(automaton, windows, iter([other + b" courier ledgers of the depot basement north works"]))
+    assert windows.find(leaks._Text(leaks.words(other).encode())) is None
+    assert leaks._first_hit(keyed, windows, iter([other])) is None
+    hit = leaks._first_hit(keyed, windows, iter([other + b" courier ledgers of the depot basement north works"]))
     assert hit is not None and hit[0] == needle
 
 

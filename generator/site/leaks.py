@@ -34,7 +34,10 @@ invisible characters dropped, any other run of non-letters one space.
 Every file of the built site is read, in chunks, in one pass: the windows
 (most of what is looked for) by hashing every run of the output's words that
 has their shape and comparing whole those whose hash matches one of theirs
-(`_Windows`), the rest with an Aho-Corasick automaton. Gzip-compressed files
+(`_Windows`); the others (names, ids, addresses) by hashing every run of the
+output's words as long as their keys, a run of up to `KEY` of each needle's
+words, and comparing whole the needles whose key matches (`_Keyed`): in
+constant time a character, however many needles. Gzip-compressed files
 (Pagefind's fragments, the sitemap) are read uncompressed, Pagefind's CBOR
 files as their strings, but for its word index, whose words are those of the
 fragments. One hit fails the build.
@@ -47,15 +50,16 @@ import functools
 import gzip
 import hashlib
 import html
+import math
 import os
 import re
 import unicodedata
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, MutableMapping
 
-import ahocorasick
 import numpy as np
 
 from generator.config import Project
@@ -142,6 +146,11 @@ def decode(data: bytes) -> bytes:
 
 def words(data: bytes) -> str:
     """UTF-8 text as normalised words, each followed by one space ("" for none); a slash is a word of its own."""
+    return _normal(data).decode("utf-8")
+
+
+def _normal(data: bytes) -> bytes:
+    """`words`, encoded in UTF-8: what the scan reads."""
     if not data.isascii():
         others = set(data.translate(None, _ASCII_BYTES).decode("utf-8", "replace"))
         if any(map(_composes, others)):  # a letter written as two characters (NFD), or Hangul in jamo
@@ -154,7 +163,12 @@ def words(data: bytes) -> str:
     data = _one_space(data.translate(_ASCII, _DROPPED).replace(b"/", b" / ")).lstrip(b" ")
     if data and not data.endswith(b" "):
         data += b" "
-    return data.decode("utf-8", "replace")
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:  # bytes that are no UTF-8 are read as U+FFFD, part of the word they are in
+            data = data.decode("utf-8", "replace").encode("utf-8")
+    return data
 
 
 def _one_space(data: bytes) -> bytes:
@@ -405,12 +419,15 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield from _pieces(f)
 
 
-# --- the windows ------------------------------------------------------------------------
+# --- the needles found by hash ---------------------------------------------------------------
 # Most needles are windows of `WORDS` long words (`_windows`): as many as the withheld text has long
 # words, too many for an automaton to stay in the CPU's caches. A window-shaped needle is in a text
 # exactly when the run of its words from some long word to the fifth long word after it equals it,
 # since whether a word is long depends on the word alone: so each such run of the output is hashed,
 # with numpy, and looked up among the needles' hashes; every hash that matches is compared whole.
+# Every other needle (a name, an id, a page or web address, a short text) is in a text exactly when
+# one run of its words, its key, is, and the words around it are the needle's: so every run of the
+# output's words as long as a key is hashed the same way, and each match compared whole in its needle.
 
 _U64 = np.uint64
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=_U64)  # a word's first n bytes
@@ -418,6 +435,9 @@ _MIX = [_U64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E37
 _PLACE = [_U64(k) for k in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB,
                             0xBF58476D1CE4E5B9, 0x2545F4914F6CDD1D, 0xD6E8FEB86659FD93)]  # of a window's words, by place
 assert len(_PLACE) == WORDS
+KEY = 3  # words in a key at most: two words of a web address or an id are often those of another one
+_KEY_PLACE = [_U64(1), _U64(0xA0761D6478BD642F), _U64(0xE7037ED1A0B428DB)]  # of a key's words, by place
+assert len(_KEY_PLACE) == KEY
 
 
 @functools.cache
@@ -445,6 +465,70 @@ def _all_digits(v: np.ndarray) -> np.ndarray:
     return ((v & high) == digits) & (((v + _U64(0x0606060606060606)) & high) == digits)
 
 
+def _spans(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each word of a normalised text ("tok tok ") starts and ends, in bytes."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 32)
+    starts = np.empty_like(ends)
+    starts[:1] = 0
+    starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+def _word_hashes(words64: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The hash of each word of a text: of its first eight bytes and its length."""
+    n = ends - starts
+    x = (_load8(words64, starts) & _MASKS[np.minimum(n, 8)]) * _MIX[0] + n.astype(_U64) * _MIX[1]
+    x ^= x >> _U64(29)
+    return x
+
+
+def _key_hashes(hashes: np.ndarray, sizes: list[int]) -> dict[int, np.ndarray]:
+    """For each of `sizes`, the hash of the run of that many words that starts at each word (of a text
+    whose words' hashes are `hashes`) but the last ones."""
+    out = {}
+    h = hashes
+    for size in range(1, max(sizes, default=0) + 1):
+        if size > 1:
+            h = h[:-1] + hashes[size - 1:] * _KEY_PLACE[size - 1]
+        if size in sizes:
+            out[size] = h
+    return out
+
+
+def _table(hashes: np.ndarray) -> tuple[np.uint64, np.ndarray]:
+    """A table of which hashes may be among `hashes`, by their top bits (a hash's shift, and the table)."""
+    bits = max(16, (len(hashes) * 32).bit_length())  # few false hits, and a table that fits in the caches
+    shift = _U64(64 - bits)
+    table = np.zeros(1 << bits, dtype=bool)
+    table[hashes >> shift] = True
+    return shift, table
+
+
+def _matching(h: np.ndarray, shift: np.uint64, table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Where the hashes `h` are among the sorted `hashes` (of which `table` is the `_table`), in order."""
+    k = np.flatnonzero(table[h >> shift])
+    if not len(k):
+        return k
+    at = np.searchsorted(hashes, h[k]).clip(max=len(hashes) - 1)
+    return k[hashes[at] == h[k]]
+
+
+def _after(starts: np.ndarray, size: int, at: int) -> int:
+    """Where the first word that starts at `at` or after does (`size`, the text's length, if none)."""
+    i = np.searchsorted(starts, max(at, 0))
+    return int(starts[i]) if i < len(starts) else size
+
+
+class _Text:
+    """A normalised text as the hashes read it: where its words are, which are long, and each word's hash."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        words64 = _eights(data)  # one copy of the text, for telling numbers and for hashing
+        self.starts, self.ends, self.long = _Windows._words(data, words64)
+        self.hashes = _word_hashes(words64, self.starts, self.ends)
+
+
 class _Windows:
     """The window-shaped needles (`_window_shaped`), found by the hashes of the output's windows."""
 
@@ -455,25 +539,17 @@ class _Windows:
         if self.needles:
             # each needle holds `WORDS` long words: the windows of all of them, one after the other,
             # start at every `WORDS`-th long word, each hashed as it would be in any text
-            data = b" ".join(self.needles) + b" "
-            words64 = _eights(data)
-            starts, ends, long = self._words(data, words64)
-            hashes = np.unique(self._hashes(words64, starts, ends, long)[::WORDS])
+            t = _Text(b" ".join(self.needles) + b" ")
+            hashes = np.unique(self._hashes(t.hashes, t.starts, t.ends, t.long)[::WORDS])
         self.hashes = hashes
-        bits = max(16, (len(hashes) * 32).bit_length())  # few false hits, and a table that fits in the caches
-        self.shift = _U64(64 - bits)
-        self.table = np.zeros(1 << bits, dtype=bool)
-        self.table[hashes >> self.shift] = True
+        self.shift, self.table = _table(hashes)
 
     @staticmethod
     def _words(data: bytes, words64: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each word of a normalised text ("tok tok ") starts and ends, in bytes, and where its
         long words (`_long`: in characters, and numbers in any script excluded) are among them."""
         a = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(a == 32)
-        starts = np.empty_like(ends)
-        starts[:1] = 0
-        starts[1:] = ends[:-1] + 1
+        starts, ends = _spans(data)
         size = ends - starts
         ascii = data.isascii()
         if ascii:
@@ -513,13 +589,11 @@ class _Windows:
         return starts, ends, np.flatnonzero(long)
 
     @staticmethod
-    def _hashes(words64: np.ndarray, starts: np.ndarray, ends: np.ndarray, long: np.ndarray) -> np.ndarray:
+    def _hashes(words: np.ndarray, starts: np.ndarray, ends: np.ndarray, long: np.ndarray) -> np.ndarray:
         """The hash of the window that starts at each long word but the last `WORDS` - 1: of its long
-        words' first eight bytes and lengths, and the lengths of the runs of short words between them."""
+        words' hashes (`_word_hashes`), and the lengths of the runs of short words between them."""
         s, e = starts[long], ends[long]
-        n = e - s
-        x = (_load8(words64, s) & _MASKS[np.minimum(n, 8)]) * _MIX[0] + n.astype(_U64) * _MIX[1]
-        x ^= x >> _U64(29)
+        x = words[long]
         gapped = x.copy()
         gapped[:-1] += (s[1:] - e[:-1]).astype(_U64) * _MIX[2]  # what lies between one long word and the next
         count = len(long) - WORDS + 1
@@ -528,42 +602,79 @@ class _Windows:
             h += gapped[k:k + count] * _PLACE[k]
         return h
 
-    def scan(self, data: bytes) -> tuple[tuple[int, tuple[str, _Needle]] | None, bytes]:
-        """The first window-shaped needle in a normalised text (where it ends, in bytes, and what it is),
-        or None; and the end of the text that a window going on in the next text may start in."""
-        words64 = _eights(data)  # one copy of the text, for telling numbers and for hashing
-        starts, ends, long = self._words(data, words64)
-        hit = None
-        if len(long) >= WORDS:
-            h = self._hashes(words64, starts, ends, long)
-            k = np.flatnonzero(self.table[h >> self.shift])
-            if len(k):
-                at = np.searchsorted(self.hashes, h[k]).clip(max=len(self.hashes) - 1)
-                for k in k[self.hashes[at] == h[k]]:  # in the order they end
-                    s, e = starts[long[k]], ends[long[k + WORDS - 1]]
-                    if (found := self.needles.get(data[s:e])) is not None:
-                        hit = (int(e), found)
-                        break
-        # the tail from the fifth-last long word, no longer than the longest needle
-        cut = starts[long[-(WORDS - 1)]] if len(long) >= WORDS - 1 else starts[long[0]] if len(long) else len(data)
-        if len(data) - cut > self.longest:
-            i = np.searchsorted(starts, len(data) - self.longest)
-            cut = starts[i] if i < len(starts) else len(data)
-        return hit, data[cut:]
+    def find(self, t: _Text) -> tuple[int, int, tuple[str, _Needle]] | None:
+        """The first window-shaped needle in a text: where it ends, in bytes, less its length, and what it is."""
+        if len(t.long) < WORDS or not self.needles:
+            return None
+        h = self._hashes(t.hashes, t.starts, t.ends, t.long)
+        for k in _matching(h, self.shift, self.table, self.hashes):  # in the order they end
+            s, e = t.starts[t.long[k]], t.ends[t.long[k + WORDS - 1]]
+            if (found := self.needles.get(t.data[s:e])) is not None:
+                return int(e), int(s - e), found
+        return None
+
+    def tail(self, t: _Text) -> int:
+        """Where the end of a text that a window going on in the next text may start in starts: at the
+        fifth-last long word, no longer than the longest needle."""
+        long, starts = t.long, t.starts
+        cut = starts[long[-(WORDS - 1)]] if len(long) >= WORDS - 1 else starts[long[0]] if len(long) else len(t.data)
+        return max(int(cut), _after(starts, len(t.data), len(t.data) - self.longest))
 
 
-def _searchers(found: dict[str, _Needle]) -> tuple[ahocorasick.Automaton, _Windows]:
-    """What finds the needles: an automaton of those that are no window, and the windows."""
-    automaton = ahocorasick.Automaton()
-    windows = {}
+class _Keyed:
+    """The needles that are no window (`_window_shaped`), each found by the hash of a run of `KEY` of its
+    words (all of them, if fewer), its key: of those runs, the one whose words the withheld text uses least,
+    so that a key matches seldom where its needle is not."""
+
+    def __init__(self, found: dict[str, tuple[str, _Needle]], common: Counter):
+        self.needles = {needle.strip().encode(): value for needle, value in found.items() if needle.strip()}
+        self.longest = max(map(len, self.needles), default=0)  # in bytes
+        picked = []  # (the key's words, its size, its place among the needle's words, how many they are)
+        for needle in self.needles:
+            tokens = needle.split(b" ")
+            size = min(KEY, len(tokens))
+            place = min(range(len(tokens) - size + 1), key=lambda i: math.prod(common[w] for w in tokens[i:i + size]))
+            picked.append((b" ".join(tokens[place:place + size]), size, place, len(tokens)))
+        self.sizes = sorted({size for _, size, _, _ in picked})
+        self.keys: dict[int, list[tuple[int, int, int, bytes]]] = {}  # by hash: (size, place, words, needle)
+        if picked:
+            # every key, one after the other, hashed as it would be in any text
+            t = _Text(b" ".join(key for key, _, _, _ in picked) + b" ")
+            firsts = np.cumsum([0] + [size for _, size, _, _ in picked[:-1]])
+            runs = _key_hashes(t.hashes, self.sizes)
+            for (_, size, place, count), first, needle in zip(picked, firsts.tolist(), self.needles):
+                self.keys.setdefault(int(runs[size][first]), []).append((size, place, count, needle))
+        self.hashes = np.array(sorted(self.keys), dtype=_U64)
+        self.shift, self.table = _table(self.hashes)
+
+    def find(self, t: _Text) -> tuple[int, int, tuple[str, _Needle]] | None:
+        """The first of these needles in a text (the longest of those that end there): where it ends, in
+        bytes, less its length, and what it is."""
+        best = None
+        n = len(t.starts)
+        for size, h in _key_hashes(t.hashes, self.sizes).items():
+            for i in _matching(h, self.shift, self.table, self.hashes).tolist():
+                for key_size, place, count, needle in self.keys[int(h[i])]:
+                    first, last = i - place, i - place + count - 1
+                    if key_size != size or first < 0 or last >= n:  # another key's hash, or a needle cut by the text's ends
+                        continue
+                    s, e = int(t.starts[first]), int(t.ends[last])
+                    if (best is None or (e, s - e) < best[:2]) and t.data[s:e] == needle:
+                        best = (e, s - e, self.needles[needle])
+        return best
+
+    def tail(self, t: _Text) -> int:
+        """Where the end of a text that a needle going on in the next text may start in starts."""
+        return _after(t.starts, len(t.data), len(t.data) - self.longest)
+
+
+def _searchers(found: dict[str, _Needle]) -> tuple[_Keyed, _Windows]:
+    """What finds the needles: the keys of those that are no window, and the windows."""
+    windows, others = {}, {}
     for needle, meaning in found.items():
-        if _window_shaped(needle):
-            windows[needle] = (needle, meaning)
-        else:
-            automaton.add_word(needle, (needle, meaning))
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton, _Windows(windows)
+        (windows if _window_shaped(needle) else others)[needle] = (needle, meaning)
+    common = Counter(word for needle in found for word in needle.encode().split())
+    return _Keyed(others, common), _Windows(windows)
 
 
 def _window_shaped(needle: str) -> bool:
@@ -574,7 +685,7 @@ def _window_shaped(needle: str) -> bool:
 
 # The last searchers made, by the digest of every needle and its meaning: the next build of a preview,
 # whose edit changed nothing that is withheld, finds the same needles and takes them as they are.
-_SEARCHERS: tuple[str, tuple[ahocorasick.Automaton, _Windows]] | None = None
+_SEARCHERS: tuple[str, tuple[_Keyed, _Windows]] | None = None
 
 
 class LeakCheck:
@@ -585,25 +696,34 @@ class LeakCheck:
         self.policy = policy
         self.memo = memo  # what it read of each corpus file, by the file's digest (`_facts`)
         self.map = map  # how the parts of a whole site's check run: one after the other, or in forked workers
-        self.automaton: ahocorasick.Automaton | None = None  # the needles that are no window (`_window_shaped`)
+        self.keyed: _Keyed | None = None  # the needles that are no window (`_window_shaped`)
         self.windows: _Windows | None = None  # the windows
         self.unread: list[Problem] = []
         self.digest: str | None = None
 
+    @property
+    def automaton(self) -> _Keyed | None:
+        """`keyed`, by the name it had when an automaton found those needles (tests still set it)."""
+        return self.keyed
+
+    @automaton.setter
+    def automaton(self, keyed: _Keyed | None) -> None:
+        self.keyed = keyed
+
     def _make(self) -> None:
         global _SEARCHERS
-        if self.automaton is None:
+        if self.keyed is None:
             found, self.unread = needles(self.project, self.policy, self.memo)
             h = hashlib.blake2b(digest_size=16)
             for needle, meaning in found.items():
                 h.update(f"{needle}\0{meaning.reason}\0{meaning.field}\0".encode())
             self.digest = None if self.unread else h.hexdigest()
             if self.digest is not None and _SEARCHERS is not None and _SEARCHERS[0] == self.digest:
-                self.automaton, self.windows = _SEARCHERS[1]
+                self.keyed, self.windows = _SEARCHERS[1]
                 return
-            self.automaton, self.windows = _searchers(found)
+            self.keyed, self.windows = _searchers(found)
             if self.digest is not None:
-                _SEARCHERS = (self.digest, (self.automaton, self.windows))
+                _SEARCHERS = (self.digest, (self.keyed, self.windows))
 
     def key(self) -> str | None:
         """What this check looks for, as a hash (None when it could not read the whole corpus): a file
@@ -621,7 +741,7 @@ class LeakCheck:
         self._make()
         if self.unread:
             return self.unread
-        if len(self.automaton) == 0 and not self.windows.needles:
+        if not self.keyed.needles and not self.windows.needles:
             return []
         prefix = under + "/" if under else ""
         files = _files(site_dir / prefix)
@@ -630,7 +750,7 @@ class LeakCheck:
             linked = _linked(files, site_dir / prefix, last / prefix)
             return self._check(site_dir, paths, last, {prefix + rel for rel in linked})
         global _CHECKING
-        _CHECKING = (self, site_dir)  # what forked workers check with: the automaton and windows are theirs without a copy
+        _CHECKING = (self, site_dir)  # what forked workers check with: the needles' hashes are theirs without a copy
         try:
             parts = self.map(_check_part, [paths[i::_PARTS] for i in range(_PARTS)])
             return sorted((p for part in parts for p in part), key=lambda p: p.path)
@@ -647,7 +767,7 @@ class LeakCheck:
             path = site_dir / rel
             try:
                 text = _chunks(path) if last is None else _unvouched(path, last / rel)
-                hit = _first_hit(self.automaton, self.windows, text)
+                hit = _first_hit(self.keyed, self.windows, text)
             except OSError as e:
                 problems.append(Problem(rel, 1, 1, f"leak check: the file cannot be read ({e.strerror or e})"))
                 continue
@@ -762,40 +882,20 @@ def _new_lines(path: Path, old: Path) -> Iterator[bytes]:
         yield decode(b"".join(run))
 
 
-def _first_hit(automaton: ahocorasick.Automaton, windows: _Windows, chunks: Iterator[bytes]):
+def _first_hit(keyed: _Keyed, windows: _Windows, chunks: Iterator[bytes]):
     """The first needle found in the text of `chunks`, read as one stream of words: the one that ends first
-    (the longest of those that end there), of the automaton's and the windows' (`_Windows.scan`)."""
-    search = None
-    base = 0  # where the chunk's text starts in what the automaton has read
-    tail = b""  # of the text before, where a window ending in this chunk may start
+    (the longest of those that end there), of the windows (`_Windows.find`) and the others (`_Keyed.find`)."""
+    tail = b""  # of the text before, where a needle ending in this chunk may start
     for chunk in chunks:
-        text = "\0 " if chunk is _BREAK else words(chunk)
-        if not text:
-            continue
-        hit = None  # (where the needle's last space is in `text`, -its length, the needle and its meaning)
-        if len(automaton):
-            if search is None:
-                search = automaton.iter(" " + text)
-                base = 1
-            else:
-                search.set(text)  # its positions go on from the chunk before
-            for end, found in search:
-                hit = (end - base, -len(found[0]), found)
-                break
-            base += len(text)
         if chunk is _BREAK:
             tail = b""
-        elif windows.needles:
-            data = tail + text.encode("utf-8")
-            found, after = windows.scan(data)
-            if found is not None:
-                end = found[0] - len(tail)
-                if not text.isascii():
-                    end = len(data[len(tail):found[0]].decode("utf-8"))
-                window = (end, -len(found[1][0]), found[1])
-                if hit is None or window[:2] < hit[:2]:
-                    hit = window
-            tail = after
-        if hit is not None:
-            return hit[2]
+            continue
+        text = _normal(chunk)
+        if not text:
+            continue
+        t = _Text(tail + text)
+        hits = [hit for hit in (windows.find(t), keyed.find(t)) if hit is not None]
+        if hits:
+            return min(hits, key=lambda hit: hit[:2])[2]
+        tail = t.data[min(windows.tail(t), keyed.tail(t)):]
     return None
