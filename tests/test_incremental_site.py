@@ -224,7 +224,7 @@ def test_the_check_reads_what_a_checked_site_does_not_vouch_for(tmp_path, monkey
     secret = "the courier crossed twice at the northern checkpoint near the mill"
     check = leaks.LeakCheck(None, None)
     needle = leaks._needle(" ".join(secret.split()[:6]))
-    check.automaton, check.windows = leaks._searchers({needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")})
+    check.keyed, check.windows = leaks._searchers({needle: leaks._Needle("brief 'x' (TLP:AMBER)", "summary")})
     check.digest = "k"
     monkeypatch.setattr(leaks, "LARGE", 1000)
     filler = [f"public line {i} about the weather in the valley" for i in range(200)]

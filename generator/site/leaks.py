@@ -701,15 +701,6 @@ class LeakCheck:
         self.unread: list[Problem] = []
         self.digest: str | None = None
 
-    @property
-    def automaton(self) -> _Keyed | None:
-        """`keyed`, by the name it had when an automaton found those needles (tests still set it)."""
-        return self.keyed
-
-    @automaton.setter
-    def automaton(self, keyed: _Keyed | None) -> None:
-        self.keyed = keyed
-
     def _make(self) -> None:
         global _SEARCHERS
         if self.keyed is None:
