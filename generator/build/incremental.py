@@ -330,6 +330,7 @@ class Manifest:
 
     def __init__(self, cache: Path, docs: Path):
         self.docs = docs
+        self._folder = str(docs)  # joined as a string: `fresh` stats every page of a large site
         self.path = manifest_path(cache, docs)
         try:
             data = json.loads(read_sealed(self.path) or b"{}")
@@ -343,7 +344,7 @@ class Manifest:
         if not entry or entry[0] != fp:
             return False
         try:
-            st = os.stat(self.docs / rel)
+            st = os.stat(os.path.join(self._folder, rel))
         except OSError:
             return False
         return file_stamp(st) == entry[1:]
