@@ -622,6 +622,27 @@ def test_the_exports_keys_of_an_edited_snapshot_are_those_worked_out_afresh(gene
     assert kept.entities_key == inputs.entities_key
 
 
+def test_the_stix_dates_kept_are_worked_out_again_when_a_brief_moves(generated, tmp_path):
+    """The dates of the STIX objects are kept in the build cache under a key of what they are made of:
+    a brief's new date, which an edit of words never changes, makes them again."""
+    from generator.build import exports
+    from generator.output import stix
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    project = Project(root)
+
+    def kept_and_fresh():
+        g = pipeline.validate(project, pipeline.policy_for(project.settings()))
+        return vars(exports.stix_dates(g.corpus, incremental.Inputs(g.corpus), project.cache)), vars(stix.Dates(g.corpus))
+
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh
+    _edit(_published_brief(root), lambda d: d.update(published="1999-01-02"))
+    kept, moved = kept_and_fresh()
+    assert kept == moved and moved != fresh
+
+
 def test_a_builds_corpus_is_freed_as_soon_as_its_result_is_dropped(generated, tmp_path, monkeypatch):
     """After an edit's build of a large corpus (the exports in a worker, the few pages in this process),
     nothing the build leaves behind (its page environment: a reference cycle) keeps the corpus alive

@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from generator.build import splice
+from generator.build.cache import Memo
 from generator.build.incremental import EVERYTHING, Inputs
 from generator.build.sealed import code_key
 from generator.config import Settings
@@ -48,17 +49,33 @@ def brief_stix_keys(inputs: Inputs, corpus: Corpus, settings: Settings | None, d
     keys = stix_part_keys(inputs, corpus, settings, dates)
     salt = code_key()
 
-    def claims_of(ref: str) -> str:  # another brief's claims: its file and the actors, sources and questions it names
-        return inputs.fingerprint(salt, "export", frozenset({ref, *inputs.entity_refs.get(ref, ())}))
+    @functools.cache  # a file is referred to by many briefs: worked out once
+    def shown_of(ref: str) -> str:  # another brief's claims (its file and what it names), or an entity's dates
+        if ref.startswith("brief:"):
+            return inputs.fingerprint(salt, "export", frozenset({ref, *inputs.entity_refs.get(ref, ())}))
+        return f"{ref}={dates.span(*ref.split(':', 1))}"
 
     out = {}
     for b in corpus.briefs:
         refs = inputs.refs.get(f"brief:{b}", ())
         shown = [keys[f"brief:{b}"], inputs.entities_key, dates.first]
-        shown += sorted(claims_of(r) if r.startswith("brief:") else f"{r}={dates.span(*r.split(':', 1))}"
-                        for r in refs if not r.startswith("question:"))
+        shown += sorted(shown_of(r) for r in refs if not r.startswith("question:"))
         out[b] = hashlib.blake2b("\0".join(shown).encode(), digest_size=16).hexdigest()
     return out
+
+
+def stix_dates(corpus: Corpus, inputs: Inputs | None, cache: Path | None) -> stix.Dates:
+    """`stix.Dates`, kept in the build cache under a key of what they are made of: every brief's
+    shape and the actor, source and question files (`Inputs.all_shapes`), which an edit of words keeps."""
+    if inputs is None or cache is None:
+        return stix.Dates(corpus)
+    memo = Memo(cache, "stix-dates")
+    key = inputs.fingerprint(code_key(), "stix-dates", inputs.all_shapes)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = stix.Dates(corpus)
+    memo.save()
+    return found
 
 
 def _spliced(name: str, lines, corpus: Corpus, findings: Findings, inputs: Inputs | None, cache: Path | None,
@@ -80,7 +97,7 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     event on its brief and what the brief refers to.
     """
     nothing = frozenset()
-    dates = stix.Dates(corpus)
+    dates = stix_dates(corpus, inputs, cache)
 
     def stix_lines(corpus, findings, parts):
         return stix.stix_lines(corpus, findings, parts, settings, dates)
