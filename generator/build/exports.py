@@ -2,8 +2,8 @@
 
 What a file draws on is in `incremental`'s terms, so that `render` writes it
 again only when that changed. The exports of one object a line (the STIX
-bundle, corpus.json) are made over the files they replace (`splice`), each
-part (a brief, a question, the entities) under the key of what it shows.
+bundle, corpus.json, the MISP manifest) are made over the files they replace
+(`splice`), each part (a brief, a question, the entities) under the key of what it shows.
 Each brief's own STIX bundle is keyed by what its objects show (`brief_stix_keys`).
 """
 
@@ -78,6 +78,13 @@ def stix_dates(corpus: Corpus, inputs: Inputs | None, cache: Path | None) -> sti
     return found
 
 
+def misp_part_keys(inputs: Inputs, settings: Settings) -> dict[str, str]:
+    """The key of each brief's entry in the MISP manifest (`misp.manifest_lines`): its brief's part
+    key (`part_keys`) and the publisher every entry names."""
+    publisher = hashlib.blake2b(repr((settings.title, settings.url)).encode(), digest_size=16).hexdigest()
+    return {f"brief:{b}": f"{k}:{publisher}" for b, k in inputs.brief_keys.items()}
+
+
 def _spliced(name: str, lines, corpus: Corpus, findings: Findings, inputs: Inputs | None, cache: Path | None,
              target: Path | None, keys=part_keys) -> splice.Splice:
     keys = keys(inputs) if inputs is not None and cache is not None and target is not None else None
@@ -122,6 +129,10 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     if settings is not None:
         for rel, (brief, make) in misp.feed_files(corpus, settings).items():
             out[rel] = (inputs.briefs([brief]) if inputs is not None and brief is not None else EVERYTHING, make)
+        # the manifest, an entry a brief, is made over the one it replaces, as STIX and corpus.json
+        out[misp.MANIFEST] = (EVERYTHING, lambda: _spliced("misp-manifest", lambda c, f, parts: misp.manifest_lines(c, settings, parts), corpus,
+                                                           findings, inputs, cache, docs / misp.MANIFEST if docs else None,
+                                                           lambda i: misp_part_keys(i, settings)))
     for kind in schemas.KINDS:
         out[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
     return out
