@@ -430,6 +430,30 @@ def test_a_resumed_build_has_the_corpus_and_analysis_a_fresh_one_has(generated, 
     assert {k: d.digest for k, (d, _) in resumed.corpus.origins.items()} == {k: d.digest for k, (d, _) in fresh.corpus.origins.items()}
 
 
+def _page(page: pages.Page) -> tuple:
+    """What a listed page is made of; the makers of its late context by what they call."""
+    late = {name: (make.func, make.args, make.keywords) for name, make in page.late.items()}
+    return page.path, page.template, page.context, page.inputs, late
+
+
+def test_a_listing_of_some_pages_gives_them_as_the_whole_list_does(generated):
+    """A resumed build lists only the pages it renders again (`pages.pages`' `only`): each page, alone or
+    among others, comes out as the whole list gives it, in the same order, and no other page with it."""
+    project = Project(generated)
+    settings = project.settings()
+    g = pipeline.validate(project, pipeline.policy_for(settings))
+    for inputs in (None, incremental.Inputs(g.corpus)):
+        whole = [_page(p) for p in pages.pages(g.corpus, g.findings, settings, inputs)]
+        paths = [p[0] for p in whole]
+        assert any(p.startswith("timeline/") and p.count("/") == 2 for p in paths), "a long year must have month pages"
+        assert any(p.startswith("reliability/") and p.count("/") == 2 for p in paths), "an Admiralty code must have pages"
+        for page in whole:
+            assert [_page(p) for p in pages.pages(g.corpus, g.findings, settings, inputs, only={page[0]})] == [page], page[0]
+        for some in (set(paths[1::3]), set(paths[2::3])):  # with the list of every brief, and without it
+            assert [_page(p) for p in pages.pages(g.corpus, g.findings, settings, inputs, only=some)] == [p for p in whole if p[0] in some]
+        assert list(pages.pages(g.corpus, g.findings, settings, inputs, only=["briefs/no-such-brief.md"])) == []
+
+
 def test_a_page_rendered_from_an_edit_since_reverted_is_rendered_again(generated, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(generated, root)
@@ -596,6 +620,27 @@ def test_the_exports_keys_of_an_edited_snapshot_are_those_worked_out_afresh(gene
     assert kept.brief_keys == inputs.brief_keys
     assert kept.question_keys == inputs.question_keys
     assert kept.entities_key == inputs.entities_key
+
+
+def test_the_stix_dates_kept_are_worked_out_again_when_a_brief_moves(generated, tmp_path):
+    """The dates of the STIX objects are kept in the build cache under a key of what they are made of:
+    a brief's new date, which an edit of words never changes, makes them again."""
+    from generator.build import exports
+    from generator.output import stix
+
+    root = tmp_path / "project"
+    shutil.copytree(generated, root)
+    project = Project(root)
+
+    def kept_and_fresh():
+        g = pipeline.validate(project, pipeline.policy_for(project.settings()))
+        return vars(exports.stix_dates(g.corpus, incremental.Inputs(g.corpus), project.cache)), vars(stix.Dates(g.corpus))
+
+    kept, fresh = kept_and_fresh()
+    assert kept == fresh
+    _edit(_published_brief(root), lambda d: d.update(published="1999-01-02"))
+    kept, moved = kept_and_fresh()
+    assert kept == moved and moved != fresh
 
 
 def test_a_builds_corpus_is_freed_as_soon_as_its_result_is_dropped(generated, tmp_path, monkeypatch):

@@ -573,3 +573,29 @@ def test_the_brief_page_links_its_own_bundle(tmp_path):
     assert 'href="stix.json"' in page
     bundle = json.loads((root / "site/briefs/idleb-isis-hts/stix.json").read_text("utf-8"))
     assert sum(o["type"] == "report" for o in bundle["objects"]) == 1
+
+
+def test_a_question_is_linked_to_every_brief_bearing_on_it(tmp_path):
+    """A brief bears on a question through an item rating one of its hypotheses, or through a judgment on one alone."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "proj"
+    for part in ("briefs", "site_config", "mkdocs.yml"):
+        (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+    path = next(root.glob("briefs/**/idleb-isis-hts.yaml"))
+    data = yaml.safe_load(path.read_text("utf-8"))
+    for item in [*data.get("claims", []), *data.get("analyses", [])]:
+        item.pop("assessments", None)  # its judgment alone bears on the question
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), "utf-8")
+    result = pipeline.validate(Project(root), Policy())
+    c = result.corpus
+    rated = {(b, c.question_of[h]) for b, brief in c.briefs.items() for item in (*brief.claims, *brief.analyses) for h in item.assessments}
+    judged = {(b, c.question_of[j.hypothesis]) for b, brief in c.briefs.items() for j in brief.judgments if j.hypothesis}
+    assert judged - rated, "a brief must bear on a question through a judgment alone"
+    objects = json.loads(stix_bundle(c, result.findings, Project(root).settings()))["objects"]
+    by_id = {o["id"]: o for o in objects}
+    linked = {(by_id[o["source_ref"]]["x_briefgen_id"], by_id[o["target_ref"]]["x_briefgen_id"])
+              for o in objects if o.get("x_briefgen_relationship_type") == "bears-on"}
+    assert linked == rated | judged

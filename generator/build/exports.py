@@ -2,8 +2,8 @@
 
 What a file draws on is in `incremental`'s terms, so that `render` writes it
 again only when that changed. The exports of one object a line (the STIX
-bundle, corpus.json) are made over the files they replace (`splice`), each
-part (a brief, a question, the entities) under the key of what it shows.
+bundle, corpus.json, the MISP manifest) are made over the files they replace
+(`splice`), each part (a brief, a question, the entities) under the key of what it shows.
 Each brief's own STIX bundle is keyed by what its objects show (`brief_stix_keys`).
 """
 
@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from generator.build import splice
+from generator.build.cache import Memo
 from generator.build.incremental import EVERYTHING, Inputs
 from generator.build.sealed import code_key
 from generator.config import Settings
@@ -48,17 +49,40 @@ def brief_stix_keys(inputs: Inputs, corpus: Corpus, settings: Settings | None, d
     keys = stix_part_keys(inputs, corpus, settings, dates)
     salt = code_key()
 
-    def claims_of(ref: str) -> str:  # another brief's claims: its file and the actors, sources and questions it names
-        return inputs.fingerprint(salt, "export", frozenset({ref, *inputs.entity_refs.get(ref, ())}))
+    @functools.cache  # a file is referred to by many briefs: worked out once
+    def shown_of(ref: str) -> str:  # another brief's claims (its file and what it names), or an entity's dates
+        if ref.startswith("brief:"):
+            return inputs.fingerprint(salt, "export", frozenset({ref, *inputs.entity_refs.get(ref, ())}))
+        return f"{ref}={dates.span(*ref.split(':', 1))}"
 
     out = {}
     for b in corpus.briefs:
         refs = inputs.refs.get(f"brief:{b}", ())
         shown = [keys[f"brief:{b}"], inputs.entities_key, dates.first]
-        shown += sorted(claims_of(r) if r.startswith("brief:") else f"{r}={dates.span(*r.split(':', 1))}"
-                        for r in refs if not r.startswith("question:"))
+        shown += sorted(shown_of(r) for r in refs if not r.startswith("question:"))
         out[b] = hashlib.blake2b("\0".join(shown).encode(), digest_size=16).hexdigest()
     return out
+
+
+def stix_dates(corpus: Corpus, inputs: Inputs | None, cache: Path | None) -> stix.Dates:
+    """`stix.Dates`, kept in the build cache under a key of what they are made of: every brief's
+    shape and the actor, source and question files (`Inputs.all_shapes`), which an edit of words keeps."""
+    if inputs is None or cache is None:
+        return stix.Dates(corpus)
+    memo = Memo(cache, "stix-dates")
+    key = inputs.fingerprint(code_key(), "stix-dates", inputs.all_shapes)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = stix.Dates(corpus)
+    memo.save()
+    return found
+
+
+def misp_part_keys(inputs: Inputs, settings: Settings) -> dict[str, str]:
+    """The key of each brief's entry in the MISP manifest (`misp.manifest_lines`): its brief's part
+    key (`part_keys`) and the publisher every entry names."""
+    publisher = hashlib.blake2b(repr((settings.title, settings.url)).encode(), digest_size=16).hexdigest()
+    return {f"brief:{b}": f"{k}:{publisher}" for b, k in inputs.brief_keys.items()}
 
 
 def _spliced(name: str, lines, corpus: Corpus, findings: Findings, inputs: Inputs | None, cache: Path | None,
@@ -80,7 +104,7 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     event on its brief and what the brief refers to.
     """
     nothing = frozenset()
-    dates = stix.Dates(corpus)
+    dates = stix_dates(corpus, inputs, cache)
 
     def stix_lines(corpus, findings, parts):
         return stix.stix_lines(corpus, findings, parts, settings, dates)
@@ -105,6 +129,10 @@ def data_exports(corpus: Corpus, findings: Findings, inputs: Inputs | None = Non
     if settings is not None:
         for rel, (brief, make) in misp.feed_files(corpus, settings).items():
             out[rel] = (inputs.briefs([brief]) if inputs is not None and brief is not None else EVERYTHING, make)
+        # the manifest, an entry a brief, is made over the one it replaces, as STIX and corpus.json
+        out[misp.MANIFEST] = (EVERYTHING, lambda: _spliced("misp-manifest", lambda c, f, parts: misp.manifest_lines(c, settings, parts), corpus,
+                                                           findings, inputs, cache, docs / misp.MANIFEST if docs else None,
+                                                           lambda i: misp_part_keys(i, settings)))
     for kind in schemas.KINDS:
         out[f"schema/{kind}.schema.json"] = (nothing, functools.partial(schemas.schema_json, kind))
     return out

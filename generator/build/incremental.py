@@ -155,13 +155,27 @@ class Inputs:
 
     def edited(self, digests: dict[str, str]) -> None:
         """Files whose bytes changed but whose links and shapes did not (`snapshot`): new digests
-        for these keys; how files refer to each other, and every page's inputs, stay."""
+        for these keys; how files refer to each other, and every page's inputs, stay. The exports'
+        keys kept are worked out again for the briefs and questions whose inputs hold an edited brief."""
         for k, d in digests.items():
             self.digest[k] = d
             self.token[k] = _token(k, d)
         self.everything = self._everything()
-        for name in ("brief_keys", "question_keys", "entities_key"):  # the exports' keys are worked out afresh
-            self.__dict__.pop(name, None)
+        if any(not k.startswith("brief:") for k in digests):  # an actor, a source or a question: every key afresh
+            for name in ("brief_keys", "question_keys", "entities_key"):
+                self.__dict__.pop(name, None)
+            return
+        salt_ = code_key()
+        if "brief_keys" in self.__dict__:  # a brief's key holds its own file and those it refers to
+            hit = {r for k in digests for r in (k, *self.referrers.get(k, ())) if r.startswith("brief:")}
+            for r in hit:
+                b = r.split(":", 1)[1]
+                self.brief_keys[b] = self._brief_key(salt_, b)
+        if "question_keys" in self.__dict__:  # a question's holds the briefs that refer to it
+            hit = {r for k in digests for r in self.refs.get(k, ()) if r.startswith("question:")}
+            for r in hit:
+                q = r.split(":", 1)[1]
+                self.question_keys[q] = self.fingerprint(salt_, "export", self.entity("question", q))
 
     def __getstate__(self) -> dict:
         """Pickled (in a build snapshot) without the entity pages' inputs (`settle`)."""
@@ -335,6 +349,7 @@ class Manifest:
 
     def __init__(self, cache: Path, docs: Path):
         self.docs = docs
+        self._folder = str(docs)  # joined as a string: `fresh` stats every page of a large site
         self.path = manifest_path(cache, docs)
         try:
             data = json.loads(read_sealed(self.path) or b"{}")
@@ -348,7 +363,7 @@ class Manifest:
         if not entry or entry[0] != fp:
             return False
         try:
-            st = os.stat(self.docs / rel)
+            st = os.stat(os.path.join(self._folder, rel))
         except OSError:
             return False
         return file_stamp(st) == entry[1:]

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import jinja2
 
@@ -138,33 +138,35 @@ def _data_job(only: set[str]) -> Rendered:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, salt: str,
-                fingerprints: dict[str, str], last: snapshot.Snapshot | None = None) -> tuple[list[pages.Page], dict, bool]:
-    """Every page, each with its fingerprint put in `fingerprints`; the pages' state for a
-    snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or the
-    briefs among them); and whether the inputs were declared afresh.
+                fingerprints: dict[str, str], last: snapshot.Snapshot | None = None,
+                fresh: Callable[[str, str], bool] | None = None) -> tuple[list[pages.Page], dict, bool]:
+    """The pages that may need rendering, every page's fingerprint put in `fingerprints`; the pages'
+    state for a snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or
+    the briefs among them); and whether the inputs were declared afresh.
 
-    Resumed from a snapshot taken with the same salt (`last`), the pages are listed
-    without declaring their inputs: a page whose inputs held an edited file has its
-    tally updated for the files' new tokens and is fingerprinted again; the others
-    keep the snapshot's fingerprint. If the pages listed are not the snapshot's,
-    they are declared afresh.
+    Resumed from a snapshot taken with the same salt (`last`), the pages are the
+    snapshot's, their inputs not declared: a page whose inputs held an edited file
+    has its tally updated for the files' new tokens and is fingerprinted again; the
+    others keep the snapshot's fingerprint. Only the pages not `fresh` (`Manifest.fresh`)
+    are listed, with their contexts; if one of them is no longer a page, every page
+    is declared afresh. Declared afresh, every page is listed.
     """
     if last is not None and last.salt == salt:
-        listed = list(pages.pages(corpus, findings, settings))  # declaring nothing: the inputs are the snapshot's
-        if len(listed) == len(last.pages) and all(p.path in last.pages for p in listed):
-            state = {}
-            for p in listed:
-                fp, tally, briefs = last.pages[p.path]
-                if tally is None:  # draws on everything
-                    fp = inputs.fingerprint_of(salt, p.path, None)
-                elif hit := [k for k in last.edited if k in briefs]:
-                    xor = tally[1]
-                    for k in hit:
-                        xor ^= last.edited[k] ^ inputs.token[k]
-                    tally = (tally[0], xor)
-                    fp = inputs.fingerprint_of(salt, p.path, tally)
-                fingerprints[p.path] = fp
-                state[p.path] = (fp, tally, briefs)
+        state = {}
+        for path, (fp, tally, briefs) in last.pages.items():
+            if tally is None:  # draws on everything
+                fp = inputs.fingerprint_of(salt, path, None)
+            elif hit := [k for k in last.edited if k in briefs]:
+                xor = tally[1]
+                for k in hit:
+                    xor ^= last.edited[k] ^ inputs.token[k]
+                tally = (tally[0], xor)
+                fp = inputs.fingerprint_of(salt, path, tally)
+            state[path] = (fp, tally, briefs)
+        stale = [path for path, (fp, _, _) in state.items() if fresh is None or not fresh(path, fp)]
+        listed = list(pages.pages(corpus, findings, settings, only=stale))  # declaring nothing: the inputs are the snapshot's
+        if len(listed) == len(stale):
+            fingerprints.update((path, fp) for path, (fp, _, _) in state.items())
             return listed, state, False
     listed = list(pages.pages(corpus, findings, settings, inputs))
     state = {}
@@ -223,14 +225,14 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
-            all_pages, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed)
+            listed, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed, manifest.fresh)
             # the state to resume from next time, saved after a full listing, or once many briefs were
             # edited since the snapshot (each resumed build patches them all in)
             if state is not None:
                 state.inputs, state.salt, state.pages = inputs, salt, pages_state
                 if declared or len(state.edited) >= snapshot.REFRESH_AFTER:
                     state.save(project.cache)
-            page_list = [p for p in all_pages if not manifest.fresh(p.path, fingerprints[p.path])]
+            page_list = [p for p in listed if not manifest.fresh(p.path, fingerprints[p.path])]
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:
                 _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
@@ -253,7 +255,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             written.append(rel)
         else:
             unchanged += 1
-    expected = {p.path for p in all_pages} | set(others) | set(data)
+    expected = set(fingerprints) | set(others)  # every page and data export, listed or not
     removed = _prune(project.docs, expected)
     # the links mkdocs no longer sees, in raw HTML: checked now that every page is written, before
     # the pages are recorded as rendered (a failed build renders them again)
@@ -269,7 +271,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
         manifest.record(rel, fingerprints[rel])
     manifest.save(current=set(fingerprints))
     rendered = sorted([p.path for p in page_list] + list(need_data))
-    return RenderResult(sorted(written), unchanged, removed, rendered, len(all_pages) + len(data) - len(rendered))
+    return RenderResult(sorted(written), unchanged, removed, rendered, len(fingerprints) - len(rendered))
 
 
 def _prune(docs: Path, expected: set[str]) -> list[str]:

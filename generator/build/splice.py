@@ -106,7 +106,11 @@ class Splice:
         """Literal bytes and lists of (key, line) pairs (the lines of a JSON list, joined by `SEP`),
         in file order, as bytes and spans of the old file (a line None is the old file's line under
         that key); the new file's layout is noted."""
-        where = self.layout.where() if self.layout is not None else {}
+        # a line is first looked for where it was in the old file's order (an edit of words keeps the
+        # order), then in a table of every old line, made only if one is not there
+        old = self.layout or Layout([], {}, (), array("Q"), array("Q"))
+        old_keys, old_offsets, old_lengths, where = old.keys, old.offsets, old.lengths, None
+        index = 0  # of the line in the new file
         source = self.source
         keys, offsets, lengths = self.keys.append, self.offsets.append, self.lengths.append
         gap = len(SEP)
@@ -126,8 +130,14 @@ class Splice:
                     position += gap
                 keys(key)
                 offsets(position)
+                at, index = index, index + 1
                 if line is None:
-                    offset, length = where[key]
+                    if at < len(old_keys) and old_keys[at] == key:
+                        offset, length = old_offsets[at], old_lengths[at]
+                    else:
+                        if where is None:
+                            where = old.where()
+                        offset, length = where[key]
                     lengths(length)
                     position += length
                     if n and start >= 0 and offset == end + gap:  # its neighbour in the old file too: the span grows

@@ -143,26 +143,29 @@ def _trail(corpus: Corpus, b: str, j: str) -> dict:
                         for s in found.trails.get(j, ())]}
 
 
-def _entity_items(corpus: Corpus, findings: Findings) -> dict[str, list[dict]]:
-    questions = []
-    for q in sorted(corpus.questions):
-        item = _dump(corpus.questions[q], id=q)
-        authored = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
-        item["hypotheses"] = [
-            {**authored[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
-            for s in findings.matrices[q].ranking
-        ]
-        item["history"] = [
-            {"date": step.date, "ranking": [
-                {"hypothesis": x.hypothesis, "rank": x.rank, "weighted_inconsistency": round(x.weighted, 4)} for x in step.ranking]}
-            for step in findings.history[q]
-        ]
-        questions.append(item)
-    return {
-        "actors": [_dump(corpus.actors[a], id=a) for a in sorted(corpus.actors)],
-        "sources": [_dump(corpus.sources[s], id=s) for s in sorted(corpus.sources)],
-        "questions": questions,
-    }
+def _question_item(corpus: Corpus, findings: Findings, q: str) -> dict:
+    item = _dump(corpus.questions[q], id=q)
+    authored = {h.id: h.model_dump(mode="json", exclude_unset=True) for h in corpus.questions[q].hypotheses}
+    item["hypotheses"] = [
+        {**authored[s.id], "rank": s.rank, "inconsistency": s.inconsistency, "weighted_inconsistency": round(s.weighted, 4)}
+        for s in findings.matrices[q].ranking
+    ]
+    item["history"] = [
+        {"date": step.date, "ranking": [
+            {"hypothesis": x.hypothesis, "rank": x.rank, "weighted_inconsistency": round(x.weighted, 4)} for x in step.ranking]}
+        for step in findings.history[q]
+    ]
+    return item
+
+
+def _entity_lines(corpus: Corpus) -> tuple[Lines, None]:
+    """The lines of the actors and the sources."""
+    return [(f"{t}/{i}", encode(_dump(table[i], id=i))) for t, table in (("actors", corpus.actors), ("sources", corpus.sources))
+            for i in sorted(table)], None
+
+
+def _question_lines(corpus: Corpus, findings: Findings, q: str) -> tuple[Lines, None]:
+    return [(f"questions/{q}", encode(_question_item(corpus, findings, q)))], None
 
 
 def corpus_schema_json() -> str:
@@ -175,16 +178,18 @@ def corpus_json_lines(corpus: Corpus, findings: Findings, parts: Parts = WHOLE) 
 
     One item a line: grep and diff find items, and a C JSON encoder writes
     it (`lines.encode`; an indented dump goes through the pure-Python encoder, 5x slower).
-    A brief's items are the part ``brief:<id>`` of `parts`; a line's key is
+    A brief's items are the part ``brief:<id>`` of `parts`, the actors and sources the part
+    ``entities``, a question the part ``question:<id>``; a line's key is
     ``<table>/<item id>``, unique in the file.
     """
-    tables: dict[str, Lines] = {t: [] for t in _BRIEF_TABLES}
-    for b in corpus.briefs:
-        made, _ = parts.part(f"brief:{b}", functools.partial(_brief_lines, corpus, b))
-        for key, line in made:
+    tables: dict[str, Lines] = {t: [] for t in (*_BRIEF_TABLES, "actors", "sources", "questions")}
+    made = [parts.part(f"brief:{b}", functools.partial(_brief_lines, corpus, b))[0] for b in corpus.briefs]
+    made.append(parts.part("entities", functools.partial(_entity_lines, corpus))[0])
+    made += [parts.part(f"question:{q}", functools.partial(_question_lines, corpus, findings, q))[0] for q in sorted(corpus.questions)]
+    for lines in made:
+        for key, line in lines:
             tables[key[:key.index("/")]].append((key, line))
     body = {t: sorted(rows, key=lambda r: r[0]) for t, rows in tables.items()}
-    body.update({t: [(f"{t}/{item['id']}", encode(item)) for item in items] for t, items in _entity_items(corpus, findings).items()})
     for n, (table, rows) in enumerate(body.items()):
         yield (b",\n" if n else b"{\n") + json.dumps(table).encode("utf-8") + (b":[\n" if rows else b":[]")
         yield rows

@@ -1,4 +1,4 @@
-"""JSON lines of the exports of one object a line (the STIX bundle, corpus.json).
+"""JSON lines of the exports of one object a line (the STIX bundle, corpus.json, the MISP manifest).
 
 Such an export is given as a stream of literal bytes and of lists of (key,
 line) pairs: the lines of one JSON list, joined by `SEP`, each under a key

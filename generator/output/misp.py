@@ -92,12 +92,13 @@ subscribers fetched it reaches them when its ``updated`` date moves on.
 from __future__ import annotations
 
 import calendar
+import functools
 from typing import Callable
 
 from generator.config import Settings
 from generator.format import vocab
 from generator.format.models import Analysis, Brief, Claim
-from generator.output.lines import encode
+from generator.output.lines import WHOLE, Lines, Parts, Stream, encode, join
 from generator.output.stix import uuid5
 from generator.stages.analysis import date_key
 from generator.stages.corpus import Corpus
@@ -186,12 +187,27 @@ def manifest_entry(corpus: Corpus, settings: Settings, brief_id: str) -> dict:
             "analysis": int(head["analysis"]), "threat_level_id": int(head["threat_level_id"]), "timestamp": int(head["timestamp"])}
 
 
-def manifest_json(corpus: Corpus, settings: Settings) -> bytes:
-    """`/data/misp/manifest.json`: every event, one a line, by UUID."""
-    rows = sorted((event_uuid(b), manifest_entry(corpus, settings, b)) for b in corpus.briefs)
+def manifest_lines(corpus: Corpus, settings: Settings, parts: Parts = WHOLE) -> Stream:
+    """`/data/misp/manifest.json` as a `generator.output.lines.Stream`: every event, one a line, by UUID;
+    a brief's entry is the part ``brief:<id>`` of `parts`, its line's key the event's UUID."""
+    rows = sorted((line for b in corpus.briefs for line in parts.part(f"brief:{b}", functools.partial(_manifest_line, corpus, settings, b))[0]),
+                  key=lambda r: r[0])
     if not rows:
-        return b"{}\n"
-    return b"{\n" + b",\n".join(encode(u) + b":" + encode(e) for u, e in rows) + b"\n}\n"
+        yield b"{}\n"
+        return
+    yield b"{\n"
+    yield rows
+    yield b"\n}\n"
+
+
+def _manifest_line(corpus: Corpus, settings: Settings, brief_id: str) -> tuple[Lines, None]:
+    uuid = event_uuid(brief_id)
+    return [(uuid, encode(uuid) + b":" + encode(manifest_entry(corpus, settings, brief_id)))], None
+
+
+def manifest_json(corpus: Corpus, settings: Settings) -> bytes:
+    """`/data/misp/manifest.json`: every event, one a line, by UUID (`manifest_lines` made whole)."""
+    return join(manifest_lines(corpus, settings))
 
 
 def _attribute(uuid: str, type_: str, value: str, stamp: str, comment: str = "", relation: str | None = None,

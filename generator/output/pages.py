@@ -13,7 +13,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Collection, Iterable, Iterator, Protocol
 
 from generator.config import Project, Settings
 from generator.format import vocab
@@ -71,8 +71,10 @@ def folded_names(entity) -> list[str]:
     return folding.name_forms(all_names(entity))
 
 
-def _sorted_briefs(corpus: Corpus) -> list[str]:
-    return sorted(corpus.briefs, key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
+def _sorted_briefs(corpus: Corpus, brief_ids: Iterable[str] | None = None) -> list[str]:
+    """The briefs, or those of `brief_ids`, newest first: a total order, so any of them keep their places relative to one another."""
+    return sorted(corpus.briefs if brief_ids is None else brief_ids,
+                  key=lambda b: (tuple(-x for x in date_key(corpus.briefs[b].published)), b))
 
 
 def _network(corpus: Corpus) -> str:
@@ -110,18 +112,42 @@ class _Undeclared:
     actor = file = briefs = briefs_of = shapes_of = entity
 
 
+class _Wanted:
+    """The pages a listing makes (`pages`' `only`): every page, or those at the paths given."""
+
+    def __init__(self, only: Collection[str] | None):
+        self.only = None if only is None else frozenset(only)
+
+    def __call__(self, path: str) -> bool:
+        return self.only is None or path in self.only
+
+    def ids(self, ids: Iterable[str], folder: str) -> Iterable[str]:
+        """Of these ids, those whose page `<folder>/<id>.md` is wanted, in the same order."""
+        return ids if self.only is None else [i for i in ids if f"{folder}/{i}.md" in self.only]
+
+    def under(self, folder: str) -> bool:
+        """Whether a page in `folder` (a path ending in `/`) is wanted."""
+        return self.only is None or any(p.startswith(folder) for p in self.only)
+
+
 def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows | None = None,
-          graphs: dict[tuple[str, str], Callable[[], str]] | None = None) -> Iterator[Page]:
+          graphs: dict[tuple[str, str], Callable[[], str]] | None = None, only: Collection[str] | None = None) -> Iterator[Page]:
     """Every page, with its template, its context, and what it shows (`inputs`) as `inputs` declares it.
-    `graphs` (`graph_makers`) may be replaced by the caller's, e.g. graphs kept from the last build."""
+    `graphs` (`graph_makers`) may be replaced by the caller's, e.g. graphs kept from the last build.
+    With `only`, the pages at those paths alone, in the same order and the same as in the whole list:
+    nothing is worked out for the others (a preview after an edit renders a handful of pages)."""
     inputs = inputs or _Undeclared()
     graphs = graphs or graph_makers(corpus)
-    briefs = _sorted_briefs(corpus)
+    want = _Wanted(only)
+    listing = want("index.md") or want("briefs/index.md")  # the pages that list every brief
+    briefs = _sorted_briefs(corpus, None if listing else want.ids(corpus.briefs, "briefs"))
     counted = inputs.all_shapes  # an index of entities and counts: every brief's shape, not its words
-    latest = briefs[: settings.latest]
-    yield Page("index.md", "home.md.j2", {"latest": latest, "counts": _counts(corpus)}, inputs.briefs(latest) | counted)
-    yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
-    for brief_id in briefs:
+    if want("index.md"):
+        latest = briefs[: settings.latest]
+        yield Page("index.md", "home.md.j2", {"latest": latest, "counts": _counts(corpus)}, inputs.briefs(latest) | counted)
+    if want("briefs/index.md"):
+        yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
+    for brief_id in want.ids(briefs, "briefs"):
         brief = corpus.briefs[brief_id]
         history = corpus.history.briefs.get(brief_id) if corpus.history is not None else None
         yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "history": history}, inputs.entity("brief", brief_id),
@@ -130,10 +156,11 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
     network = graphs["network", ""]
     actor_ids = by_name(corpus.actors)
-    yield Page("actors/index.md", "actors_index.md.j2", {
-        "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
-    }, counted, late={"network": network})
-    for actor_id in actor_ids:
+    if want("actors/index.md"):
+        yield Page("actors/index.md", "actors_index.md.j2", {
+            "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
+        }, counted, late={"network": network})
+    for actor_id in want.ids(actor_ids, "actors"):
         actor = corpus.actors[actor_id]
         yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
             "id": actor_id,
@@ -150,8 +177,9 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         })
 
     source_ids = by_name(corpus.sources)
-    yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids}, counted)
-    for source_id in source_ids:
+    if want("sources/index.md"):
+        yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids}, counted)
+    for source_id in want.ids(source_ids, "sources"):
         yield Page(f"sources/{source_id}.md", "source.md.j2", {
             "id": source_id,
             "source": corpus.sources[source_id],
@@ -161,25 +189,31 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         }, inputs.entity("source", source_id), late={"folded_names": functools.partial(folded_names, corpus.sources[source_id])})
 
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
-    yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid}, counted)
+    if want("reliability/index.md"):
+        yield Page("reliability/index.md", "reliability_index.md.j2", {"grades": grades, "grid": findings.admiralty_grid}, counted)
     for grade, members in grades.items():
         cells = findings.admiralty_grid[grade]
         cell_shapes = {k: inputs.shapes_of(ids) for k, ids in cells.items()}  # a cell's pages show its claim count and pager
-        yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
-            "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
-        }, frozenset().union(*cell_shapes.values(), *(inputs.briefs_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
-           | frozenset().union(*(inputs.file("source", s) for s in members)))
+        if want(f"reliability/{grade.lower()}.md"):
+            yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
+                "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
+            }, frozenset().union(*cell_shapes.values(), *(inputs.briefs_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
+               | frozenset().union(*(inputs.file("source", s) for s in members)))
         for k, ids in cells.items():
             code = f"{grade}{k}"
             pager, chunks = _paginate(ids, CODE_PAGE_SIZE, code.lower(), f"{code.lower()}/")
             for (n, target), chunk in zip(pager, chunks):
+                if not want(f"reliability/{target}.md"):
+                    continue
                 yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
                     "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
                     "pager": pager, "number": n, "per_page": CODE_PAGE_SIZE,
                 }, cell_shapes[k] | inputs.briefs_of(chunk))
 
-    yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
-    for question_id, matrix in findings.matrices.items():
+    if want("hypotheses/index.md"):
+        yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
+    for question_id in want.ids(findings.matrices, "hypotheses"):
+        matrix = findings.matrices[question_id]
         question = corpus.questions[question_id]
         history = findings.history[question_id]  # its dates and ratings: the files of the evidence, as the matrix's
         yield Page(f"hypotheses/{question_id}.md", "question.md.j2", {
@@ -190,13 +224,17 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
             "judgments": [j for h in matrix.hypotheses for j in corpus.judgments_by_hypothesis.get(h, [])],
         }, inputs.entity("question", question_id), late={"history_chart": functools.partial(
             chart.history_chart, history, [s.id for s in matrix.ranking], {h.id: h.statement for h in question.hypotheses})})
-    yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()}, frozenset())  # briefgen alone
+    if want("schema/index.md"):
+        yield Page("schema/index.md", "schema_index.md.j2", {"kinds": schema_kinds()}, frozenset())  # briefgen alone
     years = sorted(set(findings.occurred_by_year) | set(findings.reported_by_year), reverse=True)
-    yield Page("timeline/index.md", "timeline.md.j2", {
-        "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
-        "undated": len(corpus.claims) - len(findings.by_occurred),
-    }, counted)
+    if want("timeline/index.md"):
+        yield Page("timeline/index.md", "timeline.md.j2", {
+            "years": years, "occurred": findings.occurred_by_year, "reported": findings.reported_by_year,
+            "undated": len(corpus.claims) - len(findings.by_occurred),
+        }, counted)
     for year in years:
+        if not (want(f"timeline/{year}.md") or want.under(f"timeline/{year}/")):
+            continue
         occurred, reported = findings.occurred_by_year.get(year, []), findings.reported_by_year.get(year, [])
         whole_year = {"year": year, "month": None, "period": str(year)}
         if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
@@ -209,10 +247,13 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         months = sorted((set(occurred_in) | set(reported_in)) - {0})
         counts = [(m, vocab.MONTHS[m - 1], len(occurred_in.get(m, ())), len(reported_in.get(m, ()))) for m in months]
         shown = occurred_in.get(0, []), reported_in.get(0, [])
-        yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
-            **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
-        }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
+        if want(f"timeline/{year}.md"):
+            yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
+                **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
+            }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
         for m in months:
+            if not want(f"timeline/{year}/{m:02d}.md"):
+                continue
             in_month = occurred_in.get(m, []), reported_in.get(m, [])
             yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
                 "year": year, "month": m, "period": f"{vocab.MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
@@ -221,7 +262,10 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
     counted_pairs = inputs.shapes_of(c for pair in pairs for c in pair)  # every page shows the count and the pager
     pager, chunks = _paginate(pairs, CONTRADICTIONS_PAGE_SIZE, "", "")
     for (n, target), chunk in zip(pager, chunks or [[]]):
-        yield Page("contradictions.md" if n == 1 else f"contradictions/{n}.md", "contradictions.md.j2", {
+        path = "contradictions.md" if n == 1 else f"contradictions/{n}.md"
+        if not want(path):
+            continue
+        yield Page(path, "contradictions.md.j2", {
             "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
         }, counted_pairs | inputs.briefs_of(c for pair in chunk for c in pair))
 

@@ -518,13 +518,6 @@ class Dates:
 # --- the export --------------------------------------------------------------
 
 
-def _questions_of(corpus: Corpus, brief: Brief) -> list[str]:
-    """The questions a brief bears on: through an item rating one of its hypotheses, or a judgment."""
-    questions = {corpus.question_of[h] for item in (*brief.claims, *brief.analyses) for h in item.assessments}
-    questions.update(corpus.question_of[j.hypothesis] for j in brief.judgments if j.hypothesis)
-    return sorted(questions)
-
-
 def _encode(obj: dict) -> bytes:
     return encode(obj, sort_keys=True)
 
@@ -576,16 +569,12 @@ class _Export:
         self.brief_created = self.dates.created
         self.brief_modified = self.dates.modified
         self.question_tlp = _Lazy(self._question_tlp)
-        self._bearing: dict[str, set[str]] | None = None
 
     def _briefs_of_question(self, question_id: str) -> set[str]:
-        """The briefs that bear on a question (`_questions_of`)."""
-        if self._bearing is None:
-            self._bearing = {}
-            for b, brief in self.c.briefs.items():
-                for q in _questions_of(self.c, brief):
-                    self._bearing.setdefault(q, set()).add(b)
-        return self._bearing.get(question_id, set())
+        """The briefs that bear on a question: those of its evidence, every item rating one of its
+        hypotheses (its matrix's rows), and those of the judgments on one of them."""
+        judged = {self.c.brief_of[j] for h in self.c.questions[question_id].hypotheses for j in self.c.judgments_by_hypothesis.get(h.id, ())}
+        return self._evidence_briefs(question_id) | judged
 
     def _evidence_briefs(self, question_id: str) -> set[str]:
         return {self.c.brief_of[row.id] for row in self.f.matrices[question_id].rows}
