@@ -83,23 +83,8 @@ def _same(st: os.stat_result, stamp: list[int]) -> bool:
 
 
 def files_under(top: Path) -> dict[str, os.stat_result]:
-    """Every file under `top` (not following links to folders, as `os.walk`), by its path in it.
-    Paths are joined as strings: every build of the preview lists the site and the docs folder."""
-    found = {}
-    stack = [(os.fspath(top), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:  # gone since it was listed, or `top` is not there: as os.walk, nothing
-            continue
-        for entry in entries:
-            if entry.is_dir():
-                if not entry.is_symlink():
-                    stack.append((entry.path, prefix + entry.name + "/"))
-            else:
-                found[prefix + entry.name] = entry.stat(follow_symlinks=False)
-    return found
+    """Every file under `top` (`swap.entries`), by its path in it, with its `stat` (not following links)."""
+    return {rel: entry.stat(follow_symlinks=False) for rel, entry in swap.entries(top).items()}
 
 
 def output_paths(project: Project, sources) -> dict[str, str]:

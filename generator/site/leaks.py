@@ -65,6 +65,7 @@ import numpy as np
 from generator.config import Project
 from generator.errors import Problem, field_path
 from generator.format import vocab
+from generator.site import swap
 from generator.stages import load
 from generator.stages.corpus import Policy
 
@@ -780,23 +781,9 @@ def _check_part(paths: list[str]) -> list[Problem]:
 
 
 def _files(top: Path) -> dict[str, os.DirEntry]:
-    """Every file under `top` (links to files included, links to folders not followed, as `Path.rglob`),
-    by its path in it. Listed with `os.scandir`, whose entries know their inode without a `stat`: a
-    preview's check lists every file of the site, and of the last one, on every build."""
-    found = {}
-    stack = [(os.fspath(top), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((entry.path, prefix + entry.name + "/"))
-            elif entry.is_file():
-                found[prefix + entry.name] = entry
-    return found
+    """Every file under `top`, links to files included (`swap.entries`), by its path in it; its entry
+    knows its inode without a `stat`."""
+    return {rel: entry for rel, entry in swap.entries(top).items() if entry.is_file()}
 
 
 def _linked(files: dict[str, os.DirEntry], top: Path, last: Path) -> set[str]:
