@@ -167,15 +167,11 @@ class Inputs:
             return
         salt_ = code_key()
         if "brief_keys" in self.__dict__:  # a brief's key holds its own file and those it refers to
-            hit = {r for k in digests for r in (k, *self.referrers.get(k, ())) if r.startswith("brief:")}
-            for r in hit:
-                b = r.split(":", 1)[1]
+            for b in _ids({r for k in digests for r in (k, *self.referrers.get(k, ()))}, "brief"):
                 self.brief_keys[b] = self._brief_key(salt_, b)
         if "question_keys" in self.__dict__:  # a question's holds the briefs that refer to it
-            hit = {r for k in digests for r in self.refs.get(k, ()) if r.startswith("question:")}
-            for r in hit:
-                q = r.split(":", 1)[1]
-                self.question_keys[q] = self.fingerprint(salt_, "export", self.entity("question", q))
+            for q in _ids({r for k in digests for r in self.refs.get(k, ())}, "question"):
+                self.question_keys[q] = self._question_key(salt_, q)
 
     def __getstate__(self) -> dict:
         """Pickled (in a build snapshot) without the entity pages' inputs (`settle`)."""
@@ -251,7 +247,10 @@ class Inputs:
     def question_keys(self) -> dict[str, str]:
         """Question id -> a key of what its exported objects show (its ACH matrix): what its page draws on."""
         salt_ = code_key()
-        return {q: self.fingerprint(salt_, "export", self.entity("question", q)) for q in self.corpus.questions}
+        return {q: self._question_key(salt_, q) for q in self.corpus.questions}
+
+    def _question_key(self, salt_: str, question_id: str) -> str:
+        return self.fingerprint(salt_, "export", self.entity("question", question_id))
 
     def of(self, namespace: str) -> frozenset[str]:
         """Every file of one kind (e.g. all actors)."""
@@ -299,6 +298,12 @@ class Inputs:
         """An index over the whole corpus that shows entities and counts, not the briefs' words:
         every brief's shape, every actor, source and question."""
         return frozenset(k for k in self.token if not k.startswith("brief:"))
+
+
+def _ids(keys: Iterable[str], namespace: str) -> list[str]:
+    """The ids of the keys of one namespace (`key`) among `keys`."""
+    prefix = namespace + ":"
+    return [k[len(prefix):] for k in keys if k.startswith(prefix)]
 
 
 def salt(project, settings, policy, highest_tlp: str) -> str:
