@@ -277,11 +277,18 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     bundles = {p.split("/")[1] for p in result.rendered if p.startswith("briefs/") and p.endswith("/stix.json")}
     linking = {k.split(":", 1)[1] for k in inputs.referrers[me] if k.startswith("brief:")}
     assert edited.stem in bundles and bundles <= {edited.stem} | linking
-    # source pages: those of the sources the brief (or a brief citing one of its claims) draws on
-    own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
-    near = {k.split(":", 1)[1] for b in related for k in inputs.refs[f"brief:{b}"] if k.startswith("source:")}
+    # source pages: those that list the edited claim (its source's, a relaying source's), not every source of its brief
+    claim = yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["id"]
+    docs = root / "build/docs"
+    showing = {p.stem for p in docs.glob("sources/*.md") if f"/briefs/{edited.stem}/#{claim}" in p.read_text("utf-8")}
     sources = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("sources/") and p != "sources/index.md"}
-    assert own <= sources <= near
+    own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
+    assert showing and sources == showing and len(own) > len(showing), "the brief must cite sources that do not list the claim"
+    # actor pages: likewise, those that list or map the edited claim, not every actor of its brief
+    showing = {p.stem for p in docs.glob("actors/*.md") if f"/briefs/{edited.stem}/#{claim}" in p.read_text("utf-8")}
+    actors = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("actors/") and p != "actors/index.md"}
+    named = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("actor:")}
+    assert showing and actors == showing and len(named) > len(showing), "the brief must name actors the claim does not"
 
 
 def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(generated, tmp_path):
@@ -299,8 +306,9 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     paged = {p.relative_to(docs).as_posix() for p in [*docs.glob("reliability/*/*.md"), *docs.glob("contradictions/*.md")]}
     assert len(paged) > 10, "the listings must be paginated for this test to mean anything"
     again = [p for p in result.rendered if p in paged]
-    # each listing page rendered again shows an item of the edited brief; the other pages of the listing were not rendered
-    assert all(f"/briefs/{edited.stem}/#" in (docs / p).read_text("utf-8") for p in again)  # a link to one of its items
+    # each listing page rendered again shows the edited claim, not just another item of its brief
+    claim = yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["id"]
+    assert again and all(f"/briefs/{edited.stem}/#{claim}" in (docs / p).read_text("utf-8") for p in again)
     assert len(again) < len(paged) / 2
 
 

@@ -118,7 +118,7 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
         state = snapshot.resume(project, policy, ModelCache(project.cache), kept)
         if state is not None:
             check_evidence(project, state.corpus)
-            result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=len(state.edited))
+            result = Generated(state.corpus, state.findings, files=state.files, resumed=True, edited=state.edited_briefs)
         else:
             result = validate(project, policy)
             state = snapshot.Snapshot(policy, result.files, result.corpus, result.findings)

@@ -15,15 +15,21 @@ where pages are listed (`output.pages`), from these rules:
   questions those refer to (a brief page shows a contradicting claim of
   another brief with that claim's source and grade); an actor page also on the actors related to its
   neighbours, whose number decides which neighbours its graph shows;
-- a timeline year, a reliability grade and the contradictions page draw on
-  the briefs they list and what those refer to;
+- a page that shows another file's claims and analyses only by their
+  references (an item's own fields, its source's name and grade, a link to
+  it) draws on those *items* (``item:<claim-id>``, a digest of the item and
+  the brief it is in: `item_digests`) and on what their briefs refer to, not
+  on the rest of their briefs' words: the timeline's years and months, the
+  Admiralty codes and grades, the contradictions, and the pages of a source
+  and of an actor (the entity's own file, what it refers to and is referred
+  to by but briefs, and the items it lists or maps);
 - a page that only counts or orders a brief's items, without showing their
   words, draws on the brief's *shape* (``shape:<brief-id>``): the ids, sources,
   dates, grades, ratings and links of its items, not their text (`shape_of`),
   and on what the brief refers to. The indexes (actors, sources, reliability,
   hypotheses, timeline, home counts) draw on every brief's shape; the pages of
   a paginated listing (an Admiralty code, a long year, the contradictions)
-  on the words of the items they show and the shapes of all the others, whose
+  on the items they show and the shapes of all the others, whose
   number and order decide the pager. So an edit to a claim's statement
   renders the page that shows it, not every page of its listing;
 - every other page and data export (the list of briefs, the network graph,
@@ -52,6 +58,7 @@ import hashlib
 import json
 import operator
 import os
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
@@ -83,6 +90,12 @@ def brief_digests(corpus: Corpus) -> dict[str, str]:
             for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
 
 
+def item_digests(brief_id: str, brief) -> dict[str, str]:
+    """Each claim's and analysis' key and digest: its fields, and the brief it is in (its link goes there)."""
+    return {key("item", x.id): hashlib.blake2b(brief_id.encode() + b"\0" + x.model_dump_json().encode(), digest_size=16).hexdigest()
+            for x in (*brief.claims, *brief.analyses)}
+
+
 def shape_of(brief) -> str:
     """A digest of what listings read of a brief without showing its words: its dates, marking and
     status, and each item's id, origin, relays, dates, credibility, actors, ratings and links.
@@ -110,6 +123,10 @@ class Inputs:
         self.digest.update(brief_digests(corpus))
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
         shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
+        # the items' digests, beside their briefs': what a page showing them by their references draws on
+        self.items: dict[str, str] = {}
+        for b, brief in corpus.briefs.items():
+            self.items.update(item_digests(b, brief))
         self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)
@@ -144,7 +161,7 @@ class Inputs:
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
         # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
         # (no sorting: a page can draw on thousands of files), with the set's size
-        self.token = {k: _token(k, d) for table in (self.digest, shapes) for k, d in table.items()}
+        self.token = {k: _token(k, d) for table in (self.digest, shapes, self.items) for k, d in table.items()}
         self.everything = self._everything()
 
     def _everything(self) -> str:
@@ -153,10 +170,14 @@ class Inputs:
             h.update(f"{k}={self.digest[k]}\0".encode())
         return h.hexdigest()
 
-    def edited(self, digests: dict[str, str]) -> None:
+    def edited(self, digests: dict[str, str], items: dict[str, str] | None = None) -> None:
         """Files whose bytes changed but whose links and shapes did not (`snapshot`): new digests
-        for these keys; how files refer to each other, and every page's inputs, stay. The exports'
-        keys kept are worked out again for the briefs and questions whose inputs hold an edited brief."""
+        for these keys, and for the `items` of theirs that changed; how files refer to each other, and
+        every page's inputs, stay. The exports' keys kept are worked out again for the briefs and
+        questions whose inputs hold an edited brief."""
+        for k, d in (items or {}).items():
+            self.items[k] = d
+            self.token[k] = _token(k, d)
         for k, d in digests.items():
             self.digest[k] = d
             self.token[k] = _token(k, d)
@@ -269,20 +290,38 @@ class Inputs:
         """One corpus file alone."""
         return frozenset({key(namespace, item_id)})
 
-    def actor(self, actor_id: str) -> frozenset[str]:
-        near = self._near(key("actor", actor_id))
+    def actor(self, actor_id: str, item_ids: Iterable[str]) -> frozenset[str]:
+        """An actor's page: a `listing` of the items concerning it, with the actors related to its
+        neighbours, whose number decides which neighbours its graph shows."""
+        near = {k for k in self._near(key("actor", actor_id)) if not k.startswith("brief:")}
         wider = set(near)
         for k in near:
             if k.startswith("actor:"):
                 wider |= {r for r in self.referrers.get(k, ()) if r.startswith("actor:")}
-        return self._with_refs(wider)
+        return self._with_refs(wider) | self.items_of(item_ids)
 
     def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]:
         """A page listing items of these briefs."""
         return self._with_refs(key("brief", b) for b in brief_ids)
 
-    def briefs_of(self, item_ids: Iterable[str]) -> frozenset[str]:
-        return self.briefs({self.corpus.brief_of[i] for i in item_ids})
+    def items_of(self, item_ids: Iterable[str]) -> frozenset[str]:
+        """A page showing these claims and analyses by their references: each item, and what its
+        brief refers to (its source, whose name and grade show), not the rest of the brief's words."""
+        item_ids = set(item_ids)
+        briefs = {key("brief", self.corpus.brief_of[i]) for i in item_ids}
+        # one string for each item's key, however many pages show it (a snapshot holds them all)
+        return frozenset({sys.intern(key("item", i)) for i in item_ids} | self._entity_refs_of(briefs))
+
+    def listing(self, namespace: str, item_id: str, item_ids: Iterable[str]) -> frozenset[str]:
+        """An entity page that shows the briefs referring to it only by references to their items
+        (`item_ids`): its `entity` inputs, with these items in place of the briefs' files."""
+        near = {k for k in self._near(key(namespace, item_id)) if not k.startswith("brief:")}
+        return self._with_refs(near) | self.items_of(item_ids)
+
+    @property
+    def worded(self) -> frozenset[str]:
+        """The keys an edit of words alone can change (`edited`): the briefs' and their items'."""
+        return self.of("brief") | frozenset(self.items)
 
     def shapes(self, brief_ids: Iterable[str]) -> frozenset[str]:
         """A listing that counts or orders items of these briefs: each brief's shape and the
@@ -297,7 +336,7 @@ class Inputs:
     def all_shapes(self) -> frozenset[str]:
         """An index over the whole corpus that shows entities and counts, not the briefs' words:
         every brief's shape, every actor, source and question."""
-        return frozenset(k for k in self.token if not k.startswith("brief:"))
+        return frozenset(k for k in self.token if not k.startswith(("brief:", "item:")))
 
 
 def _ids(keys: Iterable[str], namespace: str) -> list[str]:

@@ -142,7 +142,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
                 fresh: Callable[[str, str], bool] | None = None) -> tuple[list[pages.Page], dict, bool]:
     """The pages that may need rendering, every page's fingerprint put in `fingerprints`; the pages'
     state for a snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or
-    the briefs among them); and whether the inputs were declared afresh.
+    the briefs and items among them); and whether the inputs were declared afresh.
 
     Resumed from a snapshot taken with the same salt (`last`), the pages are the
     snapshot's, their inputs not declared: a page whose inputs held an edited file
@@ -153,16 +153,16 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
     """
     if last is not None and last.salt == salt:
         state = {}
-        for path, (fp, tally, briefs) in last.pages.items():
+        for path, (fp, tally, worded) in last.pages.items():
             if tally is None:  # draws on everything
                 fp = inputs.fingerprint_of(salt, path, None)
-            elif hit := [k for k in last.edited if k in briefs]:
+            elif hit := [k for k in last.edited if k in worded]:
                 xor = tally[1]
                 for k in hit:
                     xor ^= last.edited[k] ^ inputs.token[k]
                 tally = (tally[0], xor)
                 fp = inputs.fingerprint_of(salt, path, tally)
-            state[path] = (fp, tally, briefs)
+            state[path] = (fp, tally, worded)
         stale = [path for path, (fp, _, _) in state.items() if fresh is None or not fresh(path, fp)]
         listed = list(pages.pages(corpus, findings, settings, only=stale))  # declaring nothing: the inputs are the snapshot's
         if len(listed) == len(stale):
@@ -230,7 +230,7 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
             # edited since the snapshot (each resumed build patches them all in)
             if state is not None:
                 state.inputs, state.salt, state.pages = inputs, salt, pages_state
-                if declared or len(state.edited) >= snapshot.REFRESH_AFTER:
+                if declared or state.edited_briefs >= snapshot.REFRESH_AFTER:
                     state.save(project.cache)
             page_list = [p for p in listed if not manifest.fresh(p.path, fingerprints[p.path])]
 

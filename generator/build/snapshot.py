@@ -4,7 +4,7 @@ After a build that listed every page, the state it rendered from is pickled in
 the build cache (`build/.briefgen-cache/snapshot.<code>.pickle`, sealed: see
 `sealed`): the digest of every corpus file, the published corpus, the findings,
 the files' links and tokens (`incremental.Inputs`) and, for each page, its
-fingerprint, the tally of its inputs and the briefs among them. Loading it is
+fingerprint, the tally of its inputs and the briefs and items among them. Loading it is
 several times faster than loading, validating and analysing the corpus again
 (docs/benchmarks.md).
 
@@ -63,19 +63,25 @@ class Snapshot:
     corpus: Corpus
     findings: Findings
     # filled in by `render` when it lists the pages: path -> (fingerprint, tally of its inputs, its inputs);
-    # saved with only the briefs among the inputs (None for a page drawing on everything)
+    # saved with only the briefs and items among the inputs (None for a page drawing on everything)
     inputs: incremental.Inputs | None = None
     salt: str = ""
     pages: dict[str, tuple[str, tuple[int, int] | None, frozenset[str] | None]] = field(default_factory=dict)
-    # set by `resume`, never saved: the key of each file edited since the snapshot was taken -> its token then
+    # set by `resume`, never saved: the key of each file edited since the snapshot was taken, and of each
+    # item of theirs that changed -> its token then
     edited: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def edited_briefs(self) -> int:
+        """How many briefs were edited since the snapshot was taken."""
+        return sum(k.startswith("brief:") for k in self.edited)
+
     def save(self, cache: Path) -> None:
-        """Written with each page's briefs only: an edit that keeps every shape changes no other file's token
-        (the inputs of all pages are many times more keys than the briefs among them). They replace the
-        pages' inputs here too, as a state kept in memory (`Kept`) needs no more than a saved one."""
-        briefs = self.inputs.of("brief")
-        self.pages = {p: (fp, tally, None if inputs is None else briefs.intersection(inputs))
+        """Written with each page's briefs and items only: an edit that keeps every shape changes no other
+        key's token (the inputs of all pages are many times more keys than the briefs among them). They
+        replace the pages' inputs here too, as a state kept in memory (`Kept`) needs no more than a saved one."""
+        worded = self.inputs.worded
+        self.pages = {p: (fp, tally, None if inputs is None else worded.intersection(inputs))
                       for p, (fp, tally, inputs) in self.pages.items()}
         sealed.replace_pickle(cache, "snapshot", dataclasses.replace(self, edited={}))
 
@@ -144,12 +150,14 @@ def _resume(project: Project, policy: Policy, models, last: Snapshot | None) -> 
         old = corpus.briefs.get(doc.id) if doc.kind == "brief" else None
         if old is None or ("brief", doc.id) not in corpus.origins or incremental.shape_of(doc.model) != incremental.shape_of(old):
             return None
+    items = {}
     for doc in changed:
         _patch(last, doc)
         last.files[doc.path] = doc.digest
+        items.update((k, d) for k, d in incremental.item_digests(doc.id, doc.model).items() if last.inputs.items[k] != d)
     keys = {incremental.key("brief", doc.id): doc.digest for doc in changed}
-    last.edited = {k: last.inputs.token[k] for k in keys}
-    last.inputs.edited(keys)
+    last.edited = {k: last.inputs.token[k] for k in (*keys, *items)}
+    last.inputs.edited(keys, items)
     return last
 
 

@@ -94,10 +94,11 @@ class Shows(Protocol):
     all_shapes: frozenset[str]  # the counts and order of every brief's items, not their words
 
     def entity(self, kind: str, item_id: str) -> frozenset[str]: ...  # an entity's page
-    def actor(self, actor_id: str) -> frozenset[str]: ...  # an actor's page, with its graph's neighbours
+    def actor(self, actor_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # an actor's page listing these items, with its graph's neighbours
     def file(self, kind: str, item_id: str) -> frozenset[str]: ...  # one corpus file alone
     def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these briefs
-    def briefs_of(self, item_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these items' briefs
+    def items_of(self, item_ids: Iterable[str]) -> frozenset[str]: ...  # these items, as their references show them
+    def listing(self, kind: str, item_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # an entity's page listing these items
     def shapes_of(self, item_ids: Iterable[str]) -> frozenset[str]: ...  # the counts and order of these items' briefs
 
 
@@ -109,7 +110,7 @@ class _Undeclared:
     def entity(self, *_) -> frozenset[str]:
         return frozenset()
 
-    actor = file = briefs = briefs_of = shapes_of = entity
+    actor = file = briefs = items_of = listing = shapes_of = entity
 
 
 class _Wanted:
@@ -162,15 +163,16 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         }, counted, late={"network": network})
     for actor_id in want.ids(actor_ids, "actors"):
         actor = corpus.actors[actor_id]
+        claims, analyses = corpus.claims_by_actor.get(actor_id, []), corpus.analyses_by_actor.get(actor_id, [])
         yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
             "id": actor_id,
             "actor": actor,
             "relations_out": [(vocab.RELATION[r.type].label, r) for r in actor.relations],
             "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
-            "claims": corpus.claims_by_actor.get(actor_id, []),
-            "analyses": corpus.analyses_by_actor.get(actor_id, []),
+            "claims": claims,
+            "analyses": analyses,
             "sources": corpus.sources_by_actor.get(actor_id, []),
-        }, inputs.actor(actor_id), late={
+        }, inputs.actor(actor_id, [*claims, *analyses]), late={
             "graph": graphs["actor", actor_id],
             "search_terms": functools.partial(search_terms, all_names(actor)),
             "folded_names": functools.partial(folded_names, actor),
@@ -180,13 +182,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
     if want("sources/index.md"):
         yield Page("sources/index.md", "sources_index.md.j2", {"sources": source_ids}, counted)
     for source_id in want.ids(source_ids, "sources"):
+        listed = {k: by.get(source_id, []) for k, by in (("claims", corpus.claims_by_source), ("relayed", corpus.relayed_by_source),
+                                                         ("analyses", corpus.analyses_by_source))}
         yield Page(f"sources/{source_id}.md", "source.md.j2", {
             "id": source_id,
             "source": corpus.sources[source_id],
-            "claims": corpus.claims_by_source.get(source_id, []),
-            "relayed": corpus.relayed_by_source.get(source_id, []),
-            "analyses": corpus.analyses_by_source.get(source_id, []),
-        }, inputs.entity("source", source_id), late={"folded_names": functools.partial(folded_names, corpus.sources[source_id])})
+            **listed,
+        }, inputs.listing("source", source_id, [i for ids in listed.values() for i in ids]),
+            late={"folded_names": functools.partial(folded_names, corpus.sources[source_id])})
 
     grades = {g: [s for s in source_ids if corpus.sources[s].reliability == g] for g in vocab.RELIABILITY}
     if want("reliability/index.md"):
@@ -197,7 +200,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         if want(f"reliability/{grade.lower()}.md"):
             yield Page(f"reliability/{grade.lower()}.md", "reliability.md.j2", {
                 "grade": grade, "sources": members, "cells": cells, "preview": GRADE_PREVIEW,
-            }, frozenset().union(*cell_shapes.values(), *(inputs.briefs_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
+            }, frozenset().union(*cell_shapes.values(), *(inputs.items_of(ids[:GRADE_PREVIEW]) for ids in cells.values()))
                | frozenset().union(*(inputs.file("source", s) for s in members)))
         for k, ids in cells.items():
             code = f"{grade}{k}"
@@ -208,7 +211,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
                 yield Page(f"reliability/{target}.md", "reliability_code.md.j2", {
                     "grade": grade, "credibility": k, "code": code, "claims": chunk, "total": len(ids),
                     "pager": pager, "number": n, "per_page": CODE_PAGE_SIZE,
-                }, cell_shapes[k] | inputs.briefs_of(chunk))
+                }, cell_shapes[k] | inputs.items_of(chunk))
 
     if want("hypotheses/index.md"):
         yield Page("hypotheses/index.md", "questions_index.md.j2", {"matrices": findings.matrices}, counted)
@@ -240,7 +243,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         if max(len(occurred), len(reported)) <= TIMELINE_MONTHS_ABOVE:
             yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
                 **whole_year, "by_occurred": occurred, "by_reported": reported, "months": [],
-            }, inputs.briefs_of([*occurred, *reported]))
+            }, inputs.items_of([*occurred, *reported]))
             continue
         # a long year: a page a month; claims dated only to the year (month 0) stay on the year's page
         occurred_in, reported_in = _by_month(corpus, occurred, "occurred"), _by_month(corpus, reported, "reported")
@@ -250,14 +253,14 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         if want(f"timeline/{year}.md"):
             yield Page(f"timeline/{year}.md", "timeline_year.md.j2", {
                 **whole_year, "by_occurred": shown[0], "by_reported": shown[1], "months": counts,
-            }, inputs.shapes_of([*occurred, *reported]) | inputs.briefs_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
+            }, inputs.shapes_of([*occurred, *reported]) | inputs.items_of([*shown[0], *shown[1]]))  # the months' counts, the year's own claims
         for m in months:
             if not want(f"timeline/{year}/{m:02d}.md"):
                 continue
             in_month = occurred_in.get(m, []), reported_in.get(m, [])
             yield Page(f"timeline/{year}/{m:02d}.md", "timeline_year.md.j2", {
                 "year": year, "month": m, "period": f"{vocab.MONTHS[m - 1]} {year}", "by_occurred": in_month[0], "by_reported": in_month[1], "months": [],
-            }, inputs.briefs_of([*in_month[0], *in_month[1]]))
+            }, inputs.items_of([*in_month[0], *in_month[1]]))
     pairs = findings.contradictions
     counted_pairs = inputs.shapes_of(c for pair in pairs for c in pair)  # every page shows the count and the pager
     pager, chunks = _paginate(pairs, CONTRADICTIONS_PAGE_SIZE, "", "")
@@ -267,7 +270,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
             continue
         yield Page(path, "contradictions.md.j2", {
             "pairs": chunk, "total": len(pairs), "pager": pager, "number": n, "per_page": CONTRADICTIONS_PAGE_SIZE,
-        }, counted_pairs | inputs.briefs_of(c for pair in chunk for c in pair))
+        }, counted_pairs | inputs.items_of(c for pair in chunk for c in pair))
 
 
 def _by_month(corpus: Corpus, claim_ids: list[str], field: str) -> dict[int, list[str]]:
