@@ -175,6 +175,17 @@ def _contradiction(root: Path):
     _edit(brief, lambda d: d["claims"][0].setdefault("contradicts", []).append(other))
 
 
+def _statement_shown_elsewhere(root: Path):
+    # a claim that a claim of another brief contradicts or corroborates shows on that brief's page too
+    published = {p: d for p in _briefs(root) if (d := yaml.safe_load(p.read_text("utf-8"))).get("tlp", "clear") == "clear"
+                 and d.get("status", "published") == "published"}
+    where = {c["id"]: p for p, d in published.items() for c in d.get("claims", [])}
+    linked = [o for p, d in published.items() for c in d.get("claims", []) for o in (*c.get("contradicts", []), *c.get("corroborates", []))
+              if o in where and where[o] != p]
+    assert linked, "the corpus must link claims across briefs"
+    _edit(where[linked[0]], lambda d: next(c for c in d["claims"] if c["id"] == linked[0]).update(statement="An edited statement shown elsewhere."))
+
+
 def _new_brief(root: Path):
     source = _published_brief(root, 3)
     data = yaml.safe_load(source.read_text("utf-8"))
@@ -219,11 +230,13 @@ EDITS = {
     "claim date within its year": _reported_same_year,
     "hypothesis statement": _hypothesis,
     "new contradiction": _contradiction,
+    "claim shown on another brief's page": _statement_shown_elsewhere,
     "new brief": _new_brief,
     "archived copy kept": _archive_kept,
     "claim coordinates": _coordinates,
 }
-RESUMED = {"claim statement", "brief title", "analysis title", "archived copy kept", "claim coordinates"}  # only words changed: the snapshot is patched
+RESUMED = {"claim statement", "brief title", "analysis title", "archived copy kept", "claim coordinates",
+           "claim shown on another brief's page"}  # only words changed: the snapshot is patched
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -273,13 +286,16 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     related = {k.split(":", 1)[1] for k in inputs.refs[me] | inputs.referrers[me] | {me} if k.startswith("brief:")}
     briefs = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("briefs/") and p.endswith(".md") and p != "briefs/index.md"}
     assert edited.stem in briefs and briefs <= related
+    # of those, only the pages that show the edited claim (contradicting or corroborating one of theirs, or a judgment's basis)
+    claim = yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["id"]
+    docs = root / "build/docs"
+    showing = {p.stem for p in docs.glob("briefs/*.md") if f"../{edited.stem}/#{claim}" in p.read_text("utf-8")}
+    assert briefs == {edited.stem} | showing and len(related) > len(briefs), "the brief must be linked to briefs not showing the claim"
     # the briefs' own STIX bundles: the edited brief's and those of briefs linking to its claims
     bundles = {p.split("/")[1] for p in result.rendered if p.startswith("briefs/") and p.endswith("/stix.json")}
     linking = {k.split(":", 1)[1] for k in inputs.referrers[me] if k.startswith("brief:")}
     assert edited.stem in bundles and bundles <= {edited.stem} | linking
     # source pages: those that list the edited claim (its source's, a relaying source's), not every source of its brief
-    claim = yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["id"]
-    docs = root / "build/docs"
     showing = {p.stem for p in docs.glob("sources/*.md") if f"/briefs/{edited.stem}/#{claim}" in p.read_text("utf-8")}
     sources = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("sources/") and p != "sources/index.md"}
     own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
@@ -300,7 +316,7 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     _statement(root)
     result = _render(root)
     assert "briefs/" + edited.stem + ".md" in result.written
-    indexes = {"actors/index.md", "sources/index.md", "reliability/index.md", "hypotheses/index.md", "timeline/index.md"}
+    indexes = {"briefs/index.md", "actors/index.md", "sources/index.md", "reliability/index.md", "hypotheses/index.md", "timeline/index.md"}
     assert not indexes & set(result.rendered)
     docs = root / "build/docs"
     paged = {p.relative_to(docs).as_posix() for p in [*docs.glob("reliability/*/*.md"), *docs.glob("contradictions/*.md")]}

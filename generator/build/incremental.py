@@ -22,7 +22,9 @@ where pages are listed (`output.pages`), from these rules:
   on the rest of their briefs' words: the timeline's years and months, the
   Admiralty codes and grades, the contradictions, and the pages of a source
   and of an actor (the entity's own file, what it refers to and is referred
-  to by but briefs, and the items it lists or maps);
+  to by but briefs, and the items it lists or maps); a brief's page draws
+  on its own file so, and on the items of other briefs it shows; the list of
+  briefs on every brief's shape and title (``title:<brief-id>``);
 - a page that only counts or orders a brief's items, without showing their
   words, draws on the brief's *shape* (``shape:<brief-id>``): the ids, sources,
   dates, grades, ratings and links of its items, not their text (`shape_of`),
@@ -91,9 +93,12 @@ def brief_digests(corpus: Corpus) -> dict[str, str]:
 
 
 def item_digests(brief_id: str, brief) -> dict[str, str]:
-    """Each claim's and analysis' key and digest: its fields, and the brief it is in (its link goes there)."""
-    return {key("item", x.id): hashlib.blake2b(brief_id.encode() + b"\0" + x.model_dump_json().encode(), digest_size=16).hexdigest()
-            for x in (*brief.claims, *brief.analyses)}
+    """Each claim's and analysis' key and digest: its fields, and the brief it is in (its link goes there);
+    and the brief's title (``title:<brief-id>``), which the list of briefs shows beside their shapes."""
+    out = {key("item", x.id): hashlib.blake2b(brief_id.encode() + b"\0" + x.model_dump_json().encode(), digest_size=16).hexdigest()
+           for x in (*brief.claims, *brief.analyses)}
+    out[key("title", brief_id)] = hashlib.blake2b(brief.title.encode(), digest_size=16).hexdigest()
+    return out
 
 
 def shape_of(brief) -> str:
@@ -278,6 +283,11 @@ class Inputs:
         return frozenset(k for k in self.digest if k.startswith(namespace + ":"))
 
 
+    def brief(self, brief_id: str, item_ids: Iterable[str]) -> frozenset[str]:
+        """A brief's page: its file and an `entity`'s inputs, but of the other briefs only the items it
+        shows (the claims contradicting or corroborating its own, the basis of its judgments)."""
+        return self.listing("brief", brief_id, item_ids) | {key("brief", brief_id)}
+
     def entity(self, namespace: str, item_id: str) -> frozenset[str]:
         """An entity page: the file, what it refers to and is referred to by, and what those refer to."""
         k = key(namespace, item_id)
@@ -336,7 +346,12 @@ class Inputs:
     def all_shapes(self) -> frozenset[str]:
         """An index over the whole corpus that shows entities and counts, not the briefs' words:
         every brief's shape, every actor, source and question."""
-        return frozenset(k for k in self.token if not k.startswith(("brief:", "item:")))
+        return frozenset(k for k in self.token if not k.startswith("brief:") and k not in self.items)
+
+    @functools.cached_property
+    def all_titles(self) -> frozenset[str]:
+        """The list of briefs: every brief's shape and title, and every actor, source and question."""
+        return self.all_shapes | frozenset(k for k in self.items if k.startswith("title:"))
 
 
 def _ids(keys: Iterable[str], namespace: str) -> list[str]:

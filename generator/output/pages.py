@@ -92,8 +92,10 @@ class Shows(Protocol):
     renders a page again only when something it shows changed (`build.incremental.Inputs`)."""
 
     all_shapes: frozenset[str]  # the counts and order of every brief's items, not their words
+    all_titles: frozenset[str]  # those, and every brief's title
 
     def entity(self, kind: str, item_id: str) -> frozenset[str]: ...  # an entity's page
+    def brief(self, brief_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # a brief's page, showing these items of others
     def actor(self, actor_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # an actor's page listing these items, with its graph's neighbours
     def file(self, kind: str, item_id: str) -> frozenset[str]: ...  # one corpus file alone
     def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these briefs
@@ -106,11 +108,12 @@ class _Undeclared:
     """`Shows` for a page list nobody tracks: every declaration empty."""
 
     all_shapes: frozenset[str] = frozenset()
+    all_titles: frozenset[str] = frozenset()
 
     def entity(self, *_) -> frozenset[str]:
         return frozenset()
 
-    actor = file = briefs = items_of = listing = shapes_of = entity
+    actor = brief = file = briefs = items_of = listing = shapes_of = entity
 
 
 class _Wanted:
@@ -147,11 +150,12 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         latest = briefs[: settings.latest]
         yield Page("index.md", "home.md.j2", {"latest": latest, "counts": _counts(corpus)}, inputs.briefs(latest) | counted)
     if want("briefs/index.md"):
-        yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs})
+        yield Page("briefs/index.md", "briefs_index.md.j2", {"briefs": briefs}, inputs.all_titles)
     for brief_id in want.ids(briefs, "briefs"):
         brief = corpus.briefs[brief_id]
         history = corpus.history.briefs.get(brief_id) if corpus.history is not None else None
-        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "history": history}, inputs.entity("brief", brief_id),
+        yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "history": history},
+                   inputs.brief(brief_id, _others_shown(corpus, brief_id)),
                    late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
@@ -279,6 +283,15 @@ def _by_month(corpus: Corpus, claim_ids: list[str], field: str) -> dict[int, lis
     for c in claim_ids:
         out.setdefault(date_key(getattr(corpus.claims[c], field))[1], []).append(c)
     return out
+
+
+def _others_shown(corpus: Corpus, brief_id: str) -> set[str]:
+    """The claims and analyses of other briefs that a brief's page shows: those contradicting or
+    corroborating its claims, and the basis of its judgments."""
+    brief = corpus.briefs[brief_id]
+    shown = {o for c in brief.claims for o in (*corpus.contradictions.get(c.id, ()), *corpus.corroborations.get(c.id, ()))}
+    shown.update(b for j in brief.judgments for b in j.basis)
+    return {i for i in shown if corpus.brief_of[i] != brief_id}
 
 
 def _brief_actors(corpus: Corpus, brief) -> list[str]:
