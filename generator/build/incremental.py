@@ -12,30 +12,31 @@ where pages are listed (`output.pages`), from these rules:
 
 - an entity page (brief, actor, source, question) draws on its own file, the
   files it refers to, the files that refer to it, and the actors, sources and
-  questions those refer to (a brief page shows a contradicting claim of
-  another brief with that claim's source and grade); an actor page also on the actors related to its
-  neighbours, whose number decides which neighbours its graph shows;
-- a page that shows another file's claims and analyses only by their
-  references (an item's own fields, its source's name and grade, a link to
-  it) draws on those *items* (``item:<claim-id>``, a digest of the item and
-  the brief it is in: `item_digests`) and on what their briefs refer to, not
-  on the rest of their briefs' words: the timeline's years and months, the
-  Admiralty codes and grades, the contradictions, and the pages of a source
-  and of an actor (the entity's own file, what it refers to and is referred
-  to by but briefs, and the items it lists or maps); a brief's page draws
-  on its own file so, and on the items of other briefs it shows; the list of
-  briefs on every brief's shape and title (``title:<brief-id>``);
+  questions those refer to; an actor page also on the actors related to its
+  neighbours, whose number decides which neighbours its graph shows. Of the
+  other briefs among them, a question page draws on the whole files; the
+  pages of a brief, an actor and a source show them only by references to
+  their claims and analyses (an item's own fields, its source's name and
+  grade, a link to it), so they draw on those *items* and their sources
+  instead (``item:<claim-id>``: a digest of the item and of the brief it is
+  in, `item_tokens`): a brief page on the claims of others that contradict or
+  corroborate its own and the basis of its judgments, an actor or source page
+  on the items it lists or maps;
+- a timeline year or month, an Admiralty code or grade and a page of the
+  contradictions draw on the items they list and their sources;
 - a page that only counts or orders a brief's items, without showing their
   words, draws on the brief's *shape* (``shape:<brief-id>``): the ids, sources,
   dates, grades, ratings and links of its items, not their text (`shape_of`),
   and on what the brief refers to. The indexes (actors, sources, reliability,
-  hypotheses, timeline, home counts) draw on every brief's shape; the pages of
+  hypotheses, timeline, home counts) draw on every brief's shape, the list of
+  briefs on every brief's shape and title (``title:<brief-id>``); the pages of
   a paginated listing (an Admiralty code, a long year, the contradictions)
   on the items they show and the shapes of all the others, whose
   number and order decide the pager. So an edit to a claim's statement
-  renders the page that shows it, not every page of its listing;
-- every other page and data export (the list of briefs, the network graph,
-  STIX, JSON, CSV) draws on everything (`EVERYTHING`).
+  renders the pages that show it, not every page of its brief's sources and
+  actors, nor every page of its listing;
+- every other page and data export (the network graph, STIX, JSON, CSV)
+  draws on everything (`EVERYTHING`).
 
 A file's *fingerprint* hashes its inputs (the XOR of a 128-bit hash of each
 input's key and digest, and their number) with a *salt*: the
@@ -60,7 +61,6 @@ import hashlib
 import json
 import operator
 import os
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
@@ -92,12 +92,16 @@ def brief_digests(corpus: Corpus) -> dict[str, str]:
             for (ns, b), (doc, _) in corpus.origins.items() if ns == "brief"}
 
 
-def item_digests(brief_id: str, brief) -> dict[str, str]:
-    """Each claim's and analysis' key and digest: its fields, and the brief it is in (its link goes there);
-    and the brief's title (``title:<brief-id>``), which the list of briefs shows beside their shapes."""
-    out = {key("item", x.id): hashlib.blake2b(brief_id.encode() + b"\0" + x.model_dump_json().encode(), digest_size=16).hexdigest()
-           for x in (*brief.claims, *brief.analyses)}
-    out[key("title", brief_id)] = hashlib.blake2b(brief.title.encode(), digest_size=16).hexdigest()
+def item_tokens(brief_id: str, brief) -> dict[str, int]:
+    """Each claim's and analysis' key and token (`_token`), made from its fields and the brief it is
+    in (its link goes there); and the brief's title's (``title:<brief-id>``), which the list of briefs
+    shows beside their shapes. Hashed once: an item's digest is its token."""
+    out = {}
+    for x in (*brief.claims, *brief.analyses):
+        k = key("item", x.id)
+        out[k] = int.from_bytes(hashlib.blake2b(f"{k}\0{brief_id}\0".encode() + x.model_dump_json().encode(), digest_size=16).digest(), "big")
+    k = key("title", brief_id)
+    out[k] = int.from_bytes(hashlib.blake2b(f"{k}\0{brief.title}".encode(), digest_size=16).digest(), "big")
     return out
 
 
@@ -128,10 +132,15 @@ class Inputs:
         self.digest.update(brief_digests(corpus))
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
         shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
-        # the items' digests, beside their briefs': what a page showing them by their references draws on
-        self.items: dict[str, str] = {}
+        # the items' tokens, beside their briefs': what a page showing them by their references draws on
+        self.items: dict[str, int] = {}
         for b, brief in corpus.briefs.items():
-            self.items.update(item_digests(b, brief))
+            self.items.update(item_tokens(b, brief))
+        # each item's key (one string, however many pages show it) and its source's: what its reference shows
+        self._item_keys: dict[str, tuple[str, str]] = {}
+        for brief in corpus.briefs.values():
+            self._item_keys.update((c.id, (key("item", c.id), key("source", c.source))) for c in brief.claims)
+            self._item_keys.update((a.id, (key("item", a.id), key("source", a.analyst))) for a in brief.analyses)
         self._entities: dict[str, frozenset[str]] = {}
         self.refs: dict[str, set[str]] = defaultdict(set)
         self.referrers: dict[str, set[str]] = defaultdict(set)
@@ -166,7 +175,8 @@ class Inputs:
         self.entity_refs = {k: frozenset(r for r in v if not r.startswith("brief:")) for k, v in self.refs.items()}
         # each file as a 128-bit token of its key and digest; a set of files is the XOR of its tokens
         # (no sorting: a page can draw on thousands of files), with the set's size
-        self.token = {k: _token(k, d) for table in (self.digest, shapes, self.items) for k, d in table.items()}
+        self.token = {k: _token(k, d) for table in (self.digest, shapes) for k, d in table.items()}
+        self.token.update(self.items)
         self.everything = self._everything()
 
     def _everything(self) -> str:
@@ -175,14 +185,13 @@ class Inputs:
             h.update(f"{k}={self.digest[k]}\0".encode())
         return h.hexdigest()
 
-    def edited(self, digests: dict[str, str], items: dict[str, str] | None = None) -> None:
+    def edited(self, digests: dict[str, str], items: dict[str, int] | None = None) -> None:
         """Files whose bytes changed but whose links and shapes did not (`snapshot`): new digests
         for these keys, and for the `items` of theirs that changed; how files refer to each other, and
         every page's inputs, stay. The exports' keys kept are worked out again for the briefs and
         questions whose inputs hold an edited brief."""
-        for k, d in (items or {}).items():
-            self.items[k] = d
-            self.token[k] = _token(k, d)
+        for k, t in (items or {}).items():
+            self.items[k] = self.token[k] = t
         for k, d in digests.items():
             self.digest[k] = d
             self.token[k] = _token(k, d)
@@ -315,12 +324,9 @@ class Inputs:
         return self._with_refs(key("brief", b) for b in brief_ids)
 
     def items_of(self, item_ids: Iterable[str]) -> frozenset[str]:
-        """A page showing these claims and analyses by their references: each item, and what its
-        brief refers to (its source, whose name and grade show), not the rest of the brief's words."""
-        item_ids = set(item_ids)
-        briefs = {key("brief", self.corpus.brief_of[i]) for i in item_ids}
-        # one string for each item's key, however many pages show it (a snapshot holds them all)
-        return frozenset({sys.intern(key("item", i)) for i in item_ids} | self._entity_refs_of(briefs))
+        """A page showing these claims and analyses by their references (`claim_ref`, `analysis_ref`):
+        each item, and its source, whose name and grade show; not the rest of its brief."""
+        return frozenset(k for i in item_ids for k in self._item_keys[i])
 
     def listing(self, namespace: str, item_id: str, item_ids: Iterable[str]) -> frozenset[str]:
         """An entity page that shows the briefs referring to it only by references to their items

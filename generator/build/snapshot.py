@@ -154,7 +154,7 @@ def _resume(project: Project, policy: Policy, models, last: Snapshot | None) -> 
     for doc in changed:
         _patch(last, doc)
         last.files[doc.path] = doc.digest
-        items.update((k, d) for k, d in incremental.item_digests(doc.id, doc.model).items() if last.inputs.items[k] != d)
+        items.update((k, t) for k, t in incremental.item_tokens(doc.id, doc.model).items() if last.inputs.items[k] != t)
     keys = {incremental.key("brief", doc.id): doc.digest for doc in changed}
     last.edited = {k: last.inputs.token[k] for k in (*keys, *items)}
     last.inputs.edited(keys, items)
