@@ -88,6 +88,10 @@ class Project:
 
     root: Path
 
+    def __post_init__(self) -> None:
+        # absolute: mkdocs reads docs_dir relative to the mkdocs.yml in use, which may be briefgen's own
+        object.__setattr__(self, "root", Path(os.path.abspath(self.root)))
+
     @property
     def briefs(self) -> Path:
         return self.root / "briefs"

@@ -335,3 +335,19 @@ def test_a_summary_of_unclosed_links_builds_in_time_linear_in_its_length(tmp_pat
         assert r.code == 0, r.err
         assert "[a](" * units in unescape((project.root / "site/briefs/first-brief/index.html").read_text())
     assert seconds[1] < 2.5 * seconds[0], f"{seconds[0]:.1f} s for 8 KB, {seconds[1]:.1f} s for 32 KB"
+
+
+def test_a_project_named_by_a_relative_path_gives_mkdocs_its_own_docs(minimal, monkeypatch):
+    """mkdocs reads `docs_dir` relative to the mkdocs.yml in use, briefgen's own for a project without
+    one: a project named from inside its folder (`Project(Path("."))`, as a script would) must still
+    give mkdocs its own docs folder, not the one beside briefgen's mkdocs.yml."""
+    from generator.config import Project as GenProject
+    from generator.site.mkdocs import mkdocs_config
+
+    (minimal.root / "mkdocs.yml").unlink()  # built with briefgen's
+    monkeypatch.chdir(minimal.root)
+    project = GenProject(Path("."))
+    (minimal.root / "build/docs").mkdir(parents=True)  # as the generator leaves it
+    config = mkdocs_config(project, project.settings(), project.site)
+    assert Path(config.docs_dir) == minimal.root.resolve() / "build/docs"
+    assert Path(config.site_dir) == minimal.root.resolve() / "site"
