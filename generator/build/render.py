@@ -138,18 +138,18 @@ def _data_job(only: set[str]) -> Rendered:
 
 
 def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: incremental.Inputs, salt: str,
-                fingerprints: dict[str, str], last: snapshot.Snapshot | None = None,
-                fresh: Callable[[str, str], bool] | None = None) -> tuple[list[pages.Page], dict, bool]:
-    """The pages that may need rendering, every page's fingerprint put in `fingerprints`; the pages'
-    state for a snapshot (`Snapshot.pages`: path -> fingerprint, tally of its inputs, its inputs or
-    the briefs and items among them); and whether the inputs were declared afresh.
+                fingerprints: dict[str, str], fresh: Callable[[str, str], bool],
+                last: snapshot.Snapshot | None = None) -> tuple[list[pages.Page], dict, bool]:
+    """The pages to render, those not `fresh` (`Manifest.fresh`) on disk, with their contexts; every
+    page's fingerprint put in `fingerprints`; the pages' state for a snapshot (`Snapshot.pages`:
+    path -> fingerprint, tally of its inputs, its inputs or the briefs and items among them); and
+    whether the inputs were declared afresh.
 
     Resumed from a snapshot taken with the same salt (`last`), the pages are the
     snapshot's, their inputs not declared: a page whose inputs held an edited file
     has its tally updated for the files' new tokens and is fingerprinted again; the
-    others keep the snapshot's fingerprint. Only the pages not `fresh` (`Manifest.fresh`)
-    are listed, with their contexts; if one of them is no longer a page, every page
-    is declared afresh. Declared afresh, every page is listed.
+    others keep the snapshot's fingerprint. Only the pages to render are listed; if
+    one of them is no longer a page, every page is declared afresh.
     """
     if last is not None and last.salt == salt:
         state = {}
@@ -163,7 +163,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
                 tally = (tally[0], xor)
                 fp = inputs.fingerprint_of(salt, path, tally)
             state[path] = (fp, tally, worded)
-        stale = [path for path, (fp, _, _) in state.items() if fresh is None or not fresh(path, fp)]
+        stale = [path for path, (fp, _, _) in state.items() if not fresh(path, fp)]
         listed = list(pages.pages(corpus, findings, settings, only=stale))  # declaring nothing: the inputs are the snapshot's
         if len(listed) == len(stale):
             fingerprints.update((path, fp) for path, (fp, _, _) in state.items())
@@ -174,7 +174,7 @@ def _list_pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: 
         tally = inputs.tally(p.inputs)
         fingerprints[p.path] = fp = inputs.fingerprint_of(salt, p.path, tally)
         state[p.path] = (fp, tally, p.inputs)
-    return listed, state, True
+    return [p for p in listed if not fresh(p.path, fingerprints[p.path])], state, True
 
 
 def render(project: Project, corpus: Corpus, findings: Findings, settings: Settings, workers: int | None = None,
@@ -225,14 +225,13 @@ def render(project: Project, corpus: Corpus, findings: Findings, settings: Setti
                 data_pool = pools.enter_context(ProcessPoolExecutor(max_workers=data_workers, mp_context=multiprocessing.get_context("fork")))
                 data_parts = [data_pool.submit(_data_job, only) for only in data_jobs]
 
-            listed, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, resumed, manifest.fresh)
+            page_list, pages_state, declared = _list_pages(corpus, findings, settings, inputs, salt, fingerprints, manifest.fresh, resumed)
             # the state to resume from next time, saved after a full listing, or once many briefs were
             # edited since the snapshot (each resumed build patches them all in)
             if state is not None:
                 state.inputs, state.salt, state.pages = inputs, salt, pages_state
                 if declared or state.edited_briefs >= snapshot.REFRESH_AFTER:
                     state.save(project.cache)
-            page_list = [p for p in listed if not manifest.fresh(p.path, fingerprints[p.path])]
 
             if fork and len(page_list) >= PARALLEL_MIN_PAGES:
                 _JOB = (project, page_list, common, data)  # what the page workers, forked from here on, see
