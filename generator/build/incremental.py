@@ -132,13 +132,12 @@ class Inputs:
         self.digest.update(brief_digests(corpus))
         # a brief's shape stands beside its file: a key of its own, with a digest of its own
         shapes = {key("shape", b): shape_of(brief) for b, brief in corpus.briefs.items()}
-        # the items' tokens, beside their briefs': what a page showing them by their references draws on
+        # the items' tokens, beside their briefs': what a page showing them by their references draws on;
+        # and each item's key with its source's, which its reference shows
         self.items: dict[str, int] = {}
+        self._item_keys: dict[str, tuple[str, str]] = {}
         for b, brief in corpus.briefs.items():
             self.items.update(item_tokens(b, brief))
-        # each item's key (one string, however many pages show it) and its source's: what its reference shows
-        self._item_keys: dict[str, tuple[str, str]] = {}
-        for brief in corpus.briefs.values():
             self._item_keys.update((c.id, (key("item", c.id), key("source", c.source))) for c in brief.claims)
             self._item_keys.update((a.id, (key("item", a.id), key("source", a.analyst))) for a in brief.analyses)
         self._entities: dict[str, frozenset[str]] = {}
@@ -292,11 +291,6 @@ class Inputs:
         return frozenset(k for k in self.digest if k.startswith(namespace + ":"))
 
 
-    def brief(self, brief_id: str, item_ids: Iterable[str]) -> frozenset[str]:
-        """A brief's page: its file and an `entity`'s inputs, but of the other briefs only the items it
-        shows (the claims contradicting or corroborating its own, the basis of its judgments)."""
-        return self.listing("brief", brief_id, item_ids) | {key("brief", brief_id)}
-
     def entity(self, namespace: str, item_id: str) -> frozenset[str]:
         """An entity page: the file, what it refers to and is referred to by, and what those refer to."""
         k = key(namespace, item_id)
@@ -312,12 +306,9 @@ class Inputs:
     def actor(self, actor_id: str, item_ids: Iterable[str]) -> frozenset[str]:
         """An actor's page: a `listing` of the items concerning it, with the actors related to its
         neighbours, whose number decides which neighbours its graph shows."""
-        near = {k for k in self._near(key("actor", actor_id)) if not k.startswith("brief:")}
-        wider = set(near)
-        for k in near:
-            if k.startswith("actor:"):
-                wider |= {r for r in self.referrers.get(k, ()) if r.startswith("actor:")}
-        return self._with_refs(wider) | self.items_of(item_ids)
+        related = {r for k in self._near(key("actor", actor_id)) if k.startswith("actor:")
+                   for r in self.referrers.get(k, ()) if r.startswith("actor:")}
+        return self.listing("actor", actor_id, item_ids) | self._with_refs(related)
 
     def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]:
         """A page listing items of these briefs."""
@@ -329,9 +320,11 @@ class Inputs:
         return frozenset(k for i in item_ids for k in self._item_keys[i])
 
     def listing(self, namespace: str, item_id: str, item_ids: Iterable[str]) -> frozenset[str]:
-        """An entity page that shows the briefs referring to it only by references to their items
-        (`item_ids`): its `entity` inputs, with these items in place of the briefs' files."""
-        near = {k for k in self._near(key(namespace, item_id)) if not k.startswith("brief:")}
+        """An entity page that shows the other briefs near it only by references to their items
+        (`item_ids`): its `entity` inputs, with these items in place of those briefs' files. A brief's
+        page shows of others the claims contradicting or corroborating its own and its judgments' basis."""
+        own = key(namespace, item_id)
+        near = {k for k in self._near(own) if k == own or not k.startswith("brief:")}
         return self._with_refs(near) | self.items_of(item_ids)
 
     @property

@@ -95,7 +95,6 @@ class Shows(Protocol):
     all_titles: frozenset[str]  # those, and every brief's title
 
     def entity(self, kind: str, item_id: str) -> frozenset[str]: ...  # an entity's page
-    def brief(self, brief_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # a brief's page, showing these items of others
     def actor(self, actor_id: str, item_ids: Iterable[str]) -> frozenset[str]: ...  # an actor's page listing these items, with its graph's neighbours
     def file(self, kind: str, item_id: str) -> frozenset[str]: ...  # one corpus file alone
     def briefs(self, brief_ids: Iterable[str]) -> frozenset[str]: ...  # the words of these briefs
@@ -113,7 +112,7 @@ class _Undeclared:
     def entity(self, *_) -> frozenset[str]:
         return frozenset()
 
-    actor = brief = file = briefs = items_of = listing = shapes_of = entity
+    actor = file = briefs = items_of = listing = shapes_of = entity
 
 
 class _Wanted:
@@ -155,7 +154,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         brief = corpus.briefs[brief_id]
         history = corpus.history.briefs.get(brief_id) if corpus.history is not None else None
         yield Page(f"briefs/{brief_id}.md", "brief.md.j2", {"id": brief_id, "brief": brief, "history": history},
-                   inputs.brief(brief_id, _others_shown(corpus, brief_id)),
+                   inputs.listing("brief", brief_id, _others_shown(corpus, brief_id)),
                    late={name: functools.partial(make, corpus, brief) for name, make in _BRIEF_LISTS})
 
     by_name = lambda table: sorted(table, key=lambda i: (table[i].name.lower(), i))  # noqa: E731
