@@ -28,6 +28,9 @@ except ImportError:  # no advisory locks (Windows): scratch folders are then lef
 
 
 STAMP = ".briefgen-site"  # in every site briefgen builds: the mark that it may replace the folder
+_STAMP_TEXT = "briefgen: a site built by briefgen; `briefgen build` replaces this folder whole\n"
+# the files a site built before the stamp holds together, briefgen's corpus export among them
+_UNSTAMPED = ("index.html", "sitemap.xml", "search/search_index.json", "data/corpus.json")
 
 
 def entries(top: Path) -> dict[str, os.DirEntry]:
@@ -48,9 +51,6 @@ def entries(top: Path) -> dict[str, os.DirEntry]:
             elif not entry.is_dir():
                 found[prefix + entry.name] = entry
     return found
-_STAMP_TEXT = "briefgen: a site built by briefgen; `briefgen build` replaces this folder whole\n"
-# the files a site built before the stamp holds together, briefgen's corpus export among them
-_UNSTAMPED = ("index.html", "sitemap.xml", "search/search_index.json", "data/corpus.json")
 
 
 class SiteDirError(Exception):
