@@ -30,10 +30,11 @@ def generated(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch):
-    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years."""
+    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years, an actor's claims."""
     monkeypatch.setattr(pages, "CODE_PAGE_SIZE", 4)
     monkeypatch.setattr(pages, "CONTRADICTIONS_PAGE_SIZE", 3)
     monkeypatch.setattr(pages, "TIMELINE_MONTHS_ABOVE", 6)
+    monkeypatch.setattr(pages, "ACTOR_PAGE_SIZE", 8)
 
 
 def _generate(root: Path):
@@ -319,8 +320,9 @@ def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(gen
     indexes = {"briefs/index.md", "actors/index.md", "sources/index.md", "reliability/index.md", "hypotheses/index.md", "timeline/index.md"}
     assert not indexes & set(result.rendered)
     docs = root / "build/docs"
-    paged = {p.relative_to(docs).as_posix() for p in [*docs.glob("reliability/*/*.md"), *docs.glob("contradictions/*.md")]}
-    assert len(paged) > 10, "the listings must be paginated for this test to mean anything"
+    paged = {p.relative_to(docs).as_posix() for p in [*docs.glob("reliability/*/*.md"), *docs.glob("contradictions/*.md"),
+                                                      *docs.glob("actors/*/*.md")]}
+    assert len(paged) > 10 and any(p.startswith("actors/") for p in paged), "the listings must be paginated for this test to mean anything"
     again = [p for p in result.rendered if p in paged]
     # each listing page rendered again shows the edited claim, not just another item of its brief
     claim = yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["id"]

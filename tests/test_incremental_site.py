@@ -36,10 +36,11 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def _small_pages(monkeypatch):
-    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years."""
+    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years, an actor's claims."""
     monkeypatch.setattr(pages, "CODE_PAGE_SIZE", 4)
     monkeypatch.setattr(pages, "CONTRADICTIONS_PAGE_SIZE", 3)
     monkeypatch.setattr(pages, "TIMELINE_MONTHS_ABOVE", 6)
+    monkeypatch.setattr(pages, "ACTOR_PAGE_SIZE", 8)
 
 
 @pytest.fixture(autouse=True)
@@ -279,7 +280,7 @@ import mkdocs.commands.build as mkdocs_build
 from generator.build import driver
 from generator.config import Project
 from generator.output import pages
-pages.CODE_PAGE_SIZE, pages.CONTRADICTIONS_PAGE_SIZE, pages.TIMELINE_MONTHS_ABOVE = 4, 3, 6
+pages.CODE_PAGE_SIZE, pages.CONTRADICTIONS_PAGE_SIZE, pages.TIMELINE_MONTHS_ABOVE, pages.ACTOR_PAGE_SIZE = 4, 3, 6, 8
 built = mkdocs_build._build_page
 def dies(page, *args, **kwargs):
     built(page, *args, **kwargs)

@@ -65,3 +65,29 @@ def test_a_long_year_gets_a_page_a_month(tmp_path, monkeypatch):
     assert len(rows) == len(occurred) + len(reported)  # every claim once in each of its two tables
     august = (project.docs / "timeline/2023/08.md").read_text("utf-8")
     assert august.startswith('---\ntitle: "Timeline: August 2023"') and '<a href="../">all of 2023</a>' in august
+
+
+def test_an_actors_claims_split_into_pages(tmp_path, monkeypatch):
+    project, g = _render_bundled(tmp_path, monkeypatch, ACTOR_PAGE_SIZE=2)
+    docs = project.docs
+    actor, claims = max(g.corpus.claims_by_actor.items(), key=lambda kv: len(kv[1]))
+    assert len(claims) > 4, "the bundled corpus has an actor with several claims"
+    count = (len(claims) + 1) // 2
+    pages = [docs / f"actors/{actor}.md"] + [docs / f"actors/{actor}/{n}.md" for n in range(2, count + 1)]
+    shown = []
+    for number, path in enumerate(pages, 1):
+        text = path.read_text("utf-8").split("## Analyses concerning")[0]
+        shown += re.findall(r'href="(?:\.\./)+briefs/[^#"]+/#([^"]+)"', text.split("## Claims concerning")[-1])
+        assert f"<strong>{number}</strong>" in text  # the pager marks the page you are on
+    assert shown == claims  # each claim once, in the order of the actor's page
+    assert not (docs / f"actors/{actor}/{count + 1}.md").exists()
+    first, second = pages[0].read_text("utf-8"), pages[1].read_text("utf-8")
+    assert f'<a href="2/">2</a>' in first and '<a href="../">1</a>' in second  # actors/x/ <-> actors/x/2/
+    assert 'search: {"exclude": true}' in second and "exclude" not in first.split("---")[1]  # the actor is found at its page
+    assert f"{len(claims)} claims, 2 a page" in first
+    # the map of the first page places every located claim, not those of its page alone
+    located = [c for c in claims if g.corpus.claims[c].coordinates is not None]
+    assert f"{len(located)} located claim" in first
+    # another actor, with fewer claims, has one page and no pager
+    few = next(a for a, ids in g.corpus.claims_by_actor.items() if 0 < len(ids) <= 2)
+    assert "Pages:" not in (docs / f"actors/{few}.md").read_text("utf-8") and not (docs / f"actors/{few}").exists()

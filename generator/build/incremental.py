@@ -30,9 +30,9 @@ where pages are listed (`output.pages`), from these rules:
   and on what the brief refers to. The indexes (actors, sources, reliability,
   hypotheses, timeline, home counts) draw on every brief's shape, the list of
   briefs on every brief's shape and title (``title:<brief-id>``); the pages of
-  a paginated listing (an Admiralty code, a long year, the contradictions)
-  on the items they show and the shapes of all the others, whose
-  number and order decide the pager. So an edit to a claim's statement
+  a paginated listing (an Admiralty code, a long year, the contradictions,
+  an actor's claims after its page's) on the items they show and the shapes
+  of all the others, whose number and order decide the pager. So an edit to a claim's statement
   renders the pages that show it, not every page of its brief's sources and
   actors, nor every page of its listing;
 - every other page and data export (the network graph, STIX, JSON, CSV)

@@ -124,9 +124,13 @@ class _Wanted:
     def __call__(self, path: str) -> bool:
         return self.only is None or path in self.only
 
-    def ids(self, ids: Iterable[str], folder: str) -> Iterable[str]:
-        """Of these ids, those whose page `<folder>/<id>.md` is wanted, in the same order."""
-        return ids if self.only is None else [i for i in ids if f"{folder}/{i}.md" in self.only]
+    def ids(self, ids: Iterable[str], folder: str, paged: bool = False) -> Iterable[str]:
+        """Of these ids, those whose page `<folder>/<id>.md` is wanted, in the same order; `paged`: or one
+        of its further pages, `<folder>/<id>/<n>.md`."""
+        if self.only is None:
+            return ids
+        above = {p.rpartition("/")[0] for p in self.only} if paged else set()
+        return [i for i in ids if f"{folder}/{i}.md" in self.only or f"{folder}/{i}" in above]
 
     def under(self, folder: str) -> bool:
         """Whether a page in `folder` (a path ending in `/`) is wanted."""
@@ -164,22 +168,33 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         yield Page("actors/index.md", "actors_index.md.j2", {
             "by_kind": {k: [a for a in actor_ids if corpus.actors[a].kind == k] for k in vocab.ACTOR_KIND},
         }, counted, late={"network": network})
-    for actor_id in want.ids(actor_ids, "actors"):
+    for actor_id in want.ids(actor_ids, "actors", paged=True):
         actor = corpus.actors[actor_id]
         claims, analyses = corpus.claims_by_actor.get(actor_id, []), corpus.analyses_by_actor.get(actor_id, [])
-        yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
-            "id": actor_id,
-            "actor": actor,
-            "relations_out": [(vocab.RELATION[r.type].label, r) for r in actor.relations],
-            "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
-            "claims": claims,
-            "analyses": analyses,
-            "sources": corpus.sources_by_actor.get(actor_id, []),
-        }, inputs.actor(actor_id, [*claims, *analyses]), late={
-            "graph": graphs["actor", actor_id],
-            "search_terms": functools.partial(search_terms, all_names(actor)),
-            "folded_names": functools.partial(folded_names, actor),
-        })
+        # a long list of claims goes on pages of its own; the actor's page lists the first and maps them all
+        pager, chunks = _paginate(claims, ACTOR_PAGE_SIZE, actor_id, f"{actor_id}/")
+        listed = {"total": len(claims), "pager": pager, "per_page": ACTOR_PAGE_SIZE}
+        if want(f"actors/{actor_id}.md"):
+            yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
+                "id": actor_id,
+                "actor": actor,
+                "relations_out": [(vocab.RELATION[r.type].label, r) for r in actor.relations],
+                "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
+                "claims": claims,
+                "page_claims": chunks[0] if chunks else [],
+                **listed, "number": 1,
+                "analyses": analyses,
+                "sources": corpus.sources_by_actor.get(actor_id, []),
+            }, inputs.actor(actor_id, [*claims, *analyses]), late={
+                "graph": graphs["actor", actor_id],
+                "search_terms": functools.partial(search_terms, all_names(actor)),
+                "folded_names": functools.partial(folded_names, actor),
+            })
+        for (n, target), chunk in zip(pager[1:], chunks[1:]):
+            if want(f"actors/{target}.md"):
+                yield Page(f"actors/{target}.md", "actor_claims.md.j2", {
+                    "id": actor_id, "actor": actor, "page_claims": chunk, **listed, "number": n,
+                }, inputs.file("actor", actor_id) | inputs.shapes_of(claims) | inputs.items_of(chunk))
 
     source_ids = by_name(corpus.sources)
     if want("sources/index.md"):
@@ -313,6 +328,7 @@ def _brief_questions(corpus: Corpus, brief) -> list[str]:
 _BRIEF_LISTS = (("actors", _brief_actors), ("sources", _brief_sources), ("questions", _brief_questions))
 GRADE_PREVIEW = 10  # claims of each Admiralty code shown on a grade page
 CODE_PAGE_SIZE = 500  # claims a page on the pages of one Admiralty code
+ACTOR_PAGE_SIZE = 500  # claims a page on an actor's pages
 CONTRADICTIONS_PAGE_SIZE = 500  # pairs a page on /contradictions/
 TIMELINE_MONTHS_ABOVE = 500  # a year with more claims than this gets a page a month
 
