@@ -4,9 +4,11 @@
     python bench/serve.py PROJECT [--edits N] [--timeout S] [--json FILE]
 
 Starts `briefgen serve` on PROJECT (a copy: the benchmark edits its briefs),
-waits until the first brief's page is served, then N times: changes the words
-of that brief's first claim (alternating between two texts, so every save is
-an edit), and polls the page over HTTP until it holds the new words. Each
+waits until the first brief's page is served and makes one untimed edit (so
+that the server's own first build is over), then N times: changes the words
+of that brief's first claim (words of this run alone, a new number each
+save, so neither an earlier save nor a preview left by an earlier run holds
+them), and polls the page over HTTP until it holds the new words. Each
 figure is the wall time from the save (the file's write returning) to the
 first response that shows the edit: what an author waits for in a preview.
 The polling (every 50 ms, plain HTTP, no browser) adds at most that much.
@@ -52,9 +54,10 @@ def _target(root: Path) -> Path:
     raise SystemExit(f"{root}: no published brief with claims to edit")
 
 
-def _edit(path: Path, n: int) -> str:
+def _edit(path: Path, n: int, run: str = "") -> str:
     """Give the brief's first claim statement a new text, written on one line in place of the old
-    one (on one line, or a block of more indented lines); the words the page will show."""
+    one (on one line, or a block of more indented lines); the words the page will show: `run`
+    and `n`, and a full stop that no longer number continues."""
     text = path.read_text("utf-8")
     m = _STATEMENT.search(text, text.index("\nclaims:"))
     end = m.end(2)
@@ -64,7 +67,7 @@ def _edit(path: Path, n: int) -> str:
             if line.group(2) is not None and len(line.group(1)) <= key_indent:
                 break
             end += len(line.group(0))
-    words = f"{_MARK} {n}"
+    words = f"{_MARK} {run}{n}."
     path.write_text(text[: m.start(2)] + json.dumps(words) + text[end:], "utf-8")
     return words
 
@@ -115,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         _wait_for(url, None, args.timeout, proc)
         up = time.perf_counter() - started
         print(f"serving {url} after {up:.1f}s", flush=True)
-        for n in range(1, args.edits + 1):
-            words = _edit(brief, n)
-            seconds.append(_wait_for(url, words, args.timeout, proc))
+        run = f"run {os.getpid()}-{time.time_ns() % 10**6}, edit "
+        for n in range(args.edits + 1):
+            taken = _wait_for(url, _edit(brief, n, run), args.timeout, proc)
+            if n == 0:
+                print(f"warm-up edit: {taken:.2f}s (the server's first build, then this edit's)", flush=True)
+                continue
+            seconds.append(taken)
             print(f"edit {n}: {seconds[-1]:.2f}s from save to page", flush=True)
     finally:
         proc.terminate()
