@@ -13,11 +13,14 @@ from generator.output import pages
 from generator.config import Project
 
 
-def _render_bundled(tmp_path, monkeypatch, **sizes):
-    """The bundled corpus rendered with smaller page sizes (pages.CODE_PAGE_SIZE=2 and the like)."""
+def _render_bundled(tmp_path, monkeypatch, templates: dict[str, str] | None = None, **sizes):
+    """The bundled corpus rendered with smaller page sizes (pages.CODE_PAGE_SIZE=2 and the like), and
+    the project's own `templates` (name -> text) over the bundled ones."""
     root = tmp_path / "proj"
     for part in ("briefs", "templates", "site_config", "mkdocs.yml"):
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, root / part)
+    for name, text in (templates or {}).items():
+        (root / "templates" / name).write_text(text, "utf-8")
     for name, value in sizes.items():
         monkeypatch.setattr(pages, name, value)
     project = Project(root)
@@ -91,3 +94,12 @@ def test_an_actors_claims_split_into_pages(tmp_path, monkeypatch):
     # another actor, with fewer claims, has one page and no pager
     few = next(a for a, ids in g.corpus.claims_by_actor.items() if 0 < len(ids) <= 2)
     assert "Pages:" not in (docs / f"actors/{few}.md").read_text("utf-8") and not (docs / f"actors/{few}").exists()
+
+
+def test_a_projects_own_actor_template_still_gets_every_claim(tmp_path, monkeypatch):
+    """A project that copied actor.md.j2 before its claims were paginated lists `claims`: all of them."""
+    own = "# {{ actor.name|text }}\n\n{% for c in claims %}{{ claim_ref(c) }}\n{% endfor %}"
+    project, g = _render_bundled(tmp_path, monkeypatch, templates={"actor.md.j2": own}, ACTOR_PAGE_SIZE=2)
+    actor, claims = max(g.corpus.claims_by_actor.items(), key=lambda kv: len(kv[1]))
+    text = (project.docs / f"actors/{actor}.md").read_text("utf-8")
+    assert re.findall(r'href="(?:\.\./)+briefs/[^#"]+/#([^"]+)"', text) == claims
