@@ -301,11 +301,15 @@ def test_only_pages_showing_an_edited_brief_are_rendered_again(generated, tmp_pa
     sources = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("sources/") and p != "sources/index.md"}
     own = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("source:")}
     assert showing and sources == showing and len(own) > len(showing), "the brief must cite sources that do not list the claim"
-    # actor pages: likewise, those that list or map the edited claim, not every actor of its brief
-    showing = {p.stem for p in docs.glob("actors/*.md") if f"/briefs/{edited.stem}/#{claim}" in p.read_text("utf-8")}
-    actors = {p.split("/")[1][:-3] for p in result.rendered if p.startswith("actors/") and p != "actors/index.md"}
+    # actor pages: likewise, those that list or map the edited claim, not every actor of its brief: the
+    # claim's actors' own pages (whose context holds all their claims) and the further page listing it
+    concerned = set(yaml.safe_load(edited.read_text("utf-8"))["claims"][0]["actors"])
+    showing = {p.relative_to(docs).as_posix() for p in [*docs.glob("actors/*.md"), *docs.glob("actors/*/*.md")]
+               if f"/briefs/{edited.stem}/#{claim}" in p.read_text("utf-8")}
+    actors = {p for p in result.rendered if p.startswith("actors/") and p != "actors/index.md"}
     named = {k.split(":", 1)[1] for k in inputs.refs[me] if k.startswith("actor:")}
-    assert showing and actors == showing and len(named) > len(showing), "the brief must name actors the claim does not"
+    assert showing and actors == showing | {f"actors/{a}.md" for a in concerned}
+    assert len(named) > len(concerned), "the brief must name actors the claim does not"
 
 
 def test_a_statement_edit_renders_only_the_listing_pages_that_show_its_brief(generated, tmp_path):

@@ -10,6 +10,7 @@ from support import REPO
 from generator.build import driver as pipeline
 from generator.build import render
 from generator.output import pages
+from generator.stages import analysis
 from generator.config import Project
 
 
@@ -82,12 +83,14 @@ def test_an_actors_claims_split_into_pages(tmp_path, monkeypatch):
         text = path.read_text("utf-8").split("## Analyses concerning")[0]
         shown += re.findall(r'href="(?:\.\./)+briefs/[^#"]+/#([^"]+)"', text.split("## Claims concerning")[-1])
         assert f"<strong>{number}</strong>" in text  # the pager marks the page you are on
-    assert shown == claims  # each claim once, in the order of the actor's page
+    assert shown == analysis.newest_first(g.corpus, claims)  # each claim once, newest report first
+    dates = [analysis.date_key(g.corpus.claims[c].reported) for c in shown]
+    assert dates == sorted(dates, reverse=True) and dates[0] > dates[-1]
     assert not (docs / f"actors/{actor}/{count + 1}.md").exists()
     first, second = pages[0].read_text("utf-8"), pages[1].read_text("utf-8")
     assert f'<a href="2/">2</a>' in first and '<a href="../">1</a>' in second  # actors/x/ <-> actors/x/2/
     assert 'search: {"exclude": true}' in second and "exclude" not in first.split("---")[1]  # the actor is found at its page
-    assert f"{len(claims)} claims, 2 a page" in first
+    assert f"{len(claims)} claims, newest report first, 2 a page" in first
     # the map of the first page places every located claim, not those of its page alone
     located = [c for c in claims if g.corpus.claims[c].coordinates is not None]
     assert f"{len(located)} located claim" in first
@@ -102,4 +105,4 @@ def test_a_projects_own_actor_template_still_gets_every_claim(tmp_path, monkeypa
     project, g = _render_bundled(tmp_path, monkeypatch, templates={"actor.md.j2": own}, ACTOR_PAGE_SIZE=2)
     actor, claims = max(g.corpus.claims_by_actor.items(), key=lambda kv: len(kv[1]))
     text = (project.docs / f"actors/{actor}.md").read_text("utf-8")
-    assert re.findall(r'href="(?:\.\./)+briefs/[^#"]+/#([^"]+)"', text) == claims
+    assert re.findall(r'href="(?:\.\./)+briefs/[^#"]+/#([^"]+)"', text) == analysis.newest_first(g.corpus, claims)

@@ -22,7 +22,7 @@ from generator.format.schema import WHERE as SCHEMA_WHERE
 from generator.format.models import other_names
 from generator.output import chart, folding, graph
 from generator.stages import evidence
-from generator.stages.analysis import Findings, date_key
+from generator.stages.analysis import Findings, date_key, newest_first
 from generator.stages.corpus import Corpus
 
 
@@ -170,11 +170,12 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         }, counted, late={"network": network})
     for actor_id in want.ids(actor_ids, "actors", paged=True):
         actor = corpus.actors[actor_id]
-        claims, analyses = corpus.claims_by_actor.get(actor_id, []), corpus.analyses_by_actor.get(actor_id, [])
-        # a long list of claims goes on pages of its own; the actor's page lists the first and maps them all
+        claims, analyses = newest_first(corpus, corpus.claims_by_actor.get(actor_id, [])), corpus.analyses_by_actor.get(actor_id, [])
+        # a long list of claims goes on pages of its own; the actor's page lists the newest and maps them all
         pager, chunks = _paginate(claims, ACTOR_PAGE_SIZE, actor_id, f"{actor_id}/")
         listed = {"total": len(claims), "pager": pager, "per_page": ACTOR_PAGE_SIZE}
         if want(f"actors/{actor_id}.md"):
+            # its context holds every claim (it maps them, and a project's own template may list them)
             yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
                 "id": actor_id,
                 "actor": actor,

@@ -23,6 +23,7 @@ import functools
 import itertools
 import operator
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from generator.format import vocab
 from generator.format.models import Analysis, Claim
@@ -222,6 +223,12 @@ def _weights() -> dict[tuple[str, int], float]:
 def date_key(date: str) -> tuple[int, int, int]:
     parts = [int(p) for p in date.split("-")]
     return tuple(parts + [0] * (3 - len(parts)))  # type: ignore[return-value]
+
+
+def newest_first(corpus: Corpus, claim_ids: Iterable[str]) -> list[str]:
+    """Claims by their report, newest first, ids in order within a date: as an Admiralty code lists them."""
+    claims = corpus.claims
+    return sorted(claim_ids, key=lambda c: (tuple(-part for part in date_key(claims[c].reported)), c))
 
 
 def analyse(corpus: Corpus) -> Findings:
