@@ -32,9 +32,9 @@ where pages are listed (`output.pages`), from these rules:
   briefs on every brief's shape and title (``title:<brief-id>``); the pages of
   a paginated listing (an Admiralty code, a long year, the contradictions,
   an actor's claims after its page's) on the items they show and the shapes
-  of all the others, whose number and order decide the pager. So an edit to a claim's statement
-  renders the pages that show it, not every page of its brief's sources and
-  actors, nor every page of its listing;
+  of all the others, whose number and order decide the pager. So an edit to
+  a claim's statement renders the pages that show it, not every page of its
+  brief's sources and actors, nor every page of its listing;
 - every other page and data export (the network graph, STIX, JSON, CSV)
   draws on everything (`EVERYTHING`).
 
@@ -81,7 +81,12 @@ def key(namespace: str, item_id: str) -> str:
 
 def _token(k: str, digest: str) -> int:
     """A file as a 128-bit number: a set of files is the XOR of its members' tokens."""
-    return int.from_bytes(hashlib.blake2b(f"{k}={digest}".encode(), digest_size=16).digest(), "big")
+    return _number(f"{k}={digest}".encode())
+
+
+def _number(data: bytes) -> int:
+    """A 128-bit hash of `data`, as a number (a token)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big")
 
 
 def brief_digests(corpus: Corpus) -> dict[str, str]:
@@ -99,9 +104,9 @@ def item_tokens(brief_id: str, brief) -> dict[str, int]:
     out = {}
     for x in (*brief.claims, *brief.analyses):
         k = key("item", x.id)
-        out[k] = int.from_bytes(hashlib.blake2b(f"{k}\0{brief_id}\0".encode() + x.model_dump_json().encode(), digest_size=16).digest(), "big")
+        out[k] = _number(f"{k}\0{brief_id}\0".encode() + x.model_dump_json().encode())
     k = key("title", brief_id)
-    out[k] = int.from_bytes(hashlib.blake2b(f"{k}\0{brief.title}".encode(), digest_size=16).digest(), "big")
+    out[k] = _number(f"{k}\0{brief.title}".encode())
     return out
 
 
