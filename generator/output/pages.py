@@ -191,11 +191,13 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
                 "search_terms": functools.partial(search_terms, all_names(actor)),
                 "folded_names": functools.partial(folded_names, actor),
             })
-        for (n, target), chunk in zip(pager[1:], chunks[1:]):
-            if want(f"actors/{target}.md"):
-                yield Page(f"actors/{target}.md", "actor_claims.md.j2", {
-                    "id": actor_id, "actor": actor, "page_claims": chunk, **listed, "number": n,
-                }, inputs.file("actor", actor_id) | inputs.shapes_of(claims) | inputs.items_of(chunk))
+        further = [(n, target, chunk) for (n, target), chunk in zip(pager[1:], chunks[1:]) if want(f"actors/{target}.md")]
+        if further:
+            shared = inputs.file("actor", actor_id) | inputs.shapes_of(claims)  # its name; the pager's count and order
+        for n, target, chunk in further:
+            yield Page(f"actors/{target}.md", "actor_claims.md.j2", {
+                "id": actor_id, "actor": actor, "page_claims": chunk, **listed, "number": n,
+            }, shared | inputs.items_of(chunk))
 
     source_ids = by_name(corpus.sources)
     if want("sources/index.md"):
