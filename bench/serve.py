@@ -57,7 +57,7 @@ def _target(root: Path) -> Path:
 def _edit(path: Path, n: int, run: str = "") -> str:
     """Give the brief's first claim statement a new text, written on one line in place of the old
     one (on one line, or a block of more indented lines); the words the page will show: `run`
-    and `n`, and a full stop that no longer number continues."""
+    and `n`, then a full stop, so that the words of edit 1 are not found in those of edit 11."""
     text = path.read_text("utf-8")
     m = _STATEMENT.search(text, text.index("\nclaims:"))
     end = m.end(2)
