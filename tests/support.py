@@ -117,6 +117,18 @@ MINIMAL = {
 }
 
 
+# listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years, an actor's claims
+SMALL_PAGES = {"CODE_PAGE_SIZE": 4, "CONTRADICTIONS_PAGE_SIZE": 3, "TIMELINE_MONTHS_ABOVE": 6, "ACTOR_PAGE_SIZE": 8}
+
+
+def small_pages(monkeypatch) -> None:
+    """`SMALL_PAGES` set on `output.pages` for the test (or the `monkeypatch` context)."""
+    from generator.output import pages
+
+    for name, size in SMALL_PAGES.items():
+        monkeypatch.setattr(pages, name, size)
+
+
 def minimal_project(root: Path) -> Project:
     """A project at `root` holding the MINIMAL corpus: two actors, two sources, one question, one brief."""
     project = Project(root)

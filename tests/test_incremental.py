@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import support
 import synthetic
 from generator.build import driver as pipeline
 from generator.build import files, incremental, render
@@ -30,11 +31,8 @@ def generated(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch):
-    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years, an actor's claims."""
-    monkeypatch.setattr(pages, "CODE_PAGE_SIZE", 4)
-    monkeypatch.setattr(pages, "CONTRADICTIONS_PAGE_SIZE", 3)
-    monkeypatch.setattr(pages, "TIMELINE_MONTHS_ABOVE", 6)
-    monkeypatch.setattr(pages, "ACTOR_PAGE_SIZE", 8)
+    """Listings paginated at 40 briefs as they are at thousands (`support.SMALL_PAGES`)."""
+    support.small_pages(monkeypatch)
 
 
 def _generate(root: Path):

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+import support
 import synthetic
 from generator.build import driver
 from generator.config import Project
 from generator.errors import ContentError
-from generator.output import pages
 from generator.site import leaks
 from test_incremental import EDITS, _edit, _published_brief
 
@@ -29,23 +29,16 @@ def corpus(tmp_path_factory) -> Path:
     synthetic.generate(40, out, seed=7, restricted=0.05)
     synthetic.copy_project_files(out)
     with pytest.MonkeyPatch.context() as m:
-        _small_pages(m)
+        support.small_pages(m)
         result = _build(out)
     assert result.pages[1] == result.pages[0]
     return out
 
 
-def _small_pages(monkeypatch):
-    """Listings paginated at 40 briefs as they are at thousands: Admiralty codes, contradictions, long years, an actor's claims."""
-    monkeypatch.setattr(pages, "CODE_PAGE_SIZE", 4)
-    monkeypatch.setattr(pages, "CONTRADICTIONS_PAGE_SIZE", 3)
-    monkeypatch.setattr(pages, "TIMELINE_MONTHS_ABOVE", 6)
-    monkeypatch.setattr(pages, "ACTOR_PAGE_SIZE", 8)
-
-
 @pytest.fixture(autouse=True)
 def small_pages(monkeypatch):
-    _small_pages(monkeypatch)
+    """Listings paginated at 40 briefs as they are at thousands (`support.SMALL_PAGES`)."""
+    support.small_pages(monkeypatch)
 
 
 def _build(root: Path, full: bool = False) -> driver.Generated:
@@ -280,7 +273,9 @@ import mkdocs.commands.build as mkdocs_build
 from generator.build import driver
 from generator.config import Project
 from generator.output import pages
-pages.CODE_PAGE_SIZE, pages.CONTRADICTIONS_PAGE_SIZE, pages.TIMELINE_MONTHS_ABOVE, pages.ACTOR_PAGE_SIZE = 4, 3, 6, 8
+from support import SMALL_PAGES
+for name, size in SMALL_PAGES.items():
+    setattr(pages, name, size)
 built = mkdocs_build._build_page
 def dies(page, *args, **kwargs):
     built(page, *args, **kwargs)

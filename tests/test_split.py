@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+import support
 from generator.build import driver, split
 from generator.config import Project
 from generator.errors import ContentError
 from test_incremental import _edit, _published_brief, generated as corpus  # noqa: F401  (the synthetic corpus)
-from test_incremental_site import _site, _small_pages, small_pages  # noqa: F401  (autouse: listings paginated small)
+from test_incremental_site import _site, small_pages  # noqa: F401  (autouse: listings paginated small)
 
 BIG = "x " * 200_000  # a hand-written page larger than any generated one: the split gives it to the build's process
 
@@ -65,7 +66,7 @@ def _build(root: Path) -> driver.Generated:
 def _built_alone(root: Path, tmp_path: Path) -> dict[str, bytes]:
     """The site one process builds of a copy of `root` (cold)."""
     with pytest.MonkeyPatch.context() as m:
-        _small_pages(m)
+        support.small_pages(m)
         spy = Spy(m, halves=False)
         alone = _copy(root, tmp_path / "alone")
         result = _build(alone)
