@@ -173,7 +173,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
         claims, analyses = newest_first(corpus, corpus.claims_by_actor.get(actor_id, [])), corpus.analyses_by_actor.get(actor_id, [])
         # a long list of claims goes on pages of its own; the actor's page lists the newest and maps them all
         pager, chunks = _paginate(claims, ACTOR_PAGE_SIZE, actor_id, f"{actor_id}/")
-        listed = {"total": len(claims), "pager": pager, "per_page": ACTOR_PAGE_SIZE}
+        paging = {"total": len(claims), "pager": pager, "per_page": ACTOR_PAGE_SIZE}
         if want(f"actors/{actor_id}.md"):
             # its context holds every claim (it maps them, and a project's own template may list them)
             yield Page(f"actors/{actor_id}.md", "actor.md.j2", {
@@ -183,7 +183,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
                 "relations_in": [(vocab.RELATION[corpus.actors[h].relations[i].type].inverse, h, corpus.actors[h].relations[i]) for h, i in corpus.relations_in.get(actor_id, [])],
                 "claims": claims,
                 "page_claims": chunks[0] if chunks else [],
-                **listed, "number": 1,
+                **paging, "number": 1,
                 "analyses": analyses,
                 "sources": corpus.sources_by_actor.get(actor_id, []),
             }, inputs.actor(actor_id, [*claims, *analyses]), late={
@@ -196,7 +196,7 @@ def pages(corpus: Corpus, findings: Findings, settings: Settings, inputs: Shows 
             shared = inputs.file("actor", actor_id) | inputs.shapes_of(claims)  # its name; the pager's count and order
         for n, target, chunk in further:
             yield Page(f"actors/{target}.md", "actor_claims.md.j2", {
-                "id": actor_id, "actor": actor, "page_claims": chunk, **listed, "number": n,
+                "id": actor_id, "actor": actor, "page_claims": chunk, **paging, "number": n,
             }, shared | inputs.items_of(chunk))
 
     source_ids = by_name(corpus.sources)
