@@ -30,8 +30,14 @@ commands in fresh processes on a copy of the corpus: `briefgen build` cold
 the pages it changed), and a fresh full build of the edited copy, whose site
 the incremental one must equal byte for byte (every page, both search
 indexes, the data, the sitemap). With --vs REV the same commands run for the
-code of git revision REV too, in turn with this code's, and each figure is
-also given as a ratio to REV's.
+code of git revision REV too, in turn with this code's (two rounds, the first
+of a round alternating), and each figure is also given as a ratio to REV's.
+--serve adds `briefgen serve`'s wait from a save to the page showing it
+(bench/serve.py, --serve-edits saves on a fresh copy), and --search the
+reader's search on the cold build's site, served and from file://
+(bench/search.py in Chromium). Then each of issue 21's targets for the sizes
+measured (1,000 and 10,000 briefs) is printed with this code's figure and
+whether it is met, or by how much it is missed.
 
 With --history, the corpora are git repositories (bench/make_corpus.py
 --git-commits, N × --git-commits-per-brief commits, default 5 a brief) and
@@ -478,11 +484,12 @@ def _site_digests(site: Path) -> dict[str, str]:
             for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: bool = True, scratch: Path = BENCH / "out") -> dict:
+def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: bool = True, scratch: Path = BENCH / "out",
+                     search: bool = False) -> dict:
     """`briefgen build` cold, after the one-claim edit, and (with `fresh_check`) a fresh full build of
     the edited corpus, whose site the incremental one must equal. With `git`, the copy holds the
     corpus's git repository, so that the builds read the briefs' history; without, they say it
-    is unavailable."""
+    is unavailable. With `search`, the reader's search is measured on the cold build's site."""
     scratch.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="commands-", dir=scratch))
     try:
@@ -490,11 +497,14 @@ def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: boo
         _copy_inputs(root, code, project, git)
         cpu: list[float] = []
         cold, said = _timed_build(code, project, cpu)
+        searched = measure_search(project / "site", work / "search.json") if search else None
         target = _edit_target(sorted((project / "briefs").rglob("brief-*.yaml")))
         target.write_text(_edit(target.read_text("utf-8")), "utf-8")
         edit, _ = _timed_build(code, project, cpu)
         out = {"cold": cold, "edit": edit, "cold_cpu": cpu[0], "edit_cpu": cpu[1],
                "history": "no history of the briefs" not in said, "differing": []}
+        if searched is not None:
+            out["search"] = searched
         if fresh_check:
             _copy_inputs(project, code, fresh, git)
             out["fresh"], _ = _timed_build(code, fresh)
@@ -502,6 +512,31 @@ def measure_commands(root: Path, code: Path, git: bool = False, fresh_check: boo
             out["site_files"] = len(theirs)
             out["differing"] = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))[:20]
         return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_search(site: Path, out: Path) -> dict:
+    """bench/search.py on a built site, served and from file://: its medians by mode."""
+    proc = subprocess.run([sys.executable, str(BENCH / "search.py"), str(site), "--json", str(out)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        raise SystemExit(f"bench/search.py failed on {site}:\n{(proc.stdout + proc.stderr)[-2000:]}")
+    return json.loads(out.read_text("utf-8"))["summary"]
+
+
+def measure_serve(root: Path, code: Path, edits: int, scratch: Path = BENCH / "out") -> dict:
+    """bench/serve.py on a copy of the corpus with `code`: `briefgen serve` from a save to the page showing it."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="serve-", dir=scratch))
+    try:
+        project, out = work / "project", work / "serve.json"
+        _copy_inputs(root, code, project)
+        proc = subprocess.run([sys.executable, str(BENCH / "serve.py"), str(project), "--edits", str(edits), "--json", str(out)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(code)})
+        if proc.returncode != 0 or not out.exists():
+            raise SystemExit(f"bench/serve.py failed with {code}:\n{(proc.stdout + proc.stderr)[-2000:]}")
+        return json.loads(out.read_text("utf-8"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -715,6 +750,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commands", action="store_true", help="also time `briefgen build` cold and after an edit, as a user runs it")
     ap.add_argument("--commands-only", action="store_true", help="time only the whole commands (implies --commands)")
     ap.add_argument("--vs", metavar="REV", help="with --commands: also run them with the code of git revision REV, in turn")
+    ap.add_argument("--vs-max", type=int, metavar="N",
+                    help="with --vs: run REV's code only up to N briefs (default: at every size)")
+    ap.add_argument("--serve", action="store_true",
+                    help="with --commands: also time `briefgen serve` from a save to the page showing it (bench/serve.py)")
+    ap.add_argument("--serve-edits", type=int, default=5, metavar="N", help="with --serve: saves timed per run (default 5)")
+    ap.add_argument("--search", action="store_true",
+                    help="with --commands: also time the reader's search on the cold build's site, served and from "
+                         "file:// (bench/search.py, Chromium)")
     ap.add_argument("--git-commits-per-brief", type=int, default=0, metavar="K",
                     help="measure corpora that are git repositories with a history of K commits a brief (folder corpus-N-gitC)")
     ap.add_argument("--history", action="store_true",
@@ -784,14 +827,16 @@ def measure_size(args, n: int, code: Path, results: dict, profiles: dict, log) -
         return
     if args.commands or args.commands_only:
         results.setdefault(n, {})["commands"] = runs = {"this": []}
-        other = code_of(args.vs) if args.vs else None
+        other = code_of(args.vs) if args.vs and (args.vs_max is None or n <= args.vs_max) else None
         try:
-            for _ in range(2 if other else 1):
-                if other:
-                    runs.setdefault(args.vs, []).append(measure_commands(root, other))
-                    log(f"[{n}] {args.vs}: {runs[args.vs][-1]}")
-                runs["this"].append(measure_commands(root, code))
-                log(f"[{n}] this code: {runs['this'][-1]}")
+            for i in range(2 if other else 1):
+                # the two codes in turn, the first of a round alternating
+                for who, where in ([(args.vs, other), ("this", code)] if other else [("this", code)])[:: -1 if i % 2 else 1]:
+                    run = measure_commands(root, where, search=args.search)
+                    if args.serve:
+                        run["serve"] = measure_serve(root, where, args.serve_edits)
+                    runs.setdefault(who, []).append(run)
+                    log(f"[{n}] {'this code' if who == 'this' else who}: {run}")
         finally:
             if other:
                 shutil.rmtree(other, ignore_errors=True)
@@ -874,26 +919,96 @@ def history_table(sizes: list[int], results: dict) -> str:
     return "\n".join(lines)
 
 
-def commands_table(args, sizes: list[int], results: dict) -> str:
-    """What the user waits for, whole commands: medians of the runs, and ratios to --vs's."""
+def _median(runs: list[dict], *path: str) -> float | None:
+    """The median of a figure over runs (a key path into each run); None if no run has it."""
     import statistics
 
-    lines = ["| briefs | code | cold `briefgen build` | after a one-claim edit | edit / cold | site equals a fresh full build's |",
-             "|---|---|---:|---:|---:|---|"]
+    values = []
+    for r in runs:
+        for key in path:
+            r = r.get(key) if isinstance(r, dict) else None
+        if isinstance(r, (int, float)):
+            values.append(r)
+    return statistics.median(values) if values else None
+
+
+def _search_cell(runs: list[dict], mode: str) -> str:
+    ms, kb = _median(runs, "search", mode, "first_result_ms_median"), _median(runs, "search", mode, "bytes_median")
+    return "–" if ms is None else f"{ms:.0f} ms, {kb / 1024:.0f} KB"
+
+
+def commands_table(args, sizes: list[int], results: dict) -> str:
+    """What the user waits for, whole commands: medians of the runs, and ratios to --vs's."""
+    lines = ["| briefs | code | cold `briefgen build` | after a one-claim edit | edit / cold | site equals a fresh full build's "
+             "| `briefgen serve`, save → page | search served: first result, a query | search from file:// |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|"]
     for n in sizes:
         runs = results.get(n, {}).get("commands")
         if not runs:
             continue
-        med = {who: {k: statistics.median(r[k] for r in rs) for k in ("cold", "edit")} for who, rs in runs.items()}
+        med = {who: {k: _median(rs, k) for k in ("cold", "edit")} | {"serve": _median(rs, "serve", "median_s")}
+               for who, rs in runs.items()}
         for who, rs in runs.items():
             same = all(not r["differing"] for r in rs)
             cell = "yes" if same else "NO: " + ", ".join(rs[-1]["differing"][:5])
-            ratio = ""
-            if who == "this" and args.vs in med:
-                ratio = f" ({med['this']['cold'] / med[args.vs]['cold']:.2f}× {args.vs}'s)"
-            lines.append(f"| {n} | {who} | {med[who]['cold']:.1f} s{ratio} | {med[who]['edit']:.1f} s"
-                         + (f" ({med['this']['edit'] / med[args.vs]['edit']:.2f}× {args.vs}'s)" if ratio else "")
-                         + f" | {med[who]['edit'] / med[who]['cold']:.3f}× | {cell} |")
+            vs = med.get(args.vs) if who == "this" else None
+
+            def ratio(k: str) -> str:
+                return f" ({med[who][k] / vs[k]:.2f}× {args.vs}'s)" if vs and vs.get(k) and med[who][k] is not None else ""
+
+            serve = "–" if med[who]["serve"] is None else f"{med[who]['serve']:.2f} s{ratio('serve')}"
+            lines.append(f"| {n} | {who} | {med[who]['cold']:.1f} s{ratio('cold')} | {med[who]['edit']:.1f} s{ratio('edit')}"
+                         f" | {med[who]['edit'] / med[who]['cold']:.3f}× | {cell} | {serve} | {_search_cell(rs, 'served')}"
+                         f" | {_search_cell(rs, 'file')} |")
+    return "\n".join(lines)
+
+
+# Issue 21's targets, by corpus size: what each figure of commands_table must reach.
+TARGETS = {
+    1000: [("cold `briefgen build`", "cold", "vs", 0.4, "≤ 0.4× the issue's starting code's (--vs 582585a)"),
+           ("`briefgen build` after a one-claim edit", "edit", "cold", 0.1, "≤ 0.1× this code's cold build, site identical"),
+           ("`briefgen serve`, save → page", "serve", "s", 2.0, "≤ 2 s median")],
+    10000: [("cold `briefgen build`", "cold", "s", 240.0, "≤ 240 s"),
+            ("`briefgen build` after a one-claim edit", "edit", "s", 30.0, "≤ 30 s, site identical"),
+            ("`briefgen serve`, save → page", "serve", "s", 10.0, "≤ 10 s median"),
+            ("reader search, served", "search", "s", (0.3, 370), "no worse than the issue's 0.3 s and 370 KB a query")],
+}
+
+
+def targets_table(args, sizes: list[int], results: dict) -> str:
+    """Each of issue 21's targets at the sizes measured: this code's figure, and met or missed by how much."""
+    lines = ["| briefs | what the user waits for | target | this code | verdict |", "|---|---|---|---:|---|"]
+    for n in sizes:
+        runs = results.get(n, {}).get("commands") or {}
+        mine, theirs = runs.get("this") or [], runs.get(args.vs) or []
+        for what, key, unit, limit, said in TARGETS.get(n, []):
+            if key == "search":
+                ms = _median(mine, "search", "served", "first_result_ms_median")
+                if ms is None:
+                    continue
+                kb = _median(mine, "search", "served", "bytes_median") / 1024
+                worst = max(ms / 1000 / limit[0], kb / limit[1])
+                # the noise of a browser on a shared machine: a tenth either way is no change
+                verdict = "met" if worst <= 1.1 else f"missed by {worst:.2f}×"
+                lines.append(f"| {n} | {what} | {said} | {ms / 1000:.2f} s, {kb:.0f} KB | {verdict} |")
+                continue
+            value = _median(mine, *((key, "median_s") if key == "serve" else (key,)))
+            if value is None:
+                continue
+            figure = f"{value:.{2 if key == 'serve' else 1}f} s"
+            if unit == "vs":
+                base = _median(theirs, key)
+                if base is None:
+                    lines.append(f"| {n} | {what} | {said} | {figure} | not compared (run with --vs) |")
+                    continue
+                value, figure = value / base, figure + f" ({value / base:.2f}×)"
+            elif unit == "cold":
+                value = value / _median(mine, "cold")
+                figure += f" ({value:.3f}×)"
+            verdict = "met" if value <= limit else f"missed by {value / limit:.2f}×"
+            if key == "edit" and any(r["differing"] for r in mine):
+                verdict = "missed: the site differs from a fresh build's"
+            lines.append(f"| {n} | {what} | {said} | {figure} | {verdict} |")
     return "\n".join(lines)
 
 
@@ -908,6 +1023,9 @@ def _report(args, sizes: list[int], results: dict, profiles: dict, revision: str
     if args.commands or args.commands_only:
         print("What the user waits for (whole commands, wall seconds, median of the runs)\n")
         print(commands_table(args, sizes, results) + "\n")
+        if any(n in TARGETS for n in sizes):
+            print("Issue 21's targets (medians)\n")
+            print(targets_table(args, sizes, results) + "\n")
         if args.commands_only:
             if args.json:
                 args.json.parent.mkdir(parents=True, exist_ok=True)
