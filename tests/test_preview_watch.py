@@ -45,6 +45,34 @@ def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
         proc.wait(timeout=20)
 
 
+def test_each_preview_build_lets_go_of_its_page_templates_when_done(minimal, monkeypatch):
+    """The generator pauses the collector and freezes what it made, which keeps the cyclic garbage of
+    a build (its Jinja2 environment and the templates it compiled) for as long as the process runs:
+    the preview collects it before the freeze, so that every save does not keep a set of templates."""
+    import weakref
+
+    import jinja2
+
+    from generator.build.serve import _Preview
+    from generator.config import Project
+
+    made = []
+    init = jinja2.Environment.__init__
+
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(jinja2.Environment, "__init__", recorded)
+    preview = _Preview(Project(minimal.root), None, None)
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    for words in ("Alpha says it did it.", "Alpha says it did it again.", "Alpha says it did it once more."):
+        made.clear()
+        brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
+        assert preview.build()
+        assert made and not [env for env in made if env() is not None]
+
+
 def test_each_preview_build_lets_go_of_mkdocs_pages_when_done(minimal, monkeypatch):
     """The preview runs for hours: nothing of a build's mkdocs pages outlives it. mkdocs keeps its last
     plugins until the next build, and the next build's generator freezes what is left out of the

@@ -54,7 +54,7 @@ def policy_for(settings: Settings, max_tlp: str | None = None, drafts: bool | No
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(collect: bool = False) -> Iterator[None]:
     """The one policy for Python's cyclic garbage collector: paused while a step runs, then what the
     step made is frozen out of its sight.
 
@@ -62,12 +62,18 @@ def collector_paused() -> Iterator[None]:
     collector, triggered by allocations alone, would walk that growing heap again and
     again, and a collection in a forked worker would copy the memory it shares with
     this process. Reference counting still frees everything acyclic.
+
+    With `collect`, the step's cyclic garbage is collected before the freeze, which would
+    otherwise keep it for as long as the process runs: a process that builds again and
+    again (the preview) asks for it. Whatever an earlier step froze is not walked again.
     """
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if collect:
+            gc.collect()
         gc.freeze()
         if was:
             gc.enable()
@@ -114,7 +120,7 @@ def generate(project: Project, settings: Settings, policy: Policy, workers: int 
     """Validate, analyse and write the Markdown pages into the docs folder;
     or, when only the words of published briefs changed, resume from the last build,
     or from the state `kept` in this process by the last one that rendered."""
-    with collector_paused():
+    with collector_paused(collect=kept is not None):
         state = snapshot.resume(project, policy, ModelCache(project.cache), kept)
         if state is not None:
             check_evidence(project, state.corpus)
