@@ -312,14 +312,15 @@ def _others_shown(corpus: Corpus, brief_id: str) -> set[str]:
 
 
 def _brief_actors(corpus: Corpus, brief) -> list[str]:
-    """The actors a brief names, by name (its closing list)."""
-    return sorted({a for item in (*brief.claims, *brief.analyses) for a in item.actors}, key=lambda a: corpus.actors[a].name.lower())
+    """The actors a brief names, by name (its closing list); two of one name by id, as they come from a set."""
+    return sorted({a for item in (*brief.claims, *brief.analyses) for a in item.actors}, key=lambda a: (corpus.actors[a].name.lower(), a))
 
 
 def _brief_sources(corpus: Corpus, brief) -> list[str]:
+    """The sources a brief cites, by name; two of one name by id."""
     return sorted(
         {s for c in brief.claims for s in (c.source, *c.via)} | {s for a in brief.analyses for s in (a.analyst, *a.via)},
-        key=lambda s: corpus.sources[s].name.lower(),
+        key=lambda s: (corpus.sources[s].name.lower(), s),
     )
 
 
