@@ -73,6 +73,30 @@ def test_each_preview_build_lets_go_of_its_page_templates_when_done(minimal, mon
         assert made and not [env for env in made if env() is not None]
 
 
+def test_each_preview_build_lets_go_of_its_search_entries_when_done(minimal, monkeypatch):
+    """mkdocs keeps a build's plugins until the next build, and the next build's generator freezes
+    them: the search plugin lets go of every page's entry and URL (Material's list too) once used."""
+    from generator.build.serve import _Preview
+    from generator.config import Project
+    from generator.site import search
+
+    made = []
+    init = search.LightIndexPlugin.__init__
+
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(search.LightIndexPlugin, "__init__", recorded)
+    preview = _Preview(Project(minimal.root), None, None)
+    brief = minimal.root / "briefs/2024/first-brief.yaml"
+    for words in ("Alpha says it did it.", "Alpha says it did it again."):
+        brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
+        assert preview.build()
+        assert made and all(p.active for p in made)
+        assert [(p.entries, p.order, p.material) for p in made] == [({}, [], [])] * len(made)
+
+
 def test_each_preview_build_lets_go_of_mkdocs_pages_when_done(minimal, monkeypatch):
     """The preview runs for hours: nothing of a build's mkdocs pages outlives it. mkdocs keeps its last
     plugins until the next build, and the next build's generator freezes what is left out of the

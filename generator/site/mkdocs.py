@@ -304,7 +304,9 @@ def build_site(project: Project, settings: Settings, site_dir: Path, check: Call
         swap_in(tmp, site_dir)
         if reuse is not None:
             reuse.record(site_dir, index)
-        return len(index.order), len(index.entries)
+        pages = len(index.order), len(index.entries)
+        index.release()
+        return pages
     finally:
         if helper is not None:
             helper.close()

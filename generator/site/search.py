@@ -185,6 +185,7 @@ class LightIndexPlugin(BasePlugin):
         self.active = False
         self.entries: dict[str, dict | None] = {}  # each page built, by URL: its entry; None if left out of search
         self.order: list[str] = []  # every page's URL, in the order mkdocs builds them and Material indexes them
+        self.material: list[dict] | None = None  # Material's list of the index's entries, which this fills
 
     @event_priority(-100)  # after Material's own on_config, which makes its index
     def on_config(self, config):
@@ -202,12 +203,21 @@ class LightIndexPlugin(BasePlugin):
             index.entries.append(entry)
 
         index.add_entry_from_context = add_entry_from_context
+        self.material = index.entries
         self.active = True
         return config
 
     def on_env(self, env, config, files):
         self.order = [f.page.url for f in files.documentation_pages(inclusion=InclusionLevel.is_included) if f.page is not None]
         return env
+
+    def release(self) -> None:
+        """Let go of every page's entry and URL once the build has used them: mkdocs keeps its last plugins
+        until the next build, and a preview, which freezes what is alive when it generates, would keep
+        them for good."""
+        self.entries, self.order = {}, []
+        if self.material is not None:
+            self.material.clear()
 
     def docs(self, kept: dict[str, dict] | None = None) -> list[dict]:
         """The index's entries in its order: of the pages built, else of `kept` (an earlier build's, by URL)."""
