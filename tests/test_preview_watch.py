@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+import weakref
 
 from support import REPO, free_port, http_get, minimal_project
 
@@ -45,55 +46,47 @@ def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path):
         proc.wait(timeout=20)
 
 
-def test_each_preview_build_lets_go_of_its_page_templates_when_done(minimal, monkeypatch):
-    """The generator pauses the collector and freezes what it made, which keeps the cyclic garbage of
-    a build (its Jinja2 environment and the templates it compiled) for as long as the process runs:
-    the preview collects it before the freeze, so that every save does not keep a set of templates."""
-    import weakref
-
-    import jinja2
-
+def _saves(minimal, monkeypatch, cls, record):
+    """A preview building after each of three saves of the brief's first claim; after each build, the
+    instances of `cls` it made, as `record` keeps them (a weak reference, or the instance itself)."""
     from generator.build.serve import _Preview
     from generator.config import Project
 
     made = []
-    init = jinja2.Environment.__init__
+    init = cls.__init__
 
     def recorded(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        made.append(weakref.ref(self))
+        made.append(record(self))
 
-    monkeypatch.setattr(jinja2.Environment, "__init__", recorded)
+    monkeypatch.setattr(cls, "__init__", recorded)
     preview = _Preview(Project(minimal.root), None, None)
     brief = minimal.root / "briefs/2024/first-brief.yaml"
     for words in ("Alpha says it did it.", "Alpha says it did it again.", "Alpha says it did it once more."):
         made.clear()
         brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
         assert preview.build()
-        assert made and not [env for env in made if env() is not None]
+        assert made
+        yield list(made)
+
+
+def test_each_preview_build_lets_go_of_its_page_templates_when_done(minimal, monkeypatch):
+    """The generator pauses the collector and freezes what it made, which keeps the cyclic garbage of
+    a build (its Jinja2 environment and the templates it compiled) for as long as the process runs:
+    the preview collects it before the freeze, so that every save does not keep a set of templates."""
+    import jinja2
+
+    for made in _saves(minimal, monkeypatch, jinja2.Environment, weakref.ref):
+        assert not [env for env in made if env() is not None]
 
 
 def test_each_preview_build_lets_go_of_its_search_entries_when_done(minimal, monkeypatch):
     """mkdocs keeps a build's plugins until the next build, and the next build's generator freezes
     them: the search plugin lets go of every page's entry and URL (Material's list too) once used."""
-    from generator.build.serve import _Preview
-    from generator.config import Project
     from generator.site import search
 
-    made = []
-    init = search.LightIndexPlugin.__init__
-
-    def recorded(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(search.LightIndexPlugin, "__init__", recorded)
-    preview = _Preview(Project(minimal.root), None, None)
-    brief = minimal.root / "briefs/2024/first-brief.yaml"
-    for words in ("Alpha says it did it.", "Alpha says it did it again."):
-        brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
-        assert preview.build()
-        assert made and all(p.active for p in made)
+    for made in _saves(minimal, monkeypatch, search.LightIndexPlugin, lambda plugin: plugin):
+        assert all(p.active for p in made)
         assert [(p.entries, p.order, p.material) for p in made] == [({}, [], [])] * len(made)
 
 
@@ -101,25 +94,7 @@ def test_each_preview_build_lets_go_of_mkdocs_pages_when_done(minimal, monkeypat
     """The preview runs for hours: nothing of a build's mkdocs pages outlives it. mkdocs keeps its last
     plugins until the next build, and the next build's generator freezes what is left out of the
     collector's sight for good, so every save would have kept a site's worth of pages."""
-    import weakref
-
     import mkdocs.structure.pages
 
-    from generator.build.serve import _Preview
-    from generator.config import Project
-
-    made = []
-    init = mkdocs.structure.pages.Page.__init__
-
-    def recorded(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        made.append(weakref.ref(self))
-
-    monkeypatch.setattr(mkdocs.structure.pages.Page, "__init__", recorded)
-    preview = _Preview(Project(minimal.root), None, None)
-    brief = minimal.root / "briefs/2024/first-brief.yaml"
-    for words in ("Alpha says it did it.", "Alpha says it did it again.", "Alpha says it did it once more."):
-        made.clear()
-        brief.write_text(brief.read_text("utf-8").replace("Alpha says it did it", words.rstrip("."), 1), "utf-8")
-        assert preview.build()
-        assert made and not [page for page in made if page() is not None]
+    for made in _saves(minimal, monkeypatch, mkdocs.structure.pages.Page, weakref.ref):
+        assert not [page for page in made if page() is not None]
